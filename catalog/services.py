@@ -1,0 +1,55 @@
+"""Catalog writes: products, SKUs, the listing review."""
+
+from django.db import transaction
+
+from retail.errors import ValidationError
+from retail.fsm import transition_check, transition_run
+
+from .models import SKU, Category, Product
+
+LISTING_TRANSITIONS = ("submit", "approve", "reject", "publish", "delist")
+
+
+@transaction.atomic
+def product_transition(*, product: Product, transition: str, by=None, reason: str = "") -> Product:
+    """Run one listing transition with its audit row; ``reject`` needs a reason, ``submit`` and
+    ``publish`` need a complete listing (name, description, category, image, priced active SKU)."""
+    if transition not in LISTING_TRANSITIONS:
+        raise ValidationError(f"Unknown listing transition '{transition}'.")
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if _source_ok(product, transition) and (missing := product.missing_for_listing()):
+        raise ValidationError(
+            "商品资料不完整，不能提交审核或上架。", code="listing_incomplete", details={"missing": missing}
+        )
+    if transition == "reject":
+        transition_check(product, "reject", by=by)
+        if not reason.strip():
+            raise ValidationError("驳回必须填写原因。", code="reason_required", details={"reason": ["required"]})
+    return transition_run(product, transition, by=by, description=reason.strip())
+
+
+def _source_ok(product: Product, transition: str) -> bool:
+    return (transition, product.status) in {("submit", "draft"), ("publish", "delisted")}
+
+
+@transaction.atomic
+def category_create(*, name: str, parent: Category | None = None) -> Category:
+    return Category.objects.create(name=name.strip(), parent=parent)
+
+
+@transaction.atomic
+def product_create(*, name: str, category: Category | None, description: str = "", brand: str = "",
+                   images: list[str] | None = None) -> Product:
+    return Product.objects.create(
+        name=name.strip(), category=category, description=description, brand=brand, images=list(images or [])
+    )
+
+
+@transaction.atomic
+def sku_create(*, product: Product, code: str, name: str, price, cost=0, barcode: str | None = None,
+               attributes: dict | None = None, is_active: bool = True) -> SKU:
+    sku = SKU(product=product, code=code.strip(), name=name.strip(), price=price, cost=cost,
+              barcode=barcode or None, attributes=attributes or {}, is_active=is_active)
+    sku.full_clean()
+    sku.save()
+    return sku

@@ -1,0 +1,213 @@
+"""Stock writes. Every change is a ledger row plus a conditional UPDATE of the stock row in the same
+transaction; nothing reads a quantity into Python and writes it back (DESIGN.md "Stock integrity")."""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+
+from retail.errors import InsufficientStock, ValidationError
+
+from .models import Stock, StockMovement, Warehouse
+
+Kind = StockMovement.Kind
+MAX_QUANTITY = 1_000_000
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """``quantity`` units of ``sku_id`` held (or to act on) in ``warehouse_id``."""
+
+    sku_id: int
+    warehouse_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ReserveRequest:
+    sku_id: int
+    sku_code: str
+    quantity: int
+
+
+def _check_quantity(quantity, field="quantity") -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
+        raise ValidationError(
+            f"数量须为 1 到 {MAX_QUANTITY} 之间的整数。", code="invalid_quantity", details={field: [str(quantity)]}
+        )
+    return quantity
+
+
+def _stock_row(sku_id: int, warehouse_id: int) -> Stock:
+    """The stock row of a pair, created empty when missing (concurrent creators both end with the row)."""
+    try:
+        return Stock.objects.get(sku_id=sku_id, warehouse_id=warehouse_id)
+    except Stock.DoesNotExist:
+        try:
+            with transaction.atomic():
+                return Stock.objects.create(sku_id=sku_id, warehouse_id=warehouse_id)
+        except IntegrityError:
+            return Stock.objects.get(sku_id=sku_id, warehouse_id=warehouse_id)
+
+
+@transaction.atomic
+def stock_receive(*, warehouse: Warehouse, lines: list[tuple], reference: str = "", by=None) -> list[StockMovement]:
+    """Add received units: ``lines`` is ``[(sku, quantity), ...]``; one receipt row per line."""
+    if not lines:
+        raise ValidationError("入库单至少需要一行。", code="no_lines", details={"lines": ["required"]})
+    movements = []
+    for sku, quantity in sorted(lines, key=lambda line: line[0].code):
+        _check_quantity(quantity)
+        row = _stock_row(sku.pk, warehouse.pk)
+        Stock.objects.filter(pk=row.pk).update(on_hand=F("on_hand") + quantity)
+        movements.append(
+            StockMovement(sku=sku, warehouse=warehouse, kind=Kind.RECEIPT, on_hand_delta=quantity,
+                          reference=reference, actor=by)
+        )
+    return StockMovement.objects.bulk_create(movements)
+
+
+@transaction.atomic
+def stock_adjust(*, warehouse: Warehouse, sku, counted: int, reason: str, by=None) -> StockMovement | None:
+    """Set on-hand to a physical count with one ``adjustment`` row (counted − before).
+
+    A count below what is reserved for open orders is refused: release or re-plan those first."""
+    if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_QUANTITY:
+        raise ValidationError("盘点数量须为非负整数。", code="invalid_quantity", details={"counted": [str(counted)]})
+    if not (reason or "").strip():
+        raise ValidationError("盘点调整必须填写原因。", code="reason_required", details={"reason": ["required"]})
+    row = _stock_row(sku.pk, warehouse.pk)
+    row = Stock.objects.select_for_update().get(pk=row.pk)
+    if counted < row.reserved:
+        raise ValidationError(
+            f"盘点数 {counted} 小于已预留 {row.reserved}。",
+            code="count_below_reserved",
+            details={"counted": [f"reserved {row.reserved}"]},
+        )
+    delta = counted - row.on_hand
+    if delta == 0:
+        return None
+    Stock.objects.filter(pk=row.pk).update(on_hand=F("on_hand") + delta)
+    return StockMovement.objects.create(
+        sku=sku, warehouse=warehouse, kind=Kind.ADJUSTMENT, on_hand_delta=delta, reason=reason.strip()[:200],
+        reference=f"ADJ-{row.pk}", actor=by,
+    )
+
+
+_RESERVE_SQL = """
+UPDATE inventory_stock SET reserved = reserved + %s
+WHERE id = (
+    SELECT s.id FROM inventory_stock s JOIN inventory_warehouse w ON w.id = s.warehouse_id
+    WHERE s.sku_id = %s AND w.is_active AND s.on_hand - s.reserved >= %s
+    ORDER BY w.priority, w.code LIMIT 1
+) AND on_hand - reserved >= %s
+RETURNING warehouse_id
+"""
+
+
+def _reserve_one(sku_id: int, quantity: int) -> int | None:
+    """Reserve in the first warehouse by priority that can serve the whole line; ``None`` if none can.
+
+    The row condition is evaluated again under the row lock, so a lost race returns no row and we
+    look again; a bounded number of rounds, since each lost round means someone else took stock."""
+    with connection.cursor() as cursor:
+        for _attempt in range(5):
+            cursor.execute(_RESERVE_SQL, [quantity, sku_id, quantity, quantity])
+            row = cursor.fetchone()
+            if row:
+                return row[0]
+            if not Stock.objects.filter(
+                sku_id=sku_id, warehouse__is_active=True, on_hand__gte=F("reserved") + quantity
+            ).exists():
+                return None
+    return None
+
+
+def stock_reserve(*, requests: list[ReserveRequest], reference: str, by=None,
+                  all_or_nothing: bool = False) -> dict[int, int | None]:
+    """Reserve each line, in SKU-code order so two orders never deadlock.
+
+    Returns ``{sku_id: warehouse_id or None}``; ``None`` marks a line that could not be reserved.
+    With ``all_or_nothing`` a short line raises ``InsufficientStock`` and the caller's transaction
+    rolls back every reservation made here. Must run inside the caller's transaction."""
+    result: dict[int, int | None] = {}
+    movements = []
+    for req in sorted(requests, key=lambda r: r.sku_code):
+        _check_quantity(req.quantity)
+        warehouse_id = _reserve_one(req.sku_id, req.quantity)
+        result[req.sku_id] = warehouse_id
+        if warehouse_id is None:
+            if all_or_nothing:
+                raise InsufficientStock(
+                    f"SKU {req.sku_code} 库存不足。", details={"sku": req.sku_code, "quantity": req.quantity}
+                )
+            continue
+        movements.append(
+            StockMovement(sku_id=req.sku_id, warehouse_id=warehouse_id, kind=Kind.RESERVATION,
+                          reserved_delta=req.quantity, reference=reference, actor=by)
+        )
+    if movements:
+        StockMovement.objects.bulk_create(movements)
+    return result
+
+
+def _apply(allocations: list[Allocation], *, kind: str, reference: str, by, on_hand: bool, reserved: int,
+           reason: str = "") -> list[StockMovement]:
+    movements = []
+    for a in sorted(allocations, key=lambda a: (a.sku_id, a.warehouse_id)):
+        _check_quantity(a.quantity)
+        q = a.quantity
+        rows = Stock.objects.filter(sku_id=a.sku_id, warehouse_id=a.warehouse_id)
+        updates = {}
+        if reserved:
+            rows = rows.filter(reserved__gte=q)
+            updates["reserved"] = F("reserved") + reserved * q
+        if on_hand:
+            rows = rows.filter(on_hand__gte=q) if on_hand < 0 else rows
+            updates["on_hand"] = F("on_hand") + on_hand * q
+        if on_hand > 0:
+            _stock_row(a.sku_id, a.warehouse_id)
+        if rows.update(**updates) != 1:
+            raise InsufficientStock(
+                f"库存行 SKU#{a.sku_id}@仓库#{a.warehouse_id} 不足以执行 {kind}。",
+                code="stock_state_conflict",
+                details={"sku_id": a.sku_id, "warehouse_id": a.warehouse_id, "quantity": q},
+            )
+        movements.append(
+            StockMovement(sku_id=a.sku_id, warehouse_id=a.warehouse_id, kind=kind, on_hand_delta=on_hand * q,
+                          reserved_delta=reserved * q, reference=reference, actor=by, reason=reason[:200])
+        )
+    return StockMovement.objects.bulk_create(movements)
+
+
+@transaction.atomic
+def stock_release(*, allocations: list[Allocation], reference: str, by=None, reason: str = "") -> list:
+    """Give back reservations that will not ship (cancel, expiry, a changed line)."""
+    return _apply(allocations, kind=Kind.RELEASE, reference=reference, by=by, on_hand=0, reserved=-1,
+                  reason=reason)
+
+
+@transaction.atomic
+def stock_ship(*, allocations: list[Allocation], reference: str, by=None) -> list:
+    """Reserved units leave the warehouse: on-hand and reserved both fall by the quantity."""
+    return _apply(allocations, kind=Kind.SHIPMENT, reference=reference, by=by, on_hand=-1, reserved=-1)
+
+
+@transaction.atomic
+def stock_return(*, allocations: list[Allocation], reference: str, by=None, resellable: bool = True,
+                 reason: str = "") -> list:
+    """Returned goods come back on hand; damaged ones are written off at once (a ``return`` row
+    followed by a ``write_off`` row), so the ledger shows both what came back and what was lost."""
+    rows = _apply(allocations, kind=Kind.RETURN, reference=reference, by=by, on_hand=1, reserved=0,
+                  reason=reason)
+    if not resellable:
+        rows += _apply(allocations, kind=Kind.WRITE_OFF, reference=reference, by=by, on_hand=-1, reserved=0,
+                       reason=reason or "damaged")
+    return rows
+
+
+@transaction.atomic
+def warehouse_create(*, code: str, name: str, priority: int = 100, is_active: bool = True,
+                     province: str = "") -> Warehouse:
+    return Warehouse.objects.create(code=code.strip(), name=name.strip(), priority=priority,
+                                    is_active=is_active, province=province)

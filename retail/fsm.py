@@ -1,0 +1,38 @@
+"""Shared state-machine helpers: one audit mechanism (django-fsm-log's StateLog) for every FSM."""
+
+from django.db import transaction
+from django_fsm import can_proceed, has_transition_perm
+from django_fsm_log.models import StateLog
+
+from retail.errors import TransitionNotAllowed
+
+
+def transition_check(obj, method_name: str, *, by=None) -> None:
+    """Raise ``TransitionNotAllowed`` unless ``obj.method_name`` may run now (state, guards, permission).
+
+    ``by=None`` is the system itself (periodic tasks, carrier callbacks), which holds every permission."""
+    method = getattr(obj, method_name)
+    if not can_proceed(method):
+        raise TransitionNotAllowed(
+            f"{obj._meta.verbose_name} {obj}: '{method_name}' is not allowed from '{obj.status}'.",
+            details={"status": obj.status, "transition": method_name},
+        )
+    if by is not None and not has_transition_perm(method, by):
+        from retail.errors import PermissionDenied
+
+        raise PermissionDenied(f"你没有执行 '{method_name}' 的权限。")
+
+
+def transition_run(obj, method_name: str, *, by=None, description: str = "", **kwargs):
+    """Check, run and save one transition of ``obj`` with its audit row, atomically.
+
+    The caller holds the row lock (``select_for_update``) when it matters."""
+    transition_check(obj, method_name, by=by)
+    with transaction.atomic():
+        getattr(obj, method_name)(by=by, description=description or None, **kwargs)
+        obj.save()
+    return obj
+
+
+def state_log_for(obj):
+    return StateLog.objects.for_(obj).select_related("by").order_by("timestamp", "pk")

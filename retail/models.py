@@ -1,0 +1,79 @@
+"""Cross-domain rows: number sequences, the notification outbox, API idempotency records."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Sequence(models.Model):
+    """A named counter (e.g. ``SO20261124``) advanced by one conditional UPDATE, safe under concurrency."""
+
+    key = models.CharField(_("键"), max_length=40, unique=True)
+    value = models.PositiveBigIntegerField(_("当前值"), default=0)
+
+    class Meta:
+        verbose_name = _("编号序列")
+        verbose_name_plural = _("编号序列")
+
+    def __str__(self):
+        return f"{self.key}={self.value}"
+
+
+class Notification(models.Model):
+    """An outgoing message, written in the transaction that caused it and sent after commit."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("邮件")
+        SMS = "sms", _("短信")
+        STAFF = "staff", _("员工通知")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        SKIPPED = "skipped", _("无收件人")
+
+    event = models.CharField(_("事件"), max_length=60, db_index=True)
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("收件人"), max_length=254, blank=True)
+    group = models.CharField(_("员工组"), max_length=60, blank=True)
+    subject = models.CharField(_("主题"), max_length=200, blank=True)
+    body = models.TextField(_("内容"), blank=True)
+    reference = models.CharField(_("业务单号"), max_length=40, blank=True, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.event} → {self.recipient or self.group} ({self.get_status_display()})"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a creating API request, replayed for a retry with the same key."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    scope = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.scope}:{self.key}"

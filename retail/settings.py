@@ -1,0 +1,228 @@
+"""One settings module, read from the environment (DESIGN.md "Configuration")."""
+
+from datetime import timedelta
+from decimal import Decimal
+import os
+import socket
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+# The development key works for manage.py and tests; the web entry points (wsgi/asgi) refuse it
+# when DEBUG is false, and `check --deploy` flags it (the "django-insecure-" prefix).
+DEV_SECRET_KEY = "django-insecure-development-key-for-local-runs-only-0123456789abcdef"
+SECRET_KEY = env("SECRET_KEY", default=DEV_SECRET_KEY)
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "django_fsm_log",
+    "django_celery_beat",
+    "retail",
+    "catalog",
+    "inventory",
+    "crm",
+    "orders",
+    "logistics",
+    "aftersales",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "retail.urls"
+WSGI_APPLICATION = "retail.wsgi.application"
+ASGI_APPLICATION = "retail.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+
+
+def _local_postgres_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+# Tests run on PostgreSQL whenever it answers locally (issue 3 §1); DATABASE_URL always wins.
+if env.bool("TESTING", default=False) and "DATABASE_URL" not in os.environ and _local_postgres_answers():
+    DATABASES["default"] = env.db_url_config("postgres://postgres@127.0.0.1:5432/retail")
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Several threads (runserver, eager tasks) share the file: wait rather than fail on a lock.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Security (manage.py check --deploy is clean with DEBUG off)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# Email and SMS
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="retail@localhost")
+SMS_BACKEND = env("SMS_BACKEND", default="retail.notifications.sms.ConsoleSmsBackend")
+
+# Celery
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_ACKS_LATE = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# REST framework
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "retail.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "retail.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "tracking": env("THROTTLE_TRACKING", default="30/min"),
+        "user": env("THROTTLE_USER", default="3000/min"),
+        "anon": env("THROTTLE_ANON", default="120/min"),
+    },
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Retail order system API",
+    "DESCRIPTION": "REST contract for web shop, POS, carriers, payment providers and ERP (API.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+PAYMENT_PROVIDER_SECRETS = env.dict("PAYMENT_PROVIDER_SECRETS", default={})
+
+# Business settings (KPIS.md "Configurable defaults")
+ORDERS_PAYMENT_WINDOW = timedelta(minutes=env.int("ORDERS_PAYMENT_WINDOW_MINUTES", default=30))
+ORDERS_PAYMENT_WINDOW_BY_METHOD = {"bank_transfer": timedelta(hours=48)}
+ORDERS_REVIEW_THRESHOLD = Decimal(env("ORDERS_REVIEW_THRESHOLD", default="5000.00"))
+SHIP_PROMISE = timedelta(hours=env.int("SHIP_PROMISE_HOURS", default=48))
+AFTERSALES_WINDOWS = {
+    "return": timedelta(days=7),
+    "refund_only": timedelta(days=7),
+    "exchange": timedelta(days=15),
+    "repair": timedelta(days=365),
+}
+CRM_TICKET_SLA = {
+    "urgent": (timedelta(minutes=30), timedelta(hours=8)),
+    "high": (timedelta(hours=1), timedelta(hours=24)),
+    "normal": (timedelta(hours=4), timedelta(hours=48)),
+    "low": (timedelta(hours=24), timedelta(hours=120)),
+}
+CRM_TICKET_REOPEN_WINDOW = timedelta(days=7)
+INVENTORY_DEFAULT_REORDER_POINT = 10
+CSI_WEIGHTS = {
+    "product": Decimal("0.30"),
+    "order_handling": Decimal("0.20"),
+    "delivery": Decimal("0.20"),
+    "service": Decimal("0.20"),
+    "payment": Decimal("0.10"),
+}
+SATISFIED_MIN = Decimal("4.0")
+SURVEY_DELAY = timedelta(hours=24)
+ORDER_ERROR_REASONS = ["wrong_item", "damaged"]
+TOP_SKU_FRACTION = Decimal("0.20")
+KPI_TARGETS = {"order_cycle_time": Decimal("40"), "complaint_rate": Decimal("1")}
+STEP_STANDARD_MINUTES = {"review": 20, "pick": 30, "pack": 20, "outbound": 10, "feedback": 1440}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+ORDERS_SHIPPING_FEE = Decimal(env("ORDERS_SHIPPING_FEE", default="10.00"))
+ORDERS_FREE_SHIPPING_OVER = Decimal(env("ORDERS_FREE_SHIPPING_OVER", default="99.00"))
