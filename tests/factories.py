@@ -31,6 +31,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"商品{n}")
     category = factory.SubFactory(CategoryFactory)
