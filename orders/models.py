@@ -79,6 +79,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     idempotency_key = models.CharField(_("幂等键"), max_length=300, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+    replaces = models.ForeignKey("self", verbose_name=_("换货原订单"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="replacements")
+    replacement_reference = models.CharField(_("换货单号"), max_length=40, blank=True,
+                                             help_text=_("产生此换货订单的售后单号"))
 
     placed_at = models.DateTimeField(_("下单时间"), default=timezone.now, db_index=True)
     payment_due_at = models.DateTimeField(_("付款截止"), null=True, blank=True, db_index=True)

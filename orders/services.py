@@ -548,3 +548,85 @@ def _paid_amount(order: Order) -> Decimal:
 def order_note_add(*, order: Order, text: str, by=None) -> OrderNote:
     text = clean_text(text, name="text", max_length=5000, required=True)
     return OrderNote.objects.create(order=order, author=by if getattr(by, "pk", None) else None, text=text)
+
+
+def order_refundable_amount(*, order: Order) -> Decimal:
+    """Applied payments less refunds already recorded."""
+    rows = order.payments.filter(applied=True)
+    paid = sum((p.amount for p in rows if p.kind == Payment.Kind.PAYMENT), Decimal("0"))
+    refunded = sum((p.amount for p in rows if p.kind == Payment.Kind.REFUND), Decimal("0"))
+    return paid - refunded
+
+
+@transaction.atomic
+def order_refund_record(*, order: Order, amount, reference: str, method: str | None = None,
+                        provider: str = "", by=None, reason: str = "") -> Payment:
+    """Record money paid back on an order, never more than was paid less earlier refunds.
+
+    ``payment_status`` becomes ``refunded`` once everything paid has been refunded."""
+    value = _parse_amount(amount)
+    reference = clean_text(reference, name="reference", max_length=100, required=True)
+    order = order_lock(order)
+    refundable = order_refundable_amount(order=order)
+    if value > refundable:
+        raise ValidationError(
+            f"退款金额 ¥{value} 超过可退金额 ¥{refundable}。", code="refund_exceeds_paid",
+            details={"amount": [f"max {refundable}"]},
+        )
+    refund = Payment.objects.create(
+        order=order, kind=Payment.Kind.REFUND, method=method or order.payment_method, provider=provider,
+        reference=reference, amount=value, applied=True, recorded_by=by if getattr(by, "pk", None) else None,
+        raw={"reason": reason} if reason else None,
+    )
+    if value == refundable:
+        order.payment_status = PaymentStatus.REFUNDED
+        order.save(update_fields=["payment_status"])
+    notification_queue(event="refund_recorded", reference=order.number, email=order.customer_email,
+                       context={"order": order, "refund": refund})
+    return refund
+
+
+@transaction.atomic
+def order_place_replacement(*, original: Order, lines, reference: str, by=None) -> Order:
+    """A zero-price replacement order for an exchange, linked to the original; it reserves stock and
+    then goes through the normal flow (confirmed at once when reserved, else backordered)."""
+    cleaned = _clean_lines(lines)
+    skus = sku_map_for_order([li.sku for li in cleaned])
+    for i, li in enumerate(cleaned):
+        if li.sku not in skus:
+            raise ValidationError(f"SKU {li.sku} 不存在。", code="unknown_sku", details={f"lines[{i}].sku": [li.sku]})
+    number = document_number("SO")
+    actor = by if getattr(by, "pk", None) else None
+    allocation = stock_reserve(
+        requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in cleaned], reference=number, by=actor
+    )
+    now = timezone.now()
+    order = Order(
+        number=number, channel=original.channel, customer=original.customer, customer_name=original.customer_name,
+        customer_phone=original.customer_phone, customer_email=original.customer_email,
+        shipping_address=original.shipping_address, payment_method=original.payment_method,
+        payment_status=PaymentStatus.PAID, paid_at=now, placed_at=now, replaces=original,
+        replacement_reference=reference, note=f"换货：{reference}（原订单 {original.number}）", created_by=actor,
+    )
+    new_lines = [
+        OrderLine(order=order, sku=skus[li.sku], sku_code=li.sku, name=f"{skus[li.sku].product.name} {skus[li.sku].name}",
+                  quantity=li.quantity, unit_price=Decimal("0.00"), unit_cost=skus[li.sku].cost,
+                  line_total=Decimal("0.00"), warehouse_id=allocation[skus[li.sku].pk],
+                  reserved=allocation[skus[li.sku].pk] is not None)
+        for li in cleaned
+    ]
+    order.subtotal = order.discount_total = order.shipping_fee = order.total = Decimal("0.00")
+    steps = [(None, Order.S.AWAITING_PAYMENT, "place")]
+    if all(line.reserved for line in new_lines):
+        _set_status(order, Order.S.PENDING)
+        order._stamp_confirmed()
+        steps.append((Order.S.AWAITING_PAYMENT, Order.S.PENDING, "confirm"))
+    else:
+        _set_status(order, Order.S.BACKORDERED)
+        order.backordered_at = now
+        steps.append((Order.S.AWAITING_PAYMENT, Order.S.BACKORDERED, "mark_shortage"))
+    order.save(force_insert=True)
+    OrderLine.objects.bulk_create(new_lines)
+    _log_rows(order, steps, by, description=f"换货订单 {reference}")
+    _notify_placed(order, short=order.status == Order.S.BACKORDERED)
+    return order
