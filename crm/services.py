@@ -3,6 +3,7 @@
 import re
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from .models import Customer
 
@@ -27,12 +28,13 @@ def customer_for_contact(*, name: str, phone: str | None, email: str | None) -> 
 
     Runs inside the caller's transaction; two concurrent first orders of one person end with one row."""
     phone, email = normalize_phone(phone), normalize_email(email)
-    lookup = Customer.objects.filter(phone=phone) if phone else Customer.objects.filter(email=email)
-    customer = lookup.first()
-    if customer is None and phone and email:
-        customer = Customer.objects.filter(email=email).first()
-    if customer is not None:
-        return customer
+    match = Q(phone=phone) if phone else Q()
+    if email:
+        match = match | Q(email=email) if phone else Q(email=email)
+    # A phone match wins over an email match (one query for both).
+    found = sorted(Customer.objects.filter(match)[:2], key=lambda c: c.phone != phone)
+    if found:
+        return found[0]
     try:
         with transaction.atomic():
             return Customer.objects.create(name=name.strip(), phone=phone, email=email)

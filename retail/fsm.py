@@ -7,12 +7,13 @@ from django_fsm_log.models import StateLog
 from retail.errors import TransitionNotAllowed
 
 
-def transition_check(obj, method_name: str, *, by=None) -> None:
+def transition_check(obj, method_name: str, *, by=None, conditions: bool = True) -> None:
     """Raise ``TransitionNotAllowed`` unless ``obj.method_name`` may run now (state, guards, permission).
 
-    ``by=None`` is the system itself (periodic tasks, carrier callbacks), which holds every permission."""
+    ``by=None`` is the system itself (periodic tasks, carrier callbacks), which holds every permission.
+    ``conditions=False`` checks only the state and the permission (a service about to satisfy the guards)."""
     method = getattr(obj, method_name)
-    if not can_proceed(method):
+    if not can_proceed(method, check_conditions=conditions):
         raise TransitionNotAllowed(
             f"{obj._meta.verbose_name} {obj}: '{method_name}' is not allowed from '{obj.status}'.",
             details={"status": obj.status, "transition": method_name},
