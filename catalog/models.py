@@ -14,7 +14,12 @@ from .validators import validate_barcode
 class Category(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级分类"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级分类"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
 
@@ -22,7 +27,9 @@ class Category(models.Model):
         verbose_name = _("商品分类")
         verbose_name_plural = _("商品分类")
         ordering = ["sort_order", "name"]
-        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name_in_parent")]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name_in_parent")
+        ]
 
     def __str__(self):
         return f"{self.parent} / {self.name}" if self.parent_id else self.name
@@ -39,12 +46,19 @@ class Product(ConcurrentTransitionMixin, models.Model):
 
     name = models.CharField(_("名称"), max_length=200)
     category = models.ForeignKey(
-        Category, verbose_name=_("分类"), null=True, blank=True, on_delete=models.PROTECT, related_name="products"
+        Category,
+        verbose_name=_("分类"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
     )
     description = models.TextField(_("描述"), blank=True)
     brand = models.CharField(_("品牌"), max_length=100, blank=True)
     images = models.JSONField(_("图片链接"), default=list, blank=True, help_text=_("第一张为主图"))
-    status = FSMField(_("上架状态"), default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
+    status = FSMField(
+        _("上架状态"), default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True
+    )
     reject_reason = models.TextField(_("驳回原因"), blank=True)
     submitted_at = models.DateTimeField(_("提交审核时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("上架时间"), null=True, blank=True)
@@ -99,7 +113,9 @@ class Product(ConcurrentTransitionMixin, models.Model):
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=status, source=Status.IN_REVIEW, target=Status.DRAFT, permission="catalog.review_product")
+    @transition(
+        field=status, source=Status.IN_REVIEW, target=Status.DRAFT, permission="catalog.review_product"
+    )
     def reject(self, by=None, description=None):
         self.reject_reason = description or ""
 
@@ -136,7 +152,9 @@ class ProductImage(models.Model):
 
 class SKU(models.Model):
     code = models.CharField(_("SKU编码"), max_length=64, unique=True)
-    product = models.ForeignKey(Product, verbose_name=_("商品"), on_delete=models.PROTECT, related_name="skus")
+    product = models.ForeignKey(
+        Product, verbose_name=_("商品"), on_delete=models.PROTECT, related_name="skus"
+    )
     name = models.CharField(_("规格名称"), max_length=200)
     price = models.DecimalField(
         _("售价"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
@@ -163,11 +181,11 @@ class SKU(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
-    @property
-    def orderable(self) -> bool:
-        return self.is_active and self.product.status == Product.Status.PUBLISHED
-
     def save(self, *args, **kwargs):
         if self.barcode == "":
             self.barcode = None
         super().save(*args, **kwargs)
+
+    @property
+    def orderable(self) -> bool:
+        return self.is_active and self.product.status == Product.Status.PUBLISHED

@@ -24,7 +24,9 @@ def product_transition(*, product: Product, transition: str, by=None, reason: st
     if transition == "reject":
         transition_check(product, "reject", by=by)
         if not reason.strip():
-            raise ValidationError("驳回必须填写原因。", code="reason_required", details={"reason": ["required"]})
+            raise ValidationError(
+                "驳回必须填写原因。", code="reason_required", details={"reason": ["required"]}
+            )
     return transition_run(product, transition, by=by, description=reason.strip())
 
 
@@ -38,18 +40,41 @@ def category_create(*, name: str, parent: Category | None = None) -> Category:
 
 
 @transaction.atomic
-def product_create(*, name: str, category: Category | None, description: str = "", brand: str = "",
-                   images: list[str] | None = None) -> Product:
+def product_create(
+    *,
+    name: str,
+    category: Category | None,
+    description: str = "",
+    brand: str = "",
+    images: list[str] | None = None,
+) -> Product:
     return Product.objects.create(
         name=name.strip(), category=category, description=description, brand=brand, images=list(images or [])
     )
 
 
 @transaction.atomic
-def sku_create(*, product: Product, code: str, name: str, price, cost=0, barcode: str | None = None,
-               attributes: dict | None = None, is_active: bool = True) -> SKU:
-    sku = SKU(product=product, code=code.strip(), name=name.strip(), price=price, cost=cost,
-              barcode=barcode or None, attributes=attributes or {}, is_active=is_active)
+def sku_create(
+    *,
+    product: Product,
+    code: str,
+    name: str,
+    price,
+    cost=0,
+    barcode: str | None = None,
+    attributes: dict | None = None,
+    is_active: bool = True,
+) -> SKU:
+    sku = SKU(
+        product=product,
+        code=code.strip(),
+        name=name.strip(),
+        price=price,
+        cost=cost,
+        barcode=barcode or None,
+        attributes=attributes or {},
+        is_active=is_active,
+    )
     sku.full_clean()
     sku.save()
     return sku

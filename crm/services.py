@@ -39,4 +39,6 @@ def customer_for_contact(*, name: str, phone: str | None, email: str | None) -> 
         with transaction.atomic():
             return Customer.objects.create(name=name.strip(), phone=phone, email=email)
     except IntegrityError:
-        return (Customer.objects.filter(phone=phone).first() if phone else None) or Customer.objects.get(email=email)
+        return (Customer.objects.filter(phone=phone).first() if phone else None) or Customer.objects.get(
+            email=email
+        )

@@ -24,8 +24,12 @@ class Stock(models.Model):
     """On-hand and reserved units of one SKU in one warehouse. Only inventory.services change it,
     always with ledger rows in the same transaction and by conditional UPDATEs."""
 
-    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="stocks")
-    warehouse = models.ForeignKey(Warehouse, verbose_name=_("仓库"), on_delete=models.PROTECT, related_name="stocks")
+    sku = models.ForeignKey(
+        "catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="stocks"
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("仓库"), on_delete=models.PROTECT, related_name="stocks"
+    )
     on_hand = models.IntegerField(_("在库数量"), default=0)
     reserved = models.IntegerField(_("已预留"), default=0)
     reorder_point = models.PositiveIntegerField(_("补货点"), null=True, blank=True)
@@ -38,7 +42,9 @@ class Stock(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sku", "warehouse"], name="stock_unique_sku_warehouse"),
             models.CheckConstraint(condition=Q(reserved__gte=0), name="stock_reserved_not_negative"),
-            models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="stock_reserved_within_on_hand"),
+            models.CheckConstraint(
+                condition=Q(reserved__lte=F("on_hand")), name="stock_reserved_within_on_hand"
+            ),
         ]
 
     def __str__(self):
@@ -68,7 +74,9 @@ class StockMovement(models.Model):
         ADJUSTMENT = "adjustment", _("盘点调整")
 
     sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+")
-    warehouse = models.ForeignKey(Warehouse, verbose_name=_("仓库"), on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("仓库"), on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, db_index=True)
     on_hand_delta = models.IntegerField(_("在库变化"), default=0)
     reserved_delta = models.IntegerField(_("预留变化"), default=0)

@@ -4,7 +4,9 @@ from .models import Stock, StockMovement
 
 
 def stock_list():
-    return Stock.objects.select_related("sku", "warehouse").annotate(available_qty=F("on_hand") - F("reserved"))
+    return Stock.objects.select_related("sku", "warehouse").annotate(
+        available_qty=F("on_hand") - F("reserved")
+    )
 
 
 def stock_available(*, sku_id: int) -> int:
@@ -28,17 +30,33 @@ def ledger_mismatches() -> list[dict]:
     }
     mismatches = []
     seen = set()
-    for row in Stock.objects.values("sku_id", "sku__code", "warehouse_id", "warehouse__code", "on_hand", "reserved"):
+    for row in Stock.objects.values(
+        "sku_id", "sku__code", "warehouse_id", "warehouse__code", "on_hand", "reserved"
+    ):
         key = (row["sku_id"], row["warehouse_id"])
         seen.add(key)
         expected = sums.get(key, (0, 0))
         if expected != (row["on_hand"], row["reserved"]):
             mismatches.append(
-                {"sku": row["sku__code"], "warehouse": row["warehouse__code"], "on_hand": row["on_hand"],
-                 "reserved": row["reserved"], "ledger_on_hand": expected[0], "ledger_reserved": expected[1]}
+                {
+                    "sku": row["sku__code"],
+                    "warehouse": row["warehouse__code"],
+                    "on_hand": row["on_hand"],
+                    "reserved": row["reserved"],
+                    "ledger_on_hand": expected[0],
+                    "ledger_reserved": expected[1],
+                }
             )
     for key, (on_hand, reserved) in sums.items():
         if key not in seen and (on_hand, reserved) != (0, 0):
-            mismatches.append({"sku": key[0], "warehouse": key[1], "on_hand": None, "reserved": None,
-                               "ledger_on_hand": on_hand, "ledger_reserved": reserved})
+            mismatches.append(
+                {
+                    "sku": key[0],
+                    "warehouse": key[1],
+                    "on_hand": None,
+                    "reserved": None,
+                    "ledger_on_hand": on_hand,
+                    "ledger_reserved": reserved,
+                }
+            )
     return mismatches

@@ -33,7 +33,9 @@ class ReserveRequest:
 def _check_quantity(quantity, field="quantity") -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
         raise ValidationError(
-            f"数量须为 1 到 {MAX_QUANTITY} 之间的整数。", code="invalid_quantity", details={field: [str(quantity)]}
+            f"数量须为 1 到 {MAX_QUANTITY} 之间的整数。",
+            code="invalid_quantity",
+            details={field: [str(quantity)]},
         )
     return quantity
 
@@ -51,7 +53,9 @@ def _stock_row(sku_id: int, warehouse_id: int) -> Stock:
 
 
 @transaction.atomic
-def stock_receive(*, warehouse: Warehouse, lines: list[tuple], reference: str = "", by=None) -> list[StockMovement]:
+def stock_receive(
+    *, warehouse: Warehouse, lines: list[tuple], reference: str = "", by=None
+) -> list[StockMovement]:
     """Add received units: ``lines`` is ``[(sku, quantity), ...]``; one receipt row per line."""
     if not lines:
         raise ValidationError("入库单至少需要一行。", code="no_lines", details={"lines": ["required"]})
@@ -61,8 +65,14 @@ def stock_receive(*, warehouse: Warehouse, lines: list[tuple], reference: str = 
         row = _stock_row(sku.pk, warehouse.pk)
         Stock.objects.filter(pk=row.pk).update(on_hand=F("on_hand") + quantity)
         movements.append(
-            StockMovement(sku=sku, warehouse=warehouse, kind=Kind.RECEIPT, on_hand_delta=quantity,
-                          reference=reference, actor=by)
+            StockMovement(
+                sku=sku,
+                warehouse=warehouse,
+                kind=Kind.RECEIPT,
+                on_hand_delta=quantity,
+                reference=reference,
+                actor=by,
+            )
         )
     return StockMovement.objects.bulk_create(movements)
 
@@ -73,9 +83,13 @@ def stock_adjust(*, warehouse: Warehouse, sku, counted: int, reason: str, by=Non
 
     A count below what is reserved for open orders is refused: release or re-plan those first."""
     if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_QUANTITY:
-        raise ValidationError("盘点数量须为非负整数。", code="invalid_quantity", details={"counted": [str(counted)]})
+        raise ValidationError(
+            "盘点数量须为非负整数。", code="invalid_quantity", details={"counted": [str(counted)]}
+        )
     if not (reason or "").strip():
-        raise ValidationError("盘点调整必须填写原因。", code="reason_required", details={"reason": ["required"]})
+        raise ValidationError(
+            "盘点调整必须填写原因。", code="reason_required", details={"reason": ["required"]}
+        )
     row = _stock_row(sku.pk, warehouse.pk)
     row = Stock.objects.select_for_update().get(pk=row.pk)
     if counted < row.reserved:
@@ -89,8 +103,13 @@ def stock_adjust(*, warehouse: Warehouse, sku, counted: int, reason: str, by=Non
         return None
     Stock.objects.filter(pk=row.pk).update(on_hand=F("on_hand") + delta)
     return StockMovement.objects.create(
-        sku=sku, warehouse=warehouse, kind=Kind.ADJUSTMENT, on_hand_delta=delta, reason=reason.strip()[:200],
-        reference=f"ADJ-{row.pk}", actor=by,
+        sku=sku,
+        warehouse=warehouse,
+        kind=Kind.ADJUSTMENT,
+        on_hand_delta=delta,
+        reason=reason.strip()[:200],
+        reference=f"ADJ-{row.pk}",
+        actor=by,
     )
 
 
@@ -123,8 +142,9 @@ def _reserve_one(sku_id: int, quantity: int) -> int | None:
     return None
 
 
-def stock_reserve(*, requests: list[ReserveRequest], reference: str, by=None,
-                  all_or_nothing: bool = False) -> dict[int, int | None]:
+def stock_reserve(
+    *, requests: list[ReserveRequest], reference: str, by=None, all_or_nothing: bool = False
+) -> dict[int, int | None]:
     """Reserve each line, in SKU-code order so two orders never deadlock.
 
     Returns ``{sku_id: warehouse_id or None}``; ``None`` marks a line that could not be reserved.
@@ -143,16 +163,30 @@ def stock_reserve(*, requests: list[ReserveRequest], reference: str, by=None,
                 )
             continue
         movements.append(
-            StockMovement(sku_id=req.sku_id, warehouse_id=warehouse_id, kind=Kind.RESERVATION,
-                          reserved_delta=req.quantity, reference=reference, actor=by)
+            StockMovement(
+                sku_id=req.sku_id,
+                warehouse_id=warehouse_id,
+                kind=Kind.RESERVATION,
+                reserved_delta=req.quantity,
+                reference=reference,
+                actor=by,
+            )
         )
     if movements:
         StockMovement.objects.bulk_create(movements)
     return result
 
 
-def _apply(allocations: list[Allocation], *, kind: str, reference: str, by, on_hand: bool, reserved: int,
-           reason: str = "") -> list[StockMovement]:
+def _apply(
+    allocations: list[Allocation],
+    *,
+    kind: str,
+    reference: str,
+    by,
+    on_hand: bool,
+    reserved: int,
+    reason: str = "",
+) -> list[StockMovement]:
     movements = []
     for a in sorted(allocations, key=lambda a: (a.sku_id, a.warehouse_id)):
         _check_quantity(a.quantity)
@@ -174,8 +208,16 @@ def _apply(allocations: list[Allocation], *, kind: str, reference: str, by, on_h
                 details={"sku_id": a.sku_id, "warehouse_id": a.warehouse_id, "quantity": q},
             )
         movements.append(
-            StockMovement(sku_id=a.sku_id, warehouse_id=a.warehouse_id, kind=kind, on_hand_delta=on_hand * q,
-                          reserved_delta=reserved * q, reference=reference, actor=by, reason=reason[:200])
+            StockMovement(
+                sku_id=a.sku_id,
+                warehouse_id=a.warehouse_id,
+                kind=kind,
+                on_hand_delta=on_hand * q,
+                reserved_delta=reserved * q,
+                reference=reference,
+                actor=by,
+                reason=reason[:200],
+            )
         )
     return StockMovement.objects.bulk_create(movements)
 
@@ -183,8 +225,9 @@ def _apply(allocations: list[Allocation], *, kind: str, reference: str, by, on_h
 @transaction.atomic
 def stock_release(*, allocations: list[Allocation], reference: str, by=None, reason: str = "") -> list:
     """Give back reservations that will not ship (cancel, expiry, a changed line)."""
-    return _apply(allocations, kind=Kind.RELEASE, reference=reference, by=by, on_hand=0, reserved=-1,
-                  reason=reason)
+    return _apply(
+        allocations, kind=Kind.RELEASE, reference=reference, by=by, on_hand=0, reserved=-1, reason=reason
+    )
 
 
 @transaction.atomic
@@ -194,20 +237,31 @@ def stock_ship(*, allocations: list[Allocation], reference: str, by=None) -> lis
 
 
 @transaction.atomic
-def stock_return(*, allocations: list[Allocation], reference: str, by=None, resellable: bool = True,
-                 reason: str = "") -> list:
+def stock_return(
+    *, allocations: list[Allocation], reference: str, by=None, resellable: bool = True, reason: str = ""
+) -> list:
     """Returned goods come back on hand; damaged ones are written off at once (a ``return`` row
     followed by a ``write_off`` row), so the ledger shows both what came back and what was lost."""
-    rows = _apply(allocations, kind=Kind.RETURN, reference=reference, by=by, on_hand=1, reserved=0,
-                  reason=reason)
+    rows = _apply(
+        allocations, kind=Kind.RETURN, reference=reference, by=by, on_hand=1, reserved=0, reason=reason
+    )
     if not resellable:
-        rows += _apply(allocations, kind=Kind.WRITE_OFF, reference=reference, by=by, on_hand=-1, reserved=0,
-                       reason=reason or "damaged")
+        rows += _apply(
+            allocations,
+            kind=Kind.WRITE_OFF,
+            reference=reference,
+            by=by,
+            on_hand=-1,
+            reserved=0,
+            reason=reason or "damaged",
+        )
     return rows
 
 
 @transaction.atomic
-def warehouse_create(*, code: str, name: str, priority: int = 100, is_active: bool = True,
-                     province: str = "") -> Warehouse:
-    return Warehouse.objects.create(code=code.strip(), name=name.strip(), priority=priority,
-                                    is_active=is_active, province=province)
+def warehouse_create(
+    *, code: str, name: str, priority: int = 100, is_active: bool = True, province: str = ""
+) -> Warehouse:
+    return Warehouse.objects.create(
+        code=code.strip(), name=name.strip(), priority=priority, is_active=is_active, province=province
+    )

@@ -55,34 +55,65 @@ class Order(ConcurrentTransitionMixin, models.Model):
     CANCELLABLE = [S.AWAITING_PAYMENT, S.BACKORDERED, S.PENDING, S.PROCESSING]
 
     number = models.CharField(_("订单号"), max_length=32, unique=True)
-    status = FSMField(_("状态"), max_length=20, choices=Status.choices, default=S.AWAITING_PAYMENT,
-                      protected=True, db_index=True)
+    status = FSMField(
+        _("状态"),
+        max_length=20,
+        choices=Status.choices,
+        default=S.AWAITING_PAYMENT,
+        protected=True,
+        db_index=True,
+    )
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, db_index=True)
-    customer = models.ForeignKey("crm.Customer", verbose_name=_("客户"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(
+        "crm.Customer",
+        verbose_name=_("客户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
     customer_name = models.CharField(_("客户姓名"), max_length=100)
     customer_phone = models.CharField(_("客户电话"), max_length=32, blank=True)
     customer_email = models.EmailField(_("客户邮箱"), blank=True)
     shipping_address = models.JSONField(_("收货地址"), default=dict, blank=True)
     payment_method = models.CharField(_("支付方式"), max_length=20, choices=PaymentMethod.choices)
-    payment_status = models.CharField(_("支付状态"), max_length=12, choices=PaymentStatus.choices,
-                                      default=PaymentStatus.UNPAID, db_index=True)
+    payment_status = models.CharField(
+        _("支付状态"),
+        max_length=12,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.UNPAID,
+        db_index=True,
+    )
     subtotal = models.DecimalField(_("商品金额"), **MONEY, default=Decimal("0"))
     discount_total = models.DecimalField(_("优惠金额"), **MONEY, default=Decimal("0"))
     shipping_fee = models.DecimalField(_("运费"), **MONEY, default=Decimal("0"))
     total = models.DecimalField(_("应付总额"), **MONEY, default=Decimal("0"))
     coupon_code = models.CharField(_("优惠券"), max_length=40, blank=True)
     note = models.TextField(_("备注"), blank=True)
-    needs_review = models.BooleanField(_("需人工审核"), default=False,
-                                       help_text=_("金额超过自动审核上限，需销售主管审核"))
+    needs_review = models.BooleanField(
+        _("需人工审核"), default=False, help_text=_("金额超过自动审核上限，需销售主管审核")
+    )
     cancel_reason = models.TextField(_("取消原因"), blank=True)
     idempotency_key = models.CharField(_("幂等键"), max_length=300, null=True, blank=True, unique=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    replaces = models.ForeignKey("self", verbose_name=_("换货原订单"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="replacements")
-    replacement_reference = models.CharField(_("换货单号"), max_length=40, blank=True,
-                                             help_text=_("产生此换货订单的售后单号"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("换货原订单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replacements",
+    )
+    replacement_reference = models.CharField(
+        _("换货单号"), max_length=40, blank=True, help_text=_("产生此换货订单的售后单号")
+    )
 
     placed_at = models.DateTimeField(_("下单时间"), default=timezone.now, db_index=True)
     payment_due_at = models.DateTimeField(_("付款截止"), null=True, blank=True, db_index=True)
@@ -130,8 +161,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
         return self.payment_settled() and self.all_lines_reserved()
 
     def payment_overdue(self) -> bool:
-        return (self.payment_status == PaymentStatus.UNPAID and self.payment_due_at is not None
-                and self.payment_due_at <= timezone.now())
+        return (
+            self.payment_status == PaymentStatus.UNPAID
+            and self.payment_due_at is not None
+            and self.payment_due_at <= timezone.now()
+        )
 
     @property
     def delivers(self) -> bool:
@@ -157,8 +191,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=status, source=S.BACKORDERED, target=RETURN_VALUE(S.AWAITING_PAYMENT, S.PENDING),
-                conditions=[all_lines_reserved], permission="orders.resolve_shortage_order")
+    @transition(
+        field=status,
+        source=S.BACKORDERED,
+        target=RETURN_VALUE(S.AWAITING_PAYMENT, S.PENDING),
+        conditions=[all_lines_reserved],
+        permission="orders.resolve_shortage_order",
+    )
     def resolve_shortage(self, by=None, description=None):
         if self.audit_passes() and not self.needs_review:
             self._stamp_confirmed()
@@ -221,10 +260,15 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(_("单价"), **MONEY)
     unit_cost = models.DecimalField(_("单位成本"), **MONEY, default=Decimal("0"))
     line_total = models.DecimalField(_("小计"), **MONEY)
-    warehouse = models.ForeignKey("inventory.Warehouse", verbose_name=_("发货仓库"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
-    reserved = models.BooleanField(_("已预留"), default=False,
-                                   help_text=_("库存预留中；发货或释放后为否"))
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        verbose_name=_("发货仓库"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reserved = models.BooleanField(_("已预留"), default=False, help_text=_("库存预留中；发货或释放后为否"))
 
     class Meta:
         verbose_name = _("订单行")
@@ -253,17 +297,28 @@ class Payment(models.Model):
         ORDER_CANCELLED = "order_cancelled", _("订单已取消，待退款")
         DUPLICATE = "duplicate", _("重复付款，待退款")
 
-    order = models.ForeignKey(Order, verbose_name=_("订单"), on_delete=models.PROTECT, related_name="payments")
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.PROTECT, related_name="payments"
+    )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
     method = models.CharField(_("支付方式"), max_length=20, choices=PaymentMethod.choices)
-    provider = models.CharField(_("支付渠道"), max_length=20, blank=True, help_text=_("回调来源；人工登记为空"))
+    provider = models.CharField(
+        _("支付渠道"), max_length=20, blank=True, help_text=_("回调来源；人工登记为空")
+    )
     reference = models.CharField(_("流水号"), max_length=100)
     amount = models.DecimalField(_("金额"), **MONEY)
     applied = models.BooleanField(_("已入账"), default=False)
-    flag = models.CharField(_("异常标记"), max_length=20, choices=Flag.choices, default=Flag.NONE, blank=True,
-                            db_index=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    flag = models.CharField(
+        _("异常标记"), max_length=20, choices=Flag.choices, default=Flag.NONE, blank=True, db_index=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     raw = models.JSONField(_("原始报文"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
@@ -272,7 +327,9 @@ class Payment(models.Model):
         verbose_name_plural = _("付款记录")
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["provider", "kind", "reference"], name="payment_unique_reference"),
+            models.UniqueConstraint(
+                fields=["provider", "kind", "reference"], name="payment_unique_reference"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
 
@@ -282,8 +339,14 @@ class Payment(models.Model):
 
 class OrderNote(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("作者"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     text = models.TextField(_("内容"))
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 

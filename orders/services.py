@@ -16,7 +16,7 @@ from django_fsm_log.models import StateLog
 from catalog.selectors import sku_map_for_order
 from crm.services import customer_for_contact, normalize_phone
 from inventory.services import MAX_QUANTITY, Allocation, ReserveRequest, stock_release, stock_reserve
-from retail.errors import InsufficientStock, ValidationError
+from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
 from retail.notifications.services import notification_queue, notifications_queue
 from retail.numbering import document_number
@@ -72,7 +72,9 @@ class PlacementInput:
 
 def _clean_lines(lines) -> list[LineInput]:
     if not isinstance(lines, list) or not lines:
-        raise ValidationError("订单至少需要一行商品。", code="no_lines", details={"lines": ["at least one line"]})
+        raise ValidationError(
+            "订单至少需要一行商品。", code="no_lines", details={"lines": ["at least one line"]}
+        )
     if len(lines) > MAX_LINES:
         raise ValidationError("订单行过多。", details={"lines": [f"max {MAX_LINES}"]})
     cleaned, seen = [], set()
@@ -91,7 +93,9 @@ def _clean_lines(lines) -> list[LineInput]:
             )
         if sku in seen:
             raise ValidationError(
-                f"SKU {sku} 重复出现，请合并为一行。", code="duplicate_sku", details={f"lines[{i}].sku": [sku]}
+                f"SKU {sku} 重复出现，请合并为一行。",
+                code="duplicate_sku",
+                details={f"lines[{i}].sku": [sku]},
             )
         seen.add(sku)
         cleaned.append(LineInput(sku=sku, quantity=quantity))
@@ -106,7 +110,9 @@ def _clean_contact(customer) -> tuple[str, str, str]:
     email = clean_text(customer.get("email"), name="customer.email", max_length=254)
     if not phone and not email:
         raise ValidationError(
-            "请提供客户手机或邮箱。", code="missing_contact", details={"customer": ["phone or email required"]}
+            "请提供客户手机或邮箱。",
+            code="missing_contact",
+            details={"customer": ["phone or email required"]},
         )
     if phone and not 5 <= len(normalize_phone(phone) or "") <= 20:
         raise ValidationError("手机号码格式错误。", details={"customer.phone": ["invalid phone"]})
@@ -126,7 +132,9 @@ def _clean_address(address, *, required: bool) -> dict:
     cleaned = {}
     for key, max_length in ADDRESS_FIELDS.items():
         cleaned[key] = clean_text(
-            address.get(key), name=f"shipping_address.{key}", max_length=max_length,
+            address.get(key),
+            name=f"shipping_address.{key}",
+            max_length=max_length,
             required=required and key in REQUIRED_ADDRESS,
         )
     return cleaned
@@ -137,16 +145,24 @@ def placement_clean(*, channel, customer, shipping_address, lines, payment_metho
     if channel not in Channel.values:
         raise ValidationError("未知渠道。", details={"channel": [f"one of {', '.join(Channel.values)}"]})
     if payment_method not in PaymentMethod.values:
-        raise ValidationError("未知支付方式。", details={"payment_method": [f"one of {', '.join(PaymentMethod.values)}"]})
+        raise ValidationError(
+            "未知支付方式。", details={"payment_method": [f"one of {', '.join(PaymentMethod.values)}"]}
+        )
     if channel == Channel.STORE and payment_method not in STORE_METHODS:
-        raise ValidationError("门店订单须当场付款。", details={"payment_method": ["store orders pay at the counter"]})
+        raise ValidationError(
+            "门店订单须当场付款。", details={"payment_method": ["store orders pay at the counter"]}
+        )
     if channel != Channel.STORE and payment_method == PaymentMethod.CASH:
         raise ValidationError("现金仅限门店订单。", details={"payment_method": ["cash is for store orders"]})
     name, phone, email = _clean_contact(customer)
     return PlacementInput(
-        channel=channel, name=name, phone=phone, email=email,
+        channel=channel,
+        name=name,
+        phone=phone,
+        email=email,
         address=_clean_address(shipping_address, required=channel != Channel.STORE),
-        lines=_clean_lines(lines), payment_method=payment_method,
+        lines=_clean_lines(lines),
+        payment_method=payment_method,
         note=clean_text(note, name="note", max_length=2000),
         coupon=clean_text(coupon, name="coupon", max_length=40),
     )
@@ -157,10 +173,13 @@ def _orderable_skus(lines: list[LineInput]) -> dict:
     for i, line in enumerate(lines):
         sku = skus.get(line.sku)
         if sku is None:
-            raise ValidationError(f"SKU {line.sku} 不存在。", code="unknown_sku", details={f"lines[{i}].sku": [line.sku]})
+            raise ValidationError(
+                f"SKU {line.sku} 不存在。", code="unknown_sku", details={f"lines[{i}].sku": [line.sku]}
+            )
         if not sku.orderable:
             raise ValidationError(
-                f"SKU {line.sku} 未上架或已停用，不能下单。", code="sku_not_orderable",
+                f"SKU {line.sku} 未上架或已停用，不能下单。",
+                code="sku_not_orderable",
                 details={f"lines[{i}].sku": [line.sku]},
             )
     return skus
@@ -196,24 +215,51 @@ def _log_rows(order: Order, steps: list[tuple[str | None, str, str]], by, descri
     """Audit rows for transitions that happen as the order is created (one INSERT)."""
     ct = ContentType.objects.get_for_model(Order)
     now = timezone.now()
-    StateLog.objects.bulk_create([
-        StateLog(timestamp=now, by=by if getattr(by, "pk", None) else None, source_state=source, state=target,
-                 transition=name, content_type=ct, object_id=order.pk, description=description or None)
-        for source, target, name in steps
-    ])
+    StateLog.objects.bulk_create(
+        [
+            StateLog(
+                timestamp=now,
+                by=by if getattr(by, "pk", None) else None,
+                source_state=source,
+                state=target,
+                transition=name,
+                content_type=ct,
+                object_id=order.pk,
+                description=description or None,
+            )
+            for source, target, name in steps
+        ]
+    )
 
 
 # -- placement ------------------------------------------------------------------------------------
-def order_place(*, channel, customer, shipping_address, lines, payment_method, note="", coupon=None,
-                idempotency_key: str | None = None, by=None) -> tuple[Order, bool]:
+def order_place(
+    *,
+    channel,
+    customer,
+    shipping_address,
+    lines,
+    payment_method,
+    note="",
+    coupon=None,
+    idempotency_key: str | None = None,
+    by=None,
+) -> tuple[Order, bool]:
     """Place an order and reserve its stock. Returns ``(order, created)``.
 
     Guarantees: prices come from the catalog; stock is reserved by conditional UPDATEs, never
     oversold; the same ``idempotency_key`` always returns the first order; a ``store`` order that
     cannot be fully reserved raises ``InsufficientStock`` and leaves nothing; any other order that
     cannot be reserved is created ``backordered``. Messages leave after commit only."""
-    data = placement_clean(channel=channel, customer=customer, shipping_address=shipping_address, lines=lines,
-                           payment_method=payment_method, note=note, coupon=coupon)
+    data = placement_clean(
+        channel=channel,
+        customer=customer,
+        shipping_address=shipping_address,
+        lines=lines,
+        payment_method=payment_method,
+        note=note,
+        coupon=coupon,
+    )
     if idempotency_key:
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
@@ -237,23 +283,42 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
     store = data.channel == Channel.STORE
     allocation = stock_reserve(
         requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in data.lines],
-        reference=number, by=by if getattr(by, "pk", None) else None, all_or_nothing=store,
+        reference=number,
+        by=by if getattr(by, "pk", None) else None,
+        all_or_nothing=store,
     )
     order = Order(
-        number=number, channel=data.channel, customer=customer, customer_name=data.name,
-        customer_phone=data.phone, customer_email=data.email, shipping_address=data.address,
-        payment_method=data.payment_method, note=data.note, coupon_code=data.coupon,
-        idempotency_key=idempotency_key, created_by=by if getattr(by, "pk", None) else None, placed_at=now,
+        number=number,
+        channel=data.channel,
+        customer=customer,
+        customer_name=data.name,
+        customer_phone=data.phone,
+        customer_email=data.email,
+        shipping_address=data.address,
+        payment_method=data.payment_method,
+        note=data.note,
+        coupon_code=data.coupon,
+        idempotency_key=idempotency_key,
+        created_by=by if getattr(by, "pk", None) else None,
+        placed_at=now,
     )
     order_lines = []
     for li in data.lines:
         sku = skus[li.sku]
-        order_lines.append(OrderLine(
-            order=order, sku=sku, sku_code=sku.code, name=f"{sku.product.name} {sku.name}".strip()[:300],
-            quantity=li.quantity, unit_price=sku.price, unit_cost=sku.cost,
-            line_total=(sku.price * li.quantity).quantize(CENT), warehouse_id=allocation[sku.pk],
-            reserved=allocation[sku.pk] is not None,
-        ))
+        order_lines.append(
+            OrderLine(
+                order=order,
+                sku=sku,
+                sku_code=sku.code,
+                name=f"{sku.product.name} {sku.name}".strip()[:300],
+                quantity=li.quantity,
+                unit_price=sku.price,
+                unit_cost=sku.cost,
+                line_total=(sku.price * li.quantity).quantize(CENT),
+                warehouse_id=allocation[sku.pk],
+                reserved=allocation[sku.pk] is not None,
+            )
+        )
     _price(order, order_lines)
     order.discount_total = _coupon_discount(code=data.coupon, order=order)
     order.total = order.subtotal - order.discount_total + order.shipping_fee
@@ -265,7 +330,9 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
     elif store:
         order.payment_status, order.paid_at = PaymentStatus.PAID, now
     else:
-        window = settings.ORDERS_PAYMENT_WINDOW_BY_METHOD.get(data.payment_method, settings.ORDERS_PAYMENT_WINDOW)
+        window = settings.ORDERS_PAYMENT_WINDOW_BY_METHOD.get(
+            data.payment_method, settings.ORDERS_PAYMENT_WINDOW
+        )
         order.payment_due_at = now + window
 
     steps = [(None, Order.S.AWAITING_PAYMENT, "place")]
@@ -280,8 +347,15 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
     order.save(force_insert=True)
     OrderLine.objects.bulk_create(order_lines)
     if store:
-        Payment.objects.create(order=order, method=data.payment_method, provider="pos", reference=number,
-                               amount=order.total, applied=True, recorded_by=order.created_by)
+        Payment.objects.create(
+            order=order,
+            method=data.payment_method,
+            provider="pos",
+            reference=number,
+            amount=order.total,
+            applied=True,
+            recorded_by=order.created_by,
+        )
     _log_rows(order, steps, by, description="自动审核" if len(steps) > 1 else "")
     _notify_placed(order, short=short)
     logger.info("order %s placed (%s, %s)", order.number, order.channel, order.status)
@@ -295,8 +369,15 @@ def _set_status(order: Order, status: str) -> None:
 
 def _notify_placed(order: Order, *, short: bool) -> None:
     ref, ctx = order.number, {"order": order}
-    specs = [dict(event="order_placed", reference=ref, email=order.customer_email, phone=order.customer_phone,
-                  context=ctx)]
+    specs = [
+        dict(
+            event="order_placed",
+            reference=ref,
+            email=order.customer_email,
+            phone=order.customer_phone,
+            context=ctx,
+        )
+    ]
     if short:
         specs.append(dict(event="order_backordered", reference=ref, email=order.customer_email, context=ctx))
         specs.append(dict(event="order_shortage_contact", reference=ref, groups=("sales",), context=ctx))
@@ -329,15 +410,24 @@ def _auto_audit(order: Order, *, by=None) -> Order:
         return order
     if order.needs_review:
         if order.payment_settled():
-            notification_queue(event="order_needs_review", reference=order.number, groups=("sales",),
-                               context={"order": order})
+            notification_queue(
+                event="order_needs_review",
+                reference=order.number,
+                groups=("sales",),
+                context={"order": order},
+            )
         return order
     if order.audit_passes():
         transition_run(order, "confirm", by=None, description="自动审核：付款与库存均已确认")
-        order_transitioned.send(sender=Order, order=order, transition="confirm", source=Order.S.AWAITING_PAYMENT,
-                                by=by)
-        notification_queue(event="order_to_warehouse", reference=order.number, groups=("warehouse",),
-                           context={"order": order})
+        order_transitioned.send(
+            sender=Order, order=order, transition="confirm", source=Order.S.AWAITING_PAYMENT, by=by
+        )
+        notification_queue(
+            event="order_to_warehouse",
+            reference=order.number,
+            groups=("warehouse",),
+            context={"order": order},
+        )
     return order
 
 
@@ -350,10 +440,15 @@ def order_confirm(*, order: Order, by=None) -> Order:
         if by is None or not by.has_perm("orders.review_order"):
             raise ValidationError("大额订单需销售主管审核。", code="review_required")
         transition_run(order, "confirm", by=by, description="人工审核通过")
-        order_transitioned.send(sender=Order, order=order, transition="confirm", source=Order.S.AWAITING_PAYMENT,
-                                by=by)
-        notification_queue(event="order_to_warehouse", reference=order.number, groups=("warehouse",),
-                           context={"order": order})
+        order_transitioned.send(
+            sender=Order, order=order, transition="confirm", source=Order.S.AWAITING_PAYMENT, by=by
+        )
+        notification_queue(
+            event="order_to_warehouse",
+            reference=order.number,
+            groups=("warehouse",),
+            context={"order": order},
+        )
         return order
     transition_check(order, "confirm", by=by)
     return _auto_audit(order, by=by)
@@ -369,25 +464,32 @@ def _parse_amount(amount) -> Decimal:
     return value
 
 
-def order_payment_record(*, order: Order, method: str, amount, reference: str, provider: str = "", by=None,
-                         raw=None) -> tuple[Payment, bool]:
+def order_payment_record(
+    *, order: Order, method: str, amount, reference: str, provider: str = "", by=None, raw=None
+) -> tuple[Payment, bool]:
     """Record money received for an order; returns ``(payment, created)``.
 
     Idempotent on ``(provider, reference)``: a repeat returns the first row and changes nothing.
     A payment for a cancelled order, one that differs from the total, or a second payment is kept
     and flagged for refund, never applied. A payment that settles the order runs the automatic audit."""
     if method not in PaymentMethod.values:
-        raise ValidationError("未知支付方式。", details={"method": [f"one of {', '.join(PaymentMethod.values)}"]})
+        raise ValidationError(
+            "未知支付方式。", details={"method": [f"one of {', '.join(PaymentMethod.values)}"]}
+        )
     reference = clean_text(reference, name="reference", max_length=100, required=True)
     value = _parse_amount(amount)
-    existing = Payment.objects.filter(provider=provider, kind=Payment.Kind.PAYMENT, reference=reference).first()
+    existing = Payment.objects.filter(
+        provider=provider, kind=Payment.Kind.PAYMENT, reference=reference
+    ).first()
     if existing:
         return existing, False
     try:
         with transaction.atomic():
             return _record_payment(order, method, value, reference, provider, by, raw), True
     except IntegrityError:
-        existing = Payment.objects.filter(provider=provider, kind=Payment.Kind.PAYMENT, reference=reference).first()
+        existing = Payment.objects.filter(
+            provider=provider, kind=Payment.Kind.PAYMENT, reference=reference
+        ).first()
         if existing:
             return existing, False
         raise
@@ -403,34 +505,58 @@ def _record_payment(order, method, value, reference, provider, by, raw) -> Payme
     elif value != order.total:
         flag = Payment.Flag.AMOUNT_MISMATCH
     actor = by if getattr(by, "pk", None) else None
-    payment = Payment.objects.create(order=order, method=method, provider=provider, reference=reference,
-                                     amount=value, applied=flag == Payment.Flag.NONE, flag=flag,
-                                     recorded_by=actor, raw=raw)
+    payment = Payment.objects.create(
+        order=order,
+        method=method,
+        provider=provider,
+        reference=reference,
+        amount=value,
+        applied=flag == Payment.Flag.NONE,
+        flag=flag,
+        recorded_by=actor,
+        raw=raw,
+    )
     if flag == Payment.Flag.NONE:
         order.payment_status, order.paid_at = PaymentStatus.PAID, timezone.now()
         order.save(update_fields=["payment_status", "paid_at"])
-        notification_queue(event="payment_received", reference=order.number, email=order.customer_email,
-                           context={"order": order, "payment": payment})
+        notification_queue(
+            event="payment_received",
+            reference=order.number,
+            email=order.customer_email,
+            context={"order": order, "payment": payment},
+        )
         _auto_audit(order, by=by)
     else:
         if flag == Payment.Flag.ORDER_CANCELLED and order.payment_status != PaymentStatus.REFUND_DUE:
             order.payment_status = PaymentStatus.REFUND_DUE
             order.save(update_fields=["payment_status"])
-        notification_queue(event="payment_flagged", reference=order.number, groups=("sales",),
-                           context={"order": order, "payment": payment})
+        notification_queue(
+            event="payment_flagged",
+            reference=order.number,
+            groups=("sales",),
+            context={"order": order, "payment": payment},
+        )
         logger.warning("order %s: payment %s flagged %s", order.number, reference, flag)
     return payment
 
 
 def _reserved_allocations(order: Order) -> list[Allocation]:
-    return [Allocation(line.sku_id, line.warehouse_id, line.quantity) for line in order.lines.all() if line.reserved]
+    return [
+        Allocation(line.sku_id, line.warehouse_id, line.quantity)
+        for line in order.lines.all()
+        if line.reserved
+    ]
 
 
 def _release_all(order: Order, *, by, reason: str) -> None:
     allocations = _reserved_allocations(order)
     if allocations:
-        stock_release(allocations=allocations, reference=order.number, by=by if getattr(by, "pk", None) else None,
-                      reason=reason)
+        stock_release(
+            allocations=allocations,
+            reference=order.number,
+            by=by if getattr(by, "pk", None) else None,
+            reason=reason,
+        )
         order.lines.filter(reserved=True).update(reserved=False)
 
 
@@ -445,8 +571,13 @@ def order_cancel(*, order: Order, by=None, reason: str = "") -> Order:
     transition_run(order, "cancel", by=by, description=reason)
     _coupon_give_back(order)
     order_transitioned.send(sender=Order, order=order, transition="cancel", source=source, by=by)
-    notification_queue(event="order_cancelled", reference=order.number, email=order.customer_email,
-                       phone=order.customer_phone, context={"order": order})
+    notification_queue(
+        event="order_cancelled",
+        reference=order.number,
+        email=order.customer_email,
+        phone=order.customer_phone,
+        context={"order": order},
+    )
     return order
 
 
@@ -464,8 +595,9 @@ def order_expire_unpaid(*, now=None) -> int:
     """Cancel every unpaid order past its payment window and release its stock; returns how many."""
     now = now or timezone.now()
     numbers = list(
-        Order.objects.filter(status=Order.S.AWAITING_PAYMENT, payment_status=PaymentStatus.UNPAID,
-                             payment_due_at__lte=now).values_list("number", flat=True)[:500]
+        Order.objects.filter(
+            status=Order.S.AWAITING_PAYMENT, payment_status=PaymentStatus.UNPAID, payment_due_at__lte=now
+        ).values_list("number", flat=True)[:500]
     )
     expired = 0
     for number in numbers:
@@ -476,10 +608,15 @@ def order_expire_unpaid(*, now=None) -> int:
             _release_all(order, by=None, reason="payment window expired")
             transition_run(order, "expire", by=None, description="超过付款时限，自动取消")
             _coupon_give_back(order)
-            order_transitioned.send(sender=Order, order=order, transition="expire",
-                                    source=Order.S.AWAITING_PAYMENT, by=None)
-            notification_queue(event="order_expired", reference=order.number, email=order.customer_email,
-                               context={"order": order})
+            order_transitioned.send(
+                sender=Order, order=order, transition="expire", source=Order.S.AWAITING_PAYMENT, by=None
+            )
+            notification_queue(
+                event="order_expired",
+                reference=order.number,
+                email=order.customer_email,
+                context={"order": order},
+            )
             expired += 1
     return expired
 
@@ -508,16 +645,27 @@ def order_resolve_shortage(*, order: Order, lines, by=None, description: str = "
     todo = [li for li in cleaned if li.sku not in kept]
     allocation = stock_reserve(
         requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in todo],
-        reference=order.number, by=actor, all_or_nothing=True,
+        reference=order.number,
+        by=actor,
+        all_or_nothing=True,
     )
     new_lines = []
     for li in todo:
         sku = skus[li.sku]
-        new_lines.append(OrderLine(
-            order=order, sku=sku, sku_code=sku.code, name=f"{sku.product.name} {sku.name}".strip()[:300],
-            quantity=li.quantity, unit_price=sku.price, unit_cost=sku.cost,
-            line_total=(sku.price * li.quantity).quantize(CENT), warehouse_id=allocation[sku.pk], reserved=True,
-        ))
+        new_lines.append(
+            OrderLine(
+                order=order,
+                sku=sku,
+                sku_code=sku.code,
+                name=f"{sku.product.name} {sku.name}".strip()[:300],
+                quantity=li.quantity,
+                unit_price=sku.price,
+                unit_cost=sku.cost,
+                line_total=(sku.price * li.quantity).quantize(CENT),
+                warehouse_id=allocation[sku.pk],
+                reserved=True,
+            )
+        )
     OrderLine.objects.bulk_create(new_lines)
     all_lines = keep + new_lines
     _price(order, all_lines)
@@ -530,18 +678,30 @@ def order_resolve_shortage(*, order: Order, lines, by=None, description: str = "
         order.payment_due_at = timezone.now() + settings.ORDERS_PAYMENT_WINDOW
     order.save()
     transition_run(order, "resolve_shortage", by=by, description=description or "缺货已与客户协商处理")
-    order_transitioned.send(sender=Order, order=order, transition="resolve_shortage",
-                            source=Order.S.BACKORDERED, by=by)
-    notification_queue(event="order_updated", reference=order.number, email=order.customer_email,
-                       phone=order.customer_phone, context={"order": order})
+    order_transitioned.send(
+        sender=Order, order=order, transition="resolve_shortage", source=Order.S.BACKORDERED, by=by
+    )
+    notification_queue(
+        event="order_updated",
+        reference=order.number,
+        email=order.customer_email,
+        phone=order.customer_phone,
+        context={"order": order},
+    )
     if order.status == Order.S.PENDING:
-        notification_queue(event="order_to_warehouse", reference=order.number, groups=("warehouse",),
-                           context={"order": order})
+        notification_queue(
+            event="order_to_warehouse",
+            reference=order.number,
+            groups=("warehouse",),
+            context={"order": order},
+        )
     return order
 
 
 def _paid_amount(order: Order) -> Decimal:
-    return sum((p.amount for p in order.payments.filter(kind=Payment.Kind.PAYMENT, applied=True)), Decimal("0"))
+    return sum(
+        (p.amount for p in order.payments.filter(kind=Payment.Kind.PAYMENT, applied=True)), Decimal("0")
+    )
 
 
 @transaction.atomic
@@ -559,8 +719,16 @@ def order_refundable_amount(*, order: Order) -> Decimal:
 
 
 @transaction.atomic
-def order_refund_record(*, order: Order, amount, reference: str, method: str | None = None,
-                        provider: str = "", by=None, reason: str = "") -> Payment:
+def order_refund_record(
+    *,
+    order: Order,
+    amount,
+    reference: str,
+    method: str | None = None,
+    provider: str = "",
+    by=None,
+    reason: str = "",
+) -> Payment:
     """Record money paid back on an order, never more than was paid less earlier refunds.
 
     ``payment_status`` becomes ``refunded`` once everything paid has been refunded."""
@@ -570,19 +738,30 @@ def order_refund_record(*, order: Order, amount, reference: str, method: str | N
     refundable = order_refundable_amount(order=order)
     if value > refundable:
         raise ValidationError(
-            f"退款金额 ¥{value} 超过可退金额 ¥{refundable}。", code="refund_exceeds_paid",
+            f"退款金额 ¥{value} 超过可退金额 ¥{refundable}。",
+            code="refund_exceeds_paid",
             details={"amount": [f"max {refundable}"]},
         )
     refund = Payment.objects.create(
-        order=order, kind=Payment.Kind.REFUND, method=method or order.payment_method, provider=provider,
-        reference=reference, amount=value, applied=True, recorded_by=by if getattr(by, "pk", None) else None,
+        order=order,
+        kind=Payment.Kind.REFUND,
+        method=method or order.payment_method,
+        provider=provider,
+        reference=reference,
+        amount=value,
+        applied=True,
+        recorded_by=by if getattr(by, "pk", None) else None,
         raw={"reason": reason} if reason else None,
     )
     if value == refundable:
         order.payment_status = PaymentStatus.REFUNDED
         order.save(update_fields=["payment_status"])
-    notification_queue(event="refund_recorded", reference=order.number, email=order.customer_email,
-                       context={"order": order, "refund": refund})
+    notification_queue(
+        event="refund_recorded",
+        reference=order.number,
+        email=order.customer_email,
+        context={"order": order, "refund": refund},
+    )
     return refund
 
 
@@ -594,25 +773,47 @@ def order_place_replacement(*, original: Order, lines, reference: str, by=None) 
     skus = sku_map_for_order([li.sku for li in cleaned])
     for i, li in enumerate(cleaned):
         if li.sku not in skus:
-            raise ValidationError(f"SKU {li.sku} 不存在。", code="unknown_sku", details={f"lines[{i}].sku": [li.sku]})
+            raise ValidationError(
+                f"SKU {li.sku} 不存在。", code="unknown_sku", details={f"lines[{i}].sku": [li.sku]}
+            )
     number = document_number("SO")
     actor = by if getattr(by, "pk", None) else None
     allocation = stock_reserve(
-        requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in cleaned], reference=number, by=actor
+        requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in cleaned],
+        reference=number,
+        by=actor,
     )
     now = timezone.now()
     order = Order(
-        number=number, channel=original.channel, customer=original.customer, customer_name=original.customer_name,
-        customer_phone=original.customer_phone, customer_email=original.customer_email,
-        shipping_address=original.shipping_address, payment_method=original.payment_method,
-        payment_status=PaymentStatus.PAID, paid_at=now, placed_at=now, replaces=original,
-        replacement_reference=reference, note=f"换货：{reference}（原订单 {original.number}）", created_by=actor,
+        number=number,
+        channel=original.channel,
+        customer=original.customer,
+        customer_name=original.customer_name,
+        customer_phone=original.customer_phone,
+        customer_email=original.customer_email,
+        shipping_address=original.shipping_address,
+        payment_method=original.payment_method,
+        payment_status=PaymentStatus.PAID,
+        paid_at=now,
+        placed_at=now,
+        replaces=original,
+        replacement_reference=reference,
+        note=f"换货：{reference}（原订单 {original.number}）",
+        created_by=actor,
     )
     new_lines = [
-        OrderLine(order=order, sku=skus[li.sku], sku_code=li.sku, name=f"{skus[li.sku].product.name} {skus[li.sku].name}",
-                  quantity=li.quantity, unit_price=Decimal("0.00"), unit_cost=skus[li.sku].cost,
-                  line_total=Decimal("0.00"), warehouse_id=allocation[skus[li.sku].pk],
-                  reserved=allocation[skus[li.sku].pk] is not None)
+        OrderLine(
+            order=order,
+            sku=skus[li.sku],
+            sku_code=li.sku,
+            name=f"{skus[li.sku].product.name} {skus[li.sku].name}",
+            quantity=li.quantity,
+            unit_price=Decimal("0.00"),
+            unit_cost=skus[li.sku].cost,
+            line_total=Decimal("0.00"),
+            warehouse_id=allocation[skus[li.sku].pk],
+            reserved=allocation[skus[li.sku].pk] is not None,
+        )
         for li in cleaned
     ]
     order.subtotal = order.discount_total = order.shipping_fee = order.total = Decimal("0.00")

@@ -1,9 +1,9 @@
 """One settings module, read from the environment (DESIGN.md "Configuration")."""
 
-from datetime import timedelta
-from decimal import Decimal
 import os
 import socket
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ

@@ -56,8 +56,13 @@ def place(**overrides):
     data = {
         "channel": "online",
         "customer": {"name": "张三", "phone": "13800138000", "email": "zhang@example.cn"},
-        "shipping_address": {"province": "广东省", "city": "深圳市", "district": "南山区", "line": "科技园路1号",
-                             "postcode": "518000"},
+        "shipping_address": {
+            "province": "广东省",
+            "city": "深圳市",
+            "district": "南山区",
+            "line": "科技园路1号",
+            "postcode": "518000",
+        },
         "lines": [{"sku": "SKU-001", "quantity": 1}],
         "payment_method": "wechat_pay",
     }

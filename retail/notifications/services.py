@@ -33,8 +33,9 @@ def notification_queue(
 ) -> list[Notification]:
     """Record the messages for ``event`` (one per channel/recipient) and send them once the
     surrounding transaction commits; a rollback sends nothing."""
-    return notifications_queue([dict(event=event, reference=reference, email=email, phone=phone, groups=groups,
-                                     context=context)])
+    return notifications_queue(
+        [dict(event=event, reference=reference, email=email, phone=phone, groups=groups, context=context)]
+    )
 
 
 def notifications_queue(specs: list[dict]) -> list[Notification]:
@@ -45,11 +46,14 @@ def notifications_queue(specs: list[dict]) -> list[Notification]:
         event, reference = spec["event"], spec.get("reference", "")
         batch = []
         if spec.get("email"):
-            batch.append(Notification(event=event, channel=Notification.Channel.EMAIL, recipient=spec["email"]))
+            batch.append(
+                Notification(event=event, channel=Notification.Channel.EMAIL, recipient=spec["email"])
+            )
         if spec.get("phone"):
             batch.append(Notification(event=event, channel=Notification.Channel.SMS, recipient=spec["phone"]))
         batch.extend(
-            Notification(event=event, channel=Notification.Channel.STAFF, group=g) for g in spec.get("groups", ())
+            Notification(event=event, channel=Notification.Channel.STAFF, group=g)
+            for g in spec.get("groups", ())
         )
         for row in batch:
             row.subject, row.body, row.reference = subject[:200], body, reference

@@ -33,7 +33,10 @@ class HttpSmsBackend(BaseSmsBackend):
         request = urllib.request.Request(
             settings.SMS_HTTP_URL,
             data=body,
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {settings.SMS_HTTP_TOKEN}"},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {settings.SMS_HTTP_TOKEN}",
+            },
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             if response.status >= 300:

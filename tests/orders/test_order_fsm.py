@@ -14,8 +14,17 @@ from retail.fsm import transition_run
 pytestmark = pytest.mark.django_db
 
 S = Order.Status
-TRANSITIONS = ["confirm", "mark_shortage", "resolve_shortage", "start_picking", "pack", "ship", "deliver",
-               "cancel", "expire"]
+TRANSITIONS = [
+    "confirm",
+    "mark_shortage",
+    "resolve_shortage",
+    "start_picking",
+    "pack",
+    "ship",
+    "deliver",
+    "cancel",
+    "expire",
+]
 ALLOWED = {
     ("awaiting_payment", "confirm"): "pending",
     ("awaiting_payment", "mark_shortage"): "backordered",
@@ -30,22 +39,43 @@ ALLOWED = {
     ("processing", "cancel"): "cancelled",
     ("awaiting_payment", "expire"): "cancelled",
 }
-STAMPS = {"confirm": "confirmed_at", "start_picking": "picking_started_at", "pack": "packed_at",
-          "ship": "shipped_at", "deliver": "completed_at", "cancel": "cancelled_at", "expire": "cancelled_at",
-          "mark_shortage": "backordered_at", "resolve_shortage": "confirmed_at"}
+STAMPS = {
+    "confirm": "confirmed_at",
+    "start_picking": "picking_started_at",
+    "pack": "packed_at",
+    "ship": "shipped_at",
+    "deliver": "completed_at",
+    "cancel": "cancelled_at",
+    "expire": "cancelled_at",
+    "mark_shortage": "backordered_at",
+    "resolve_shortage": "confirmed_at",
+}
 
 
 def make_order(status, sku, warehouse, *, transition=""):
     overdue = transition == "expire"
     order = Order.objects.create(
-        number=f"T-{status[:10]}-{transition[:12]}", status=status, channel="online", customer_name="测试",
-        customer_phone="13800000000", payment_method="wechat_pay",
+        number=f"T-{status[:10]}-{transition[:12]}",
+        status=status,
+        channel="online",
+        customer_name="测试",
+        customer_phone="13800000000",
+        payment_method="wechat_pay",
         payment_status=PaymentStatus.UNPAID if overdue else PaymentStatus.PAID,
-        payment_due_at=timezone.now() - timedelta(minutes=1), total=Decimal("50.00"),
+        payment_due_at=timezone.now() - timedelta(minutes=1),
+        total=Decimal("50.00"),
     )
-    OrderLine.objects.create(order=order, sku=sku, sku_code=sku.code, name="x", quantity=1,
-                             unit_price=Decimal("50.00"), line_total=Decimal("50.00"), warehouse=warehouse,
-                             reserved=True)
+    OrderLine.objects.create(
+        order=order,
+        sku=sku,
+        sku_code=sku.code,
+        name="x",
+        quantity=1,
+        unit_price=Decimal("50.00"),
+        line_total=Decimal("50.00"),
+        warehouse=warehouse,
+        reserved=True,
+    )
     return order
 
 

@@ -53,32 +53,42 @@ def test_prepaid_online_order_waits_for_payment_with_stock_reserved(stocked):
     assert order.number.startswith("SO" + timezone.localdate().strftime("%Y%m%d"))
     assert order.subtotal == Decimal("100.00") and order.shipping_fee == Decimal("0.00")
     assert order.total == Decimal("100.00")
-    assert order.lines.get().unit_price == Decimal("50.00") and order.lines.get().unit_cost == Decimal("30.00")
+    assert order.lines.get().unit_price == Decimal("50.00") and order.lines.get().unit_cost == Decimal(
+        "30.00"
+    )
     assert stock_of(stocked) == (10, 2)
     assert order.payment_due_at - order.placed_at == timedelta(minutes=30)
     ledger_ok()
 
 
-def test_payment_runs_the_automatic_audit_and_tells_the_warehouse(stocked, django_capture_on_commit_callbacks):
+def test_payment_runs_the_automatic_audit_and_tells_the_warehouse(
+    stocked, django_capture_on_commit_callbacks
+):
     order = place()
     with django_capture_on_commit_callbacks(execute=True):
-        payment, created = order_payment_record(order=order, method="wechat_pay", amount=order.total,
-                                                reference="WX-1", provider="wechat_pay")
+        payment, created = order_payment_record(
+            order=order, method="wechat_pay", amount=order.total, reference="WX-1", provider="wechat_pay"
+        )
     order = Order.objects.get(pk=order.pk)
     assert created and payment.applied
     assert order.status == "pending" and order.payment_status == "paid"
     assert order.confirmed_at and order.ship_due_at == order.confirmed_at + timedelta(hours=48)
-    assert Notification.objects.filter(reference=order.number, event="order_to_warehouse", group="warehouse").exists()
+    assert Notification.objects.filter(
+        reference=order.number, event="order_to_warehouse", group="warehouse"
+    ).exists()
     log = StateLog.objects.filter(object_id=order.pk, transition="confirm").get()
     assert (log.source_state, log.state) == ("awaiting_payment", "pending")
 
 
 def test_duplicate_payment_notification_changes_nothing(stocked):
     order = place()
-    order_payment_record(order=order, method="alipay", amount=order.total, reference="ALI-1", provider="alipay")
+    order_payment_record(
+        order=order, method="alipay", amount=order.total, reference="ALI-1", provider="alipay"
+    )
     before = (Payment.objects.count(), StateLog.objects.count(), Notification.objects.count())
-    payment, created = order_payment_record(order=order, method="alipay", amount=order.total, reference="ALI-1",
-                                            provider="alipay")
+    payment, created = order_payment_record(
+        order=order, method="alipay", amount=order.total, reference="ALI-1", provider="alipay"
+    )
     assert not created
     assert (Payment.objects.count(), StateLog.objects.count(), Notification.objects.count()) == before
 
@@ -103,7 +113,9 @@ def test_cash_on_delivery_goes_straight_to_pending(stocked):
     order = place(payment_method="cod")
     assert order.status == "pending" and order.payment_status == "cod"
     assert [log.transition for log in StateLog.objects.filter(object_id=order.pk).order_by("pk")] == [
-        "place", "confirm"]
+        "place",
+        "confirm",
+    ]
 
 
 def test_store_order_is_paid_at_the_counter_and_confirmed(stocked):
@@ -125,7 +137,9 @@ def test_shortage_makes_the_order_backordered_and_asks_sales_to_call(stocked):
     order = place(lines=[{"sku": "SKU-001", "quantity": 11}])
     assert order.status == "backordered" and order.backordered_at
     assert stock_of(stocked) == (10, 0)
-    assert Notification.objects.filter(reference=order.number, event="order_shortage_contact", group="sales").exists()
+    assert Notification.objects.filter(
+        reference=order.number, event="order_shortage_contact", group="sales"
+    ).exists()
     assert Notification.objects.filter(reference=order.number, event="order_backordered").exists()
 
 
@@ -135,8 +149,9 @@ def test_resolve_shortage_with_a_substitute_reprices_and_reserves(stocked, wareh
     order = place(lines=[{"sku": "SKU-001", "quantity": 2}, {"sku": "SKU-002", "quantity": 5}])
     assert order.status == "backordered"
     assert stock_of(stocked) == (10, 2)
-    order = order_resolve_shortage(order=order, lines=[{"sku": "SKU-001", "quantity": 2},
-                                                       {"sku": "SKU-002", "quantity": 3}])
+    order = order_resolve_shortage(
+        order=order, lines=[{"sku": "SKU-001", "quantity": 2}, {"sku": "SKU-002", "quantity": 3}]
+    )
     assert order.status == "awaiting_payment"
     assert order.subtotal == Decimal("340.00") and order.total == Decimal("340.00")
     assert stock_of(other) == (3, 3) and stock_of(stocked) == (10, 2)
@@ -229,9 +244,14 @@ def test_unpaid_orders_expire_after_the_payment_window_and_release_stock(stocked
 # -- idempotency and side effects ------------------------------------------------------------------
 def test_same_idempotency_key_returns_the_first_order(stocked):
     first = place(idempotency_key="web:abc")
-    again, created = order_place(channel="online", customer={"name": "张三", "phone": "13800138000"},
-                                 shipping_address=first.shipping_address, lines=[{"sku": "SKU-001", "quantity": 1}],
-                                 payment_method="wechat_pay", idempotency_key="web:abc")
+    again, created = order_place(
+        channel="online",
+        customer={"name": "张三", "phone": "13800138000"},
+        shipping_address=first.shipping_address,
+        lines=[{"sku": "SKU-001", "quantity": 1}],
+        payment_method="wechat_pay",
+        idempotency_key="web:abc",
+    )
     assert not created and again.pk == first.pk
     assert Order.objects.count() == 1 and stock_of(stocked) == (10, 1)
 
@@ -240,7 +260,10 @@ def test_confirmation_is_sent_after_commit_never_on_rollback(stocked, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         order = place()
     assert any(order.number in m.subject for m in mail.outbox)
-    assert Notification.objects.get(reference=order.number, channel="email", event="order_placed").status == "sent"
+    assert (
+        Notification.objects.get(reference=order.number, channel="email", event="order_placed").status
+        == "sent"
+    )
     mail.outbox.clear()
 
     class Boom(Exception):
@@ -284,7 +307,10 @@ BAD_LINES = {
     "unknown sku": ([{"sku": "NOPE", "quantity": 1}], "unknown_sku"),
     "inactive sku": ([{"sku": "SKU-OFF", "quantity": 1}], "sku_not_orderable"),
     "unpublished product": ([{"sku": "SKU-DRAFT", "quantity": 1}], "sku_not_orderable"),
-    "duplicate sku lines": ([{"sku": "SKU-001", "quantity": 1}, {"sku": "SKU-001", "quantity": 2}], "duplicate_sku"),
+    "duplicate sku lines": (
+        [{"sku": "SKU-001", "quantity": 1}, {"sku": "SKU-001", "quantity": 2}],
+        "duplicate_sku",
+    ),
     "no lines": ([], "no_lines"),
     "lines not a list": ("SKU-001", "no_lines"),
     "line not an object": (["SKU-001"], "validation_error"),
