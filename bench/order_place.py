@@ -66,7 +66,7 @@ def main(n: int) -> None:
     address = {"province": "上海市", "city": "上海市", "line": "1号"}
 
     start = time.perf_counter()
-    for i in range(n):
+    for _ in range(n):
         order_place(
             channel="online",
             customer={"name": "基准", "phone": "13700000000"},
