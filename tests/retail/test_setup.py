@@ -48,3 +48,15 @@ def test_healthz_answers_200_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["checks"]["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_fresh_install_has_its_periodic_tasks():
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = set(PeriodicTask.objects.values_list("task", flat=True))
+    assert {"orders.expire_unpaid", "retail.notification_resend_pending"} <= tasks
+    from retail.celery import app
+
+    app.loader.import_default_modules()
+    assert {"orders.expire_unpaid", "retail.notification_resend_pending"} <= set(app.tasks)
