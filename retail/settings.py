@@ -226,3 +226,35 @@ LOGGING = {
 }
 ORDERS_SHIPPING_FEE = Decimal(env("ORDERS_SHIPPING_FEE", default="10.00"))
 ORDERS_FREE_SHIPPING_OVER = Decimal(env("ORDERS_FREE_SHIPPING_OVER", default="99.00"))
+
+# --- API (issue 6) ---
+# JSON in and out only, so the schema documents exactly what the server parses; every client is
+# throttled (anonymous per address, authenticated per user/token, the public tracking per client).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["rest_framework.parsers.JSONParser"]
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "retail.api.schema.AutoSchema"
+REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ["retail.api.permissions.ActionPermission"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+]
+SPECTACULAR_SETTINGS.update(
+    {
+        "SCHEMA_PATH_PREFIX": "/api/",
+        "COMPONENT_NO_READ_ONLY_REQUIRED": False,
+        "ENUM_NAME_OVERRIDES": {
+            "PaymentMethodEnum": "orders.models.PaymentMethod",
+            "ChannelEnum": "orders.models.Channel",
+            "OrderStatusEnum": "orders.models.Order.Status",
+            "ProductStatusEnum": "catalog.models.Product.Status",
+            "MovementKindEnum": "inventory.models.StockMovement.Kind",
+            "PickListStatusEnum": "logistics.models.PickList.Status",
+            "ShipmentStatusEnum": "logistics.models.Shipment.Status",
+            "ShipmentEventStatusEnum": "logistics.models.ShipmentEvent.Status",
+            "CarrierEnum": "logistics.models.Carrier",
+            "AftersalesStatusEnum": "aftersales.models.AftersalesRequest.Status",
+            "TicketStatusEnum": "crm.models.Ticket.Status",
+            "ContactChannelEnum": "crm.models.ContactChannel",
+        },
+    }
+)

@@ -33,6 +33,13 @@ _DRF_CODES = {
 }
 
 
+class Unauthorized(BusinessError):
+    """Credentials that are not a user's: a webhook's signature."""
+
+    code = "not_authenticated"
+    status_code = 401
+
+
 def error_body(code: str, message, details: dict | None = None) -> dict:
     return {"error": {"code": code, "message": str(message), "details": details or {}}}
 
@@ -43,7 +50,12 @@ def flatten_details(detail, prefix: str = "") -> dict:
     if isinstance(detail, dict):
         flat = {}
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix and key != "non_field_errors" else (prefix or str(key))
+            if isinstance(key, int):  # list items (ListField, many=True) are keyed by index
+                name = f"{prefix}[{key}]"
+            elif prefix and key != "non_field_errors":
+                name = f"{prefix}.{key}"
+            else:
+                name = prefix or str(key)
             flat.update(flatten_details(value, name))
         return flat
     if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):

@@ -3,7 +3,9 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Create the admin superuser if it does not exist (idempotent); its password is left alone if it does."
+    help = (
+        "Create the admin superuser if it does not exist (idempotent); its password is left alone if it does."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")

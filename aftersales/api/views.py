@@ -1,0 +1,93 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from aftersales import selectors, services
+from retail.api.base import GenericViewSet
+from retail.api.idempotency import idempotent
+from retail.api.schema import IDEMPOTENCY_KEY, ErrorSerializer
+
+from .filters import AftersalesRequestFilter
+from .serializers import (
+    AftersalesCreateSerializer,
+    AftersalesRequestSerializer,
+    ExchangeSerializer,
+    NoteSerializer,
+    ReceiveSerializer,
+    RefundSerializer,
+    RejectSerializer,
+    RepairSerializer,
+)
+
+TRANSITIONS = {
+    "approve": (NoteSerializer, "Approve: goods come back (awaiting_return) or, refund only, approved"),
+    "reject": (RejectSerializer, "Reject with a reason"),
+    "receive": (ReceiveSerializer, "Goods received and inspected: resellable back on hand, damaged written off"),
+    "refund": (RefundSerializer, "Refund (return, exchange after receipt; refund only after approval)"),
+    "exchange": (ExchangeSerializer, "Exchange: a zero-price replacement order"),
+    "repair": (RepairSerializer, "Repaired and sent back with carrier and tracking number"),
+    "close": (NoteSerializer, "Close a settled or rejected request"),
+}
+
+
+def _transition(name: str):
+    body_serializer, summary = TRANSITIONS[name]
+
+    def run(self, request, number=None):
+        body = body_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.aftersales_transition(request=self.get_object(), transition=name, by=request.user,
+                                       **body.validated_data)
+        return Response(AftersalesRequestSerializer(selectors.aftersales_request_get(number=number)).data)
+
+    run.__name__ = name
+    return extend_schema(summary=summary, request=body_serializer,
+                         responses={200: AftersalesRequestSerializer, 409: ErrorSerializer})(
+        action(detail=True, methods=["post"])(run)
+    )
+
+
+@extend_schema(tags=["aftersales"])
+class AftersalesRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """After-sales requests (售后申请), addressed by number (``AS…``)."""
+
+    serializer_class = AftersalesRequestSerializer
+    filterset_class = AftersalesRequestFilter
+    lookup_field = "number"
+    lookup_value_regex = "[^/]+"
+    ordering_fields = ["submitted_at", "number", "status"]
+    required_perms = {
+        "list": ("aftersales.view_aftersalesrequest",),
+        "retrieve": ("aftersales.view_aftersalesrequest",),
+        "create": ("aftersales.add_aftersalesrequest",),
+        # The transition permission itself (review_request, process_request) is checked by the state machine.
+        **{name: ("aftersales.view_aftersalesrequest",) for name in TRANSITIONS},
+    }
+
+    def get_queryset(self):
+        return selectors.aftersales_request_list()
+
+    @extend_schema(
+        summary="File an after-sales request for delivered goods",
+        description="400 `not_delivered` before the order is completed, `window_closed` past the type's window, "
+        "`quantity_exceeds_delivered` beyond what was delivered less earlier requests.",
+        request=AftersalesCreateSerializer,
+        responses={201: AftersalesRequestSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
+    def create(self, request):
+        body = AftersalesCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        req = services.aftersales_request_create(by=request.user, **body.validated_data)
+        return Response(AftersalesRequestSerializer(selectors.aftersales_request_get(number=req.number)).data,
+                        status=status.HTTP_201_CREATED)
+
+    approve = _transition("approve")
+    reject = _transition("reject")
+    receive = _transition("receive")
+    refund = _transition("refund")
+    exchange = _transition("exchange")
+    repair = _transition("repair")
+    close = _transition("close")

@@ -1,0 +1,163 @@
+"""After-sales reads: request lists for staff and the API, and the analysis of common problems
+(by reason, SKU and category) the KPIs and reports use. Aggregation happens in SQL."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Sum
+
+from logistics.models import PickList
+from orders.models import Order, OrderLine
+from retail.errors import NotFound, ValidationError
+
+from .models import AftersalesLine, AftersalesRequest, Reason, RequestType
+
+DIMENSIONS = {
+    "reason": ("request__reason", None),
+    "sku": ("sku__code", "name"),
+    "category": ("sku__product__category_id", "sku__product__category__name"),
+}
+SHIPPED_KEY = {"sku": "sku__code", "category": "sku__product__category_id"}
+
+
+def aftersales_request_list(
+    *,
+    status: str | None = None,
+    type: str | None = None,
+    reason: str | None = None,
+    order: Order | str | None = None,
+) -> QuerySet:
+    """Requests with their order, lines, photos and replacement order (filters per API)."""
+    qs = AftersalesRequest.objects.select_related(
+        "order", "replacement_order", "reviewed_by"
+    ).prefetch_related(Prefetch("lines", queryset=AftersalesLine.objects.select_related("sku")), "photos")
+    if status:
+        qs = qs.filter(status=status)
+    if type:
+        qs = qs.filter(type=type)
+    if reason:
+        qs = qs.filter(reason=reason)
+    if order is not None:
+        qs = qs.filter(order__number=order) if isinstance(order, str) else qs.filter(order=order)
+    return qs
+
+
+def aftersales_request_get(*, number: str) -> AftersalesRequest:
+    try:
+        return aftersales_request_list().get(number=number)
+    except AftersalesRequest.DoesNotExist:
+        raise NotFound(f"售后单 {number} 不存在。")
+
+
+def requested_units_by_line(*, order: Order) -> dict[int, int]:
+    """Units per order line already covered by the order's requests that were not rejected."""
+    rows = (
+        AftersalesLine.objects.filter(order_line__order=order, request__rejected_at__isnull=True)
+        .values("order_line_id")
+        .annotate(units=Sum("quantity"))
+    )
+    return {row["order_line_id"]: row["units"] for row in rows}
+
+
+def _period(qs, field: str, start, end):
+    if start is not None:
+        qs = qs.filter(**{f"{field}__gte": start})
+    if end is not None:
+        qs = qs.filter(**{f"{field}__lt": end})
+    return qs
+
+
+def _order_scope(qs, prefix: str, channel, warehouse):
+    """KPIS.md filters: ``channel`` of the order; ``warehouse`` = the order has a pick list there."""
+    if channel:
+        qs = qs.filter(**{f"{prefix}channel": channel})
+    if warehouse:
+        key = "warehouse" if hasattr(warehouse, "pk") else "warehouse__code"
+        picked = PickList.objects.filter(
+            order_id=OuterRef(f"{prefix}pk" if prefix else "pk"), **{key: warehouse}
+        )
+        qs = qs.filter(Exists(picked))
+    return qs
+
+
+def _percent(numerator, denominator) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def aftersales_breakdown(*, dimension: str, start=None, end=None, type: str | None = None) -> list[dict]:
+    """Common problems: requests (not rejected) submitted in ``[start, end)`` grouped by ``reason``,
+    ``sku`` or ``category``. Each row: ``key``, ``label``, ``requests``, ``units``, ``share`` (% of
+    all requests); for SKU and category also ``shipped_units`` in the period and ``rate`` (units on
+    requests / units shipped, %). Sorted by requests, most first (a Pareto table)."""
+    if dimension not in DIMENSIONS:
+        raise ValidationError("未知的分析维度。", details={"dimension": [f"one of {', '.join(DIMENSIONS)}"]})
+    key, label = DIMENSIONS[dimension]
+    lines = _period(
+        AftersalesLine.objects.filter(request__rejected_at__isnull=True), "request__submitted_at", start, end
+    )
+    if type:
+        lines = lines.filter(request__type=type)
+    values = [key, label] if label else [key]
+    rows = list(
+        lines.values(*values).annotate(requests=Count("request", distinct=True), units=Sum("quantity"))
+    )
+    total_requests = _period(
+        AftersalesRequest.objects.filter(rejected_at__isnull=True), "submitted_at", start, end
+    )
+    total = (total_requests.filter(type=type) if type else total_requests).count()
+    shipped = {}
+    if dimension in SHIPPED_KEY:
+        shipped_lines = _period(
+            OrderLine.objects.exclude(order__status=Order.Status.CANCELLED), "order__shipped_at", start, end
+        )
+        shipped = {
+            row[SHIPPED_KEY[dimension]]: row["units"]
+            for row in shipped_lines.values(SHIPPED_KEY[dimension]).annotate(units=Sum("quantity"))
+        }
+    labels = dict(Reason.choices)
+    result = []
+    for row in rows:
+        item = {
+            "key": row[key],
+            "label": str(labels.get(row[key], row[key])) if not label else row[label],
+            "requests": row["requests"],
+            "units": row["units"],
+            "share": _percent(row["requests"], total),
+        }
+        if dimension in SHIPPED_KEY:
+            item["shipped_units"] = shipped.get(row[key], 0)
+            item["rate"] = _percent(row["units"], item["shipped_units"])
+        result.append(item)
+    result.sort(key=lambda r: (-r["requests"], -r["units"], str(r["key"])))
+    return result
+
+
+def return_rate_parts(*, start, end, channel: str | None = None, warehouse=None) -> dict:
+    """KPI ``return_rate``: units on ``return`` requests submitted in P and not rejected (numerator)
+    over units shipped in P (denominator)."""
+    returned = _period(
+        AftersalesLine.objects.filter(request__type=RequestType.RETURN, request__rejected_at__isnull=True),
+        "request__submitted_at",
+        start,
+        end,
+    )
+    returned = _order_scope(returned, "request__order__", channel, warehouse)
+    shipped = _period(
+        OrderLine.objects.exclude(order__status=Order.Status.CANCELLED), "order__shipped_at", start, end
+    )
+    shipped = _order_scope(shipped, "order__", channel, warehouse)
+    numerator = returned.aggregate(units=Sum("quantity"))["units"] or 0
+    denominator = shipped.aggregate(units=Sum("quantity"))["units"] or 0
+    return {"numerator": numerator, "denominator": denominator, "value": _percent(numerator, denominator)}
+
+
+def order_error_parts(*, start, end, channel: str | None = None, warehouse=None) -> dict:
+    """KPI ``order_accuracy`` inputs: orders shipped in P with a request (not rejected) whose reason is
+    in ``ORDER_ERROR_REASONS`` (``errors``) and all orders shipped in P (``shipped``)."""
+    shipped = _order_scope(_period(Order.objects.all(), "shipped_at", start, end), "", channel, warehouse)
+    erroneous = AftersalesRequest.objects.filter(
+        order_id=OuterRef("pk"), reason__in=settings.ORDER_ERROR_REASONS, rejected_at__isnull=True
+    )
+    return shipped.aggregate(shipped=Count("pk"), errors=Count("pk", filter=Exists(erroneous)))

@@ -1,0 +1,474 @@
+"""After-sales use cases: filing a request (eligibility: delivered, in the window, not more than was
+delivered), review, receiving with inspection (restock or write-off), refund, exchange, repair, close.
+
+Transitions are one function each (``aftersales_approve`` …); ``aftersales_transition`` dispatches by
+the API's transition name. All of them lock the order, then the request."""
+
+import inspect
+import logging
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import FileExtensionValidator
+from django.db import transaction
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from inventory.services import MAX_QUANTITY, Allocation, stock_return
+from logistics.services import carrier_clean, tracking_number_clean
+from orders.models import Order
+from orders.services import (
+    clean_text,
+    order_lock,
+    order_place_replacement,
+    order_refund_record,
+    order_refundable_amount,
+)
+from retail.errors import ValidationError
+from retail.fsm import transition_check, transition_run
+from retail.notifications.services import notification_queue
+from retail.numbering import document_number
+
+from .models import (
+    PHOTO_EXTENSIONS,
+    AftersalesLine,
+    AftersalesPhoto,
+    AftersalesRequest,
+    Inspection,
+    Reason,
+    RequestType,
+)
+from .refunds import get_refund_backend
+from .selectors import requested_units_by_line
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+MAX_LINES = 200
+MAX_PHOTOS = 9
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+def _actor(by):
+    return by if getattr(by, "pk", None) else None
+
+
+def _notify_customer(req: AftersalesRequest, event: str, **extra) -> None:
+    order = req.order
+    notification_queue(
+        event=event,
+        reference=req.number,
+        email=order.customer_email,
+        phone=order.customer_phone,
+        context={"aftersales": req, "order": order, **extra},
+    )
+
+
+def _lines_clean(lines) -> list[tuple[str, int]]:
+    if not isinstance(lines, list) or not lines:
+        raise ValidationError(
+            "售后申请至少需要一件商品。", code="no_lines", details={"lines": ["at least one line"]}
+        )
+    if len(lines) > MAX_LINES:
+        raise ValidationError("售后商品行过多。", details={"lines": [f"max {MAX_LINES}"]})
+    cleaned, seen = [], set()
+    for i, line in enumerate(lines):
+        if not isinstance(line, dict):
+            raise ValidationError("商品行格式错误。", details={f"lines[{i}]": ["must be an object"]})
+        sku = clean_text(line.get("sku"), name=f"lines[{i}].sku", max_length=64, required=True)
+        quantity = line.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
+            raise ValidationError(
+                f"第 {i + 1} 行数量须为正整数。",
+                code="invalid_quantity",
+                details={f"lines[{i}].quantity": [f"integer 1..{MAX_QUANTITY}"]},
+            )
+        if sku in seen:
+            raise ValidationError(
+                f"SKU {sku} 重复出现，请合并为一行。",
+                code="duplicate_sku",
+                details={f"lines[{i}].sku": [sku]},
+            )
+        seen.add(sku)
+        cleaned.append((sku, quantity))
+    return cleaned
+
+
+def _choice_clean(value, choices, name: str) -> str:
+    if value not in choices.values:
+        raise ValidationError(f"{name} 取值无效。", details={name: [f"one of {', '.join(choices.values)}"]})
+    return value
+
+
+def aftersales_window_end(*, order: Order, type: str):
+    """The last moment a request of ``type`` may be filed: ``completed_at`` + the type's window."""
+    return order.completed_at + settings.AFTERSALES_WINDOWS[type]
+
+
+# -- filing ---------------------------------------------------------------------------------------
+def aftersales_request_create(
+    *, order: Order, type: str, reason: str, description: str = "", lines, by=None, photos=()
+) -> AftersalesRequest:
+    """File a request (number ``AS…``) for delivered goods of ``order``.
+
+    Refused with ``ValidationError``: ``not_delivered`` before the order is completed,
+    ``window_closed`` after ``completed_at`` + ``AFTERSALES_WINDOWS[type]``, ``sku_not_in_order``,
+    and ``quantity_exceeds_delivered`` beyond what was delivered less the order's earlier requests
+    that were not rejected (checked under the order's row lock, so two requests cannot both pass).
+    The customer and the after-sales staff are told."""
+    type = _choice_clean(type, RequestType, "type")
+    reason = _choice_clean(reason, Reason, "reason")
+    description = clean_text(description, name="description", max_length=2000)
+    wanted = _lines_clean(lines)
+    with transaction.atomic():
+        order = order_lock(order)
+        if order.status != Order.Status.COMPLETED or order.completed_at is None:
+            raise ValidationError(
+                f"订单 {order.number} 尚未签收完成，不能申请售后。",
+                code="not_delivered",
+                details={"order": [order.status]},
+            )
+        deadline = aftersales_window_end(order=order, type=type)
+        if timezone.now() > deadline:
+            raise ValidationError(
+                f"已超过{RequestType(type).label}期限（签收后 {settings.AFTERSALES_WINDOWS[type].days} 天）。",
+                code="window_closed",
+                details={"type": [f"window ended {timezone.localtime(deadline).isoformat()}"]},
+            )
+        order_lines = {line.sku_code: line for line in order.lines.all()}
+        taken = requested_units_by_line(order=order)
+        request_lines = []
+        for i, (sku, quantity) in enumerate(wanted):
+            line = order_lines.get(sku)
+            if line is None:
+                raise ValidationError(
+                    f"SKU {sku} 不在订单 {order.number} 中。",
+                    code="sku_not_in_order",
+                    details={f"lines[{i}].sku": [sku]},
+                )
+            left = line.quantity - taken.get(line.pk, 0)
+            if quantity > left:
+                raise ValidationError(
+                    f"{sku} 最多还可申请 {left} 件（已签收 {line.quantity} 件）。",
+                    code="quantity_exceeds_delivered",
+                    details={f"lines[{i}].quantity": [f"at most {left}"]},
+                )
+            request_lines.append(
+                AftersalesLine(
+                    order_line=line,
+                    sku_id=line.sku_id,
+                    sku_code=line.sku_code,
+                    name=line.name,
+                    quantity=quantity,
+                )
+            )
+        req = AftersalesRequest.objects.create(
+            number=document_number("AS"),
+            order=order,
+            type=type,
+            reason=reason,
+            description=description,
+            created_by=_actor(by),
+        )
+        for line in request_lines:
+            line.request = req
+        AftersalesLine.objects.bulk_create(request_lines)
+        StateLog.objects.create(
+            content_type=ContentType.objects.get_for_model(AftersalesRequest),
+            object_id=req.pk,
+            source_state=None,
+            state=req.status,
+            transition="submit",
+            by=_actor(by),
+        )
+        for photo in photos:
+            aftersales_photo_add(request=req, file=photo, by=by)
+        _notify_customer(req, "aftersales_submitted")
+        notification_queue(
+            event="aftersales_new",
+            reference=req.number,
+            groups=("aftersales",),
+            context={"aftersales": req, "order": order},
+        )
+    logger.info("after-sales %s filed for order %s (%s, %s)", req.number, order.number, type, reason)
+    return req
+
+
+@transaction.atomic
+def aftersales_photo_add(*, request: AftersalesRequest, file, by=None) -> AftersalesPhoto:
+    """Attach a photo (jpg/png/webp/heic/gif, at most 10 MB, at most 9 per request)."""
+    try:
+        FileExtensionValidator(PHOTO_EXTENSIONS)(file)
+    except DjangoValidationError:
+        raise ValidationError(
+            "照片格式不支持。",
+            code="invalid_photo",
+            details={"photos": [f"one of {', '.join(PHOTO_EXTENSIONS)}"]},
+        )
+    if file.size > MAX_PHOTO_BYTES:
+        raise ValidationError(
+            "照片过大（最大 10 MB）。", code="invalid_photo", details={"photos": ["max 10 MB"]}
+        )
+    if AftersalesPhoto.objects.filter(request=request).count() >= MAX_PHOTOS:
+        raise ValidationError(
+            f"每个申请最多 {MAX_PHOTOS} 张照片。",
+            code="too_many_photos",
+            details={"photos": [f"max {MAX_PHOTOS}"]},
+        )
+    return AftersalesPhoto.objects.create(request=request, file=file, uploaded_by=_actor(by))
+
+
+# -- transitions ----------------------------------------------------------------------------------
+def _lock(request: AftersalesRequest) -> AftersalesRequest:
+    Order.objects.select_for_update().only("pk").get(pk=request.order_id)
+    return AftersalesRequest.objects.select_for_update().select_related("order").get(pk=request.pk)
+
+
+@transaction.atomic
+def aftersales_approve(*, request: AftersalesRequest, by=None, note: str = "") -> AftersalesRequest:
+    """已提交 → 待退回 (goods come back: return, exchange, repair) or 已批准 (refund only); customer told."""
+    note = clean_text(note, name="note", max_length=1000)
+    req = _lock(request)
+    transition_run(req, "approve", by=by, description=note)
+    _notify_customer(req, "aftersales_approved")
+    return req
+
+
+@transaction.atomic
+def aftersales_reject(*, request: AftersalesRequest, by=None, reason: str = "") -> AftersalesRequest:
+    """已提交 → 已拒绝 with a reason (required), which the customer is told; the units become free
+    for another request."""
+    reason = clean_text(reason, name="reason", max_length=1000)
+    req = _lock(request)
+    transition_check(req, "reject", by=by)
+    if not reason:
+        raise ValidationError(
+            "拒绝售后申请必须填写原因。", code="reason_required", details={"reason": ["required"]}
+        )
+    transition_run(req, "reject", by=by, description=reason)
+    _notify_customer(req, "aftersales_rejected")
+    return req
+
+
+def _inspection_clean(req: AftersalesRequest, inspection) -> dict[str, str]:
+    if isinstance(inspection, list):
+        try:
+            inspection = {item["sku"]: item["result"] for item in inspection}
+        except (TypeError, KeyError):
+            raise ValidationError("检验结果格式错误。", details={"inspection": ["[{sku, result}]"]})
+    inspection = inspection or {}
+    if not isinstance(inspection, dict):
+        raise ValidationError("检验结果格式错误。", details={"inspection": ["{sku: result}"]})
+    codes = {line.sku_code for line in req.lines.all()}
+    unknown = sorted(set(inspection) - codes)
+    if unknown:
+        raise ValidationError(
+            "检验结果含有申请外的商品。", code="sku_not_in_request", details={"inspection": unknown}
+        )
+    bad = sorted(
+        sku for sku, result in inspection.items() if result not in (Inspection.RESELLABLE, Inspection.DAMAGED)
+    )
+    if bad:
+        raise ValidationError(
+            "检验结果须为 resellable 或 damaged。", code="invalid_inspection", details={"inspection": bad}
+        )
+    missing = sorted(codes - set(inspection))
+    if missing and req.type != RequestType.REPAIR:
+        raise ValidationError(
+            "每件退回商品都需要检验结果。", code="inspection_required", details={"inspection": missing}
+        )
+    return inspection
+
+
+@transaction.atomic
+def aftersales_receive(
+    *, request: AftersalesRequest, by=None, inspection=None, note: str = ""
+) -> AftersalesRequest:
+    """待退回 → 已收货 with an inspection result per line (``{sku: "resellable"|"damaged"}`` or
+    ``[{"sku", "result"}]``). Returned or exchanged goods go back on hand in the warehouse they
+    shipped from (ledger ``return``); damaged ones are written off at once (``return`` + ``write_off``).
+    Goods in for repair stay the customer's: no stock moves."""
+    note = clean_text(note, name="note", max_length=1000)
+    req = _lock(request)
+    transition_check(req, "receive", by=by)
+    results = _inspection_clean(req, inspection)
+    lines = list(req.lines.select_related("order_line"))
+    for line in lines:
+        line.inspection = results.get(line.sku_code, Inspection.PENDING)
+    AftersalesLine.objects.bulk_update(lines, ["inspection"])
+    if req.type != RequestType.REPAIR:
+        for resellable in (True, False):
+            result = Inspection.RESELLABLE if resellable else Inspection.DAMAGED
+            allocations = [
+                Allocation(line.sku_id, line.order_line.warehouse_id, line.quantity)
+                for line in lines
+                if line.inspection == result
+            ]
+            if allocations:
+                stock_return(
+                    allocations=allocations,
+                    reference=req.number,
+                    by=_actor(by),
+                    resellable=resellable,
+                    reason=f"售后 {req.number} {req.get_reason_display()}",
+                )
+    transition_run(req, "receive", by=by, description=note)
+    _notify_customer(req, "aftersales_received")
+    return req
+
+
+def _amount_clean(amount) -> Decimal:
+    try:
+        value = Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP)
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError("金额格式错误。", details={"amount": ["decimal with 2 places"]})
+    if not value.is_finite() or value <= 0:
+        raise ValidationError("退款金额须为正数。", details={"amount": ["positive"]})
+    return value
+
+
+def aftersales_line_refund_caps(*, request: AftersalesRequest) -> dict[int, Decimal]:
+    """What the customer paid for each request line: its share of the order line's total less the
+    same share of the order's discount, rounded down to the cent (``{line_id: amount}``)."""
+    order = request.order
+    caps = {}
+    for line in request.lines.select_related("order_line"):
+        ol = line.order_line
+        share = ol.line_total * line.quantity / ol.quantity
+        if order.discount_total and order.subtotal:
+            share -= order.discount_total * share / order.subtotal
+        caps[line.pk] = max(Decimal("0.00"), share.quantize(CENT, ROUND_DOWN))
+    return caps
+
+
+def aftersales_refundable_amount(*, request: AftersalesRequest) -> Decimal:
+    """At most what was paid for the request's lines, and never more than the order has left to refund."""
+    lines_total = sum(aftersales_line_refund_caps(request=request).values(), Decimal("0.00"))
+    return min(lines_total, order_refundable_amount(order=request.order))
+
+
+@transaction.atomic
+def aftersales_refund(
+    *, request: AftersalesRequest, by=None, amount=None, note: str = ""
+) -> AftersalesRequest:
+    """已收货 (return, exchange) or 已批准 (refund only) → 已退款. ``amount`` defaults to the most that
+    may be refunded and is refused above it (``refund_exceeds_paid``). The money goes back through
+    the refund backend and is recorded on the order (payment_status ``refunded`` once all is back)."""
+    note = clean_text(note, name="note", max_length=1000)
+    req = _lock(request)
+    transition_check(req, "refund", by=by)
+    cap = aftersales_refundable_amount(request=req)
+    value = cap if amount in (None, "") else _amount_clean(amount)
+    if value <= 0:
+        raise ValidationError(
+            "此申请没有可退金额。", code="nothing_to_refund", details={"amount": ["max 0.00"]}
+        )
+    if value > cap:
+        raise ValidationError(
+            f"退款金额 ¥{value} 超过可退金额 ¥{cap}。",
+            code="refund_exceeds_paid",
+            details={"amount": [f"max {cap}"]},
+        )
+    backend = get_refund_backend()
+    reference = backend.refund(order=req.order, amount=value, reference=req.number)
+    order_refund_record(
+        order=req.order,
+        amount=value,
+        reference=reference,
+        provider=backend.provider,
+        by=by,
+        reason=f"售后 {req.number}",
+    )
+    _spread_refund(req, value)
+    req.refund_amount, req.refund_reference = value, reference
+    transition_run(req, "refund", by=by, description=note or f"退款 ¥{value}（{reference}）")
+    _notify_customer(req, "aftersales_refunded")
+    return req
+
+
+def _spread_refund(req: AftersalesRequest, value: Decimal) -> None:
+    """Split the refund over the lines in proportion to what each cost (the last takes the rounding)."""
+    caps = aftersales_line_refund_caps(request=req)
+    total = sum(caps.values(), Decimal("0.00"))
+    lines = list(req.lines.order_by("pk"))
+    left = value
+    for i, line in enumerate(lines):
+        share = left if i == len(lines) - 1 else (value * caps[line.pk] / total).quantize(CENT, ROUND_DOWN)
+        line.refund_amount, left = share, left - share
+    AftersalesLine.objects.bulk_update(lines, ["refund_amount"])
+
+
+@transaction.atomic
+def aftersales_exchange(
+    *, request: AftersalesRequest, by=None, lines=None, note: str = ""
+) -> AftersalesRequest:
+    """已收货 → 已换货: a zero-price replacement order linked to the original (same SKUs and
+    quantities unless ``lines`` says otherwise, e.g. another size) goes through the normal flow."""
+    note = clean_text(note, name="note", max_length=1000)
+    req = _lock(request)
+    transition_check(req, "exchange", by=by)
+    if lines is None:
+        lines = [{"sku": line.sku_code, "quantity": line.quantity} for line in req.lines.all()]
+    replacement = order_place_replacement(original=req.order, lines=lines, reference=req.number, by=by)
+    req.replacement_order = replacement
+    transition_run(req, "exchange", by=by, description=note or f"换货订单 {replacement.number}")
+    _notify_customer(req, "aftersales_exchanged", replacement=replacement)
+    return req
+
+
+@transaction.atomic
+def aftersales_repair(
+    *, request: AftersalesRequest, by=None, carrier: str = "", tracking_number: str = "", note: str = ""
+) -> AftersalesRequest:
+    """已收货 → 已维修: the repaired goods go back to the customer with a carrier and tracking number
+    (both required), which the customer is told."""
+    note = clean_text(note, name="note", max_length=1000)
+    carrier = carrier_clean(carrier)
+    tracking_number = tracking_number_clean(tracking_number)
+    req = _lock(request)
+    transition_check(req, "repair", by=by)
+    req.repair_carrier, req.repair_tracking_number = carrier, tracking_number
+    transition_run(req, "repair", by=by, description=note or f"维修完成，寄回 {carrier} {tracking_number}")
+    _notify_customer(req, "aftersales_repaired")
+    return req
+
+
+@transaction.atomic
+def aftersales_close(*, request: AftersalesRequest, by=None, note: str = "") -> AftersalesRequest:
+    """已拒绝 / 已退款 / 已换货 / 已维修 → 已关闭."""
+    note = clean_text(note, name="note", max_length=1000)
+    req = _lock(request)
+    transition_run(req, "close", by=by, description=note)
+    _notify_customer(req, "aftersales_closed")
+    return req
+
+
+AFTERSALES_TRANSITIONS = {
+    "approve": aftersales_approve,
+    "reject": aftersales_reject,
+    "receive": aftersales_receive,
+    "refund": aftersales_refund,
+    "exchange": aftersales_exchange,
+    "repair": aftersales_repair,
+    "close": aftersales_close,
+}
+
+
+def aftersales_transition(
+    *, request: AftersalesRequest, transition: str, by=None, **kwargs
+) -> AftersalesRequest:
+    """Run the transition the API names (``approve`` … ``close``) with the arguments it takes; other
+    keyword arguments are ignored, as the API ignores unknown body fields."""
+    service = AFTERSALES_TRANSITIONS.get(transition)
+    if service is None:
+        raise ValidationError(
+            "未知的售后操作。",
+            code="unknown_transition",
+            details={"transition": [f"one of {', '.join(AFTERSALES_TRANSITIONS)}"]},
+        )
+    accepted = inspect.signature(service).parameters
+    return service(
+        request=request, by=by, **{k: v for k, v in kwargs.items() if k in accepted and k != "request"}
+    )

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "aftersales"
+
+urlpatterns = [
+    path("", views.request_page, name="request"),
+]

@@ -1,0 +1,348 @@
+"""CRM reads: customer figures and RFM segments, tickets with their SLA state, surveys, coupons and
+recommendations. Orders are read through ``apps.get_model`` (crm must not import orders)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .models import (
+    ContactLog,
+    Coupon,
+    Customer,
+    Segment,
+    Survey,
+    SurveyResponse,
+    Ticket,
+    TicketSLAPolicy,
+)
+
+# RFM thresholds (overridable with ``settings.CRM_RFM``): "recent" = a valid order within
+# ``recent_days``; "frequent" = at least ``frequent_orders`` valid orders; "high value" = at least
+# ``high_value`` spent on valid orders.
+RFM_DEFAULTS = {"recent_days": 90, "lapsed_days": 180, "frequent_orders": 3, "high_value": Decimal("2000.00")}
+RECOMMENDATION_DEFAULT_WEIGHTS = {"bought_together": 0.6, "category_affinity": 0.4}
+VALID_PAYMENT = ("paid", "cod")
+
+
+def _order_model():
+    return apps.get_model("orders", "Order")
+
+
+def _order_line_model():
+    return apps.get_model("orders", "OrderLine")
+
+
+def valid_order_q(prefix: str = "") -> Q:
+    """KPIS.md common rule 2: 有效订单 = not cancelled and paid or cash on delivery."""
+    return ~Q(**{f"{prefix}status": "cancelled"}) & Q(**{f"{prefix}payment_status__in": VALID_PAYMENT})
+
+
+def rfm_thresholds() -> dict:
+    return {**RFM_DEFAULTS, **getattr(settings, "CRM_RFM", {})}
+
+
+# -- customers ------------------------------------------------------------------------------------
+def customer_segment_expression(*, now=None) -> Case:
+    """The RFM segment as SQL over the ``order_count``/``total_spent``/``last_order_at`` annotations.
+
+    First match wins: no valid order → prospect; last valid order before ``lapsed_days`` → lost;
+    before ``recent_days`` → at_risk; otherwise (recent) ≥ ``frequent_orders`` orders and ≥
+    ``high_value`` spent → champion; ≥ ``frequent_orders`` orders → loyal; one order → new; else active."""
+    now = now or timezone.now()
+    t = rfm_thresholds()
+    return Case(
+        When(order_count=0, then=Value(Segment.PROSPECT)),
+        When(last_order_at__lt=now - timedelta(days=t["lapsed_days"]), then=Value(Segment.LOST)),
+        When(last_order_at__lt=now - timedelta(days=t["recent_days"]), then=Value(Segment.AT_RISK)),
+        When(
+            order_count__gte=t["frequent_orders"],
+            total_spent__gte=t["high_value"],
+            then=Value(Segment.CHAMPION),
+        ),
+        When(order_count__gte=t["frequent_orders"], then=Value(Segment.LOYAL)),
+        When(order_count=1, then=Value(Segment.NEW)),
+        default=Value(Segment.ACTIVE),
+        output_field=CharField(),
+    )
+
+
+def customer_figures_annotate(qs: QuerySet, *, now=None) -> QuerySet:
+    """Annotate ``order_count``, ``total_spent``, ``last_order_at`` (valid orders) and ``segment``."""
+    valid = (
+        _order_model().objects.filter(valid_order_q(), customer=OuterRef("pk")).order_by().values("customer")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return qs.annotate(
+        order_count=Coalesce(
+            Subquery(valid.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
+        ),
+        total_spent=Coalesce(
+            Subquery(valid.annotate(s=Sum("total")).values("s"), output_field=money),
+            Value(Decimal("0.00")),
+            output_field=money,
+        ),
+        last_order_at=Subquery(valid.annotate(m=Max("placed_at")).values("m")),
+    ).annotate(segment=customer_segment_expression(now=now))
+
+
+def customer_list(*, now=None) -> QuerySet:
+    return customer_figures_annotate(Customer.objects.prefetch_related("tags"), now=now)
+
+
+def customer_get(*, customer_id: int, now=None) -> Customer:
+    return customer_list(now=now).get(pk=customer_id)
+
+
+def customer_segment(*, customer: Customer, now=None) -> str:
+    return customer_list(now=now).filter(pk=customer.pk).values_list("segment", flat=True).get()
+
+
+def customers_in_segment(*, segment: str, now=None) -> QuerySet:
+    return customer_list(now=now).filter(segment=segment)
+
+
+def customer_orders(*, customer: Customer) -> QuerySet:
+    """Every order of the customer, all channels, newest first."""
+    return _order_model().objects.filter(customer=customer).order_by("-placed_at", "-pk")
+
+
+def customer_channels(*, customer: Customer) -> list[str]:
+    """Channels the customer used: order channels and contact-log channels (one query)."""
+    orders = _order_model().objects.filter(customer=customer).order_by().values_list("channel", flat=True)
+    contacts = ContactLog.objects.filter(customer=customer).order_by().values_list("channel", flat=True)
+    return sorted(set(orders.union(contacts)))
+
+
+# -- contacts -------------------------------------------------------------------------------------
+def contact_list(*, customer: Customer | None = None, order_number: str | None = None) -> QuerySet:
+    qs = ContactLog.objects.select_related("customer", "staff", "order", "ticket")
+    if customer is not None:
+        qs = qs.filter(customer=customer)
+    if order_number:
+        qs = qs.filter(order__number=order_number)
+    return qs
+
+
+# -- tickets --------------------------------------------------------------------------------------
+def ticket_sla_durations(*, category: str, priority: str) -> tuple[timedelta, timedelta]:
+    """(first response, resolution) limits: a policy for (category, priority), then for the priority
+    in any category, then ``settings.CRM_TICKET_SLA``."""
+    policies = {
+        p.category: (p.first_response, p.resolution)
+        for p in TicketSLAPolicy.objects.filter(priority=priority, category__in=[category, ""])
+    }
+    return policies.get(category) or policies.get("") or tuple(settings.CRM_TICKET_SLA[priority])
+
+
+def ticket_breached_q(*, now=None) -> Q:
+    """KPIS.md: a response or resolution after its due, or none yet and the due time passed.
+    Strictly after: answered at the due instant is in time."""
+    now = now or timezone.now()
+    # ``isnull=False`` keeps each term TRUE or FALSE (a bare comparison with NULL is NULL in SQL).
+    return (
+        Q(first_response_at__isnull=False, first_response_at__gt=F("first_response_due"))
+        | Q(first_response_at__isnull=True, first_response_due__lt=now)
+        | Q(resolved_at__isnull=False, resolved_at__gt=F("resolution_due"))
+        | Q(resolved_at__isnull=True, resolution_due__lt=now)
+    )
+
+
+def ticket_breached_expression(*, now=None) -> ExpressionWrapper:
+    return ExpressionWrapper(ticket_breached_q(now=now), output_field=BooleanField())
+
+
+def ticket_list(*, now=None) -> QuerySet:
+    """Tickets with ``is_breached_now`` annotated (SQL), and what a list shows."""
+    return Ticket.objects.select_related("customer", "order", "owner", "group").annotate(
+        is_breached_now=ticket_breached_expression(now=now)
+    )
+
+
+def ticket_get(*, ticket_id: int) -> Ticket:
+    return ticket_list().prefetch_related("replies__author", "escalations").get(pk=ticket_id)
+
+
+def tickets_for_customer(*, customer: Customer) -> QuerySet:
+    return ticket_list().filter(customer=customer)
+
+
+def tickets_breached_unalerted(*, now=None) -> QuerySet:
+    """Active tickets past a due time whose manager has not been told yet."""
+    return ticket_list(now=now).filter(
+        ticket_breached_q(now=now),
+        status__in=[Ticket.S.OPEN, Ticket.S.IN_PROGRESS],
+        breach_alerted_at__isnull=True,
+    )
+
+
+# -- surveys --------------------------------------------------------------------------------------
+def survey_by_token(*, token: str) -> Survey | None:
+    if not token or len(token) > 64:
+        return None
+    return Survey.objects.select_related("order", "customer").filter(token=token).first()
+
+
+def surveys_due(*, now=None) -> QuerySet:
+    now = now or timezone.now()
+    return Survey.objects.select_related("order").filter(sent_at__isnull=True, send_after__lte=now)
+
+
+def survey_response_list(*, customer: Customer | None = None, order_number: str | None = None) -> QuerySet:
+    """Answered surveys (feedback), searchable by customer and order (PROCESS rule 55)."""
+    qs = SurveyResponse.objects.select_related("survey__order", "survey__customer").prefetch_related(
+        "answers"
+    )
+    if customer is not None:
+        qs = qs.filter(survey__customer=customer)
+    if order_number:
+        qs = qs.filter(survey__order__number=order_number)
+    return qs
+
+
+def surveys_for_customer(*, customer: Customer) -> QuerySet:
+    return Survey.objects.filter(customer=customer).select_related("order", "response")
+
+
+# -- coupons --------------------------------------------------------------------------------------
+def coupon_list() -> QuerySet:
+    return Coupon.objects.select_related("customer", "ticket", "issued_by").annotate(
+        redeemed=Count("redemptions", filter=Q(redemptions__released_at__isnull=True))
+    )
+
+
+def coupon_get(*, code: str) -> Coupon | None:
+    return Coupon.objects.filter(code=(code or "").strip().upper()).first()
+
+
+# -- recommendations ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Recommendation:
+    sku_id: int
+    sku_code: str
+    name: str
+    price: Decimal
+    available: int
+    bought_together: float
+    category_affinity: float
+    score: float
+
+
+def recommendation_weights() -> dict:
+    return {**RECOMMENDATION_DEFAULT_WEIGHTS, **getattr(settings, "RECOMMENDATION_WEIGHTS", {})}
+
+
+def recommendations_for_customer(*, customer: Customer, limit: int = 10) -> list[Recommendation]:
+    """SKUs to offer the customer, best first (ties by SKU code); three queries, scored in SQL.
+
+    - ``bought_together`` = valid orders that contain the SKU and any SKU the customer bought /
+      valid orders that contain any SKU the customer bought (the confidence of "bought X → buys Y");
+    - ``category_affinity`` = the customer's units bought in the SKU's category / all units bought;
+    - ``score`` = Σ weight·factor with ``settings.RECOMMENDATION_WEIGHTS``.
+    Only active SKUs of published products with available stock (Σ on_hand − reserved over active
+    warehouses > 0) that the customer has not bought yet, and with a score above zero."""
+    OrderLine = _order_line_model()
+    SKU = apps.get_model("catalog", "SKU")
+    Stock = apps.get_model("inventory", "Stock")
+    weights = recommendation_weights()
+
+    own_lines = OrderLine.objects.filter(valid_order_q("order__"), order__customer=customer)
+    per_category = list(
+        own_lines.values("sku_id", "sku__product__category_id").annotate(units=Sum("quantity"))
+    )
+    if not per_category:
+        return []
+    bought = {row["sku_id"] for row in per_category}
+    category_units: dict[int, int] = {}
+    for row in per_category:
+        if row["sku__product__category_id"] is not None:
+            category_units[row["sku__product__category_id"]] = (
+                category_units.get(row["sku__product__category_id"], 0) + row["units"]
+            )
+    total_units = sum(row["units"] for row in per_category)
+
+    basket_orders = (
+        _order_model().objects.filter(valid_order_q(), lines__sku_id__in=bought).values("pk").distinct()
+    )
+    basket_count = basket_orders.count()
+    together = (
+        OrderLine.objects.filter(sku_id=OuterRef("pk"), order_id__in=basket_orders)
+        .order_by()
+        .values("sku_id")
+        .annotate(n=Count("order_id", distinct=True))
+        .values("n")
+    )
+    available = (
+        Stock.objects.filter(sku_id=OuterRef("pk"), warehouse__is_active=True)
+        .order_by()
+        .values("sku_id")
+        .annotate(a=Sum(F("on_hand") - F("reserved")))
+        .values("a")
+    )
+    affinity = Case(
+        *[
+            When(product__category_id=cid, then=Value(units / total_units))
+            for cid, units in category_units.items()
+        ],
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    together_share = ExpressionWrapper(
+        Coalesce(Subquery(together, output_field=IntegerField()), 0) * 1.0 / max(basket_count, 1),
+        output_field=FloatField(),
+    )
+    rows = (
+        SKU.objects.filter(is_active=True, product__status="published")
+        .exclude(pk__in=bought)
+        .annotate(
+            available_qty=Coalesce(Subquery(available, output_field=IntegerField()), 0),
+            bought_together=together_share,
+            category_affinity=affinity,
+        )
+        .annotate(
+            score=ExpressionWrapper(
+                F("bought_together") * weights["bought_together"]
+                + F("category_affinity") * weights["category_affinity"],
+                output_field=FloatField(),
+            )
+        )
+        .filter(available_qty__gt=0, score__gt=0)
+        .select_related("product")
+        .order_by("-score", "code")[:limit]
+    )
+    return [
+        Recommendation(
+            sku_id=sku.pk,
+            sku_code=sku.code,
+            name=f"{sku.product.name} {sku.name}".strip(),
+            price=sku.price,
+            available=sku.available_qty,
+            bought_together=round(sku.bought_together, 4),
+            category_affinity=round(sku.category_affinity, 4),
+            score=round(sku.score, 4),
+        )
+        for sku in rows
+    ]

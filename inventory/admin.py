@@ -1,0 +1,191 @@
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from retail.admin import ReadOnlyAdmin, form_add_business_error, render_form_page
+from retail.errors import BusinessError
+
+from . import services
+from .forms import StockAdjustForm, StockReceiveForm
+from .models import Stock, StockMovement, Warehouse
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "priority", "province", "is_active")
+    list_filter = ("is_active", "province")
+    search_fields = ("code", "name")
+
+
+class LowStockFilter(admin.SimpleListFilter):
+    title = _("库存预警")
+    parameter_name = "low"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("可用 ≤ 补货点")),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(available_qty__lte=F("reorder_at"))
+        return queryset
+
+
+@admin.register(Stock)
+class StockAdmin(admin.ModelAdmin):
+    """Quantities are read-only: they change through receipts and counts (inventory services, with
+    ledger rows) and through orders. Only the reorder point and the bin are edited here."""
+
+    change_list_template = "admin/inventory/stock/change_list.html"
+    change_form_template = "admin/inventory/stock/change_form.html"
+    list_display = (
+        "sku",
+        "product_name",
+        "warehouse",
+        "on_hand",
+        "reserved",
+        "available",
+        "reorder_point",
+        "bin_location",
+    )
+    list_filter = (LowStockFilter, "warehouse")
+    search_fields = ("sku__code", "sku__name", "sku__product__name", "bin_location")
+    list_select_related = ("sku__product", "warehouse")
+    readonly_fields = ("sku", "warehouse", "on_hand", "reserved", "available")
+    fields = ("sku", "warehouse", "on_hand", "reserved", "available", "reorder_point", "bin_location")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                available_qty=F("on_hand") - F("reserved"),
+                reorder_at=Coalesce("reorder_point", Value(settings.INVENTORY_DEFAULT_REORDER_POINT)),
+            )
+        )
+
+    @admin.display(description=_("商品"), ordering="sku__product__name")
+    def product_name(self, obj):
+        return obj.sku.product.name
+
+    @admin.display(description=_("可用"), ordering="available_qty")
+    def available(self, obj):
+        return obj.available
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Only the two editable columns are written: a full save would put back the quantities read
+        # when the page was opened, undoing any reservation made since.
+        obj.save(update_fields=["reorder_point", "bin_location"])
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("receive/", view(self.receive_view), name="inventory_stock_receive"),
+            path("<path:object_id>/adjust/", view(self.adjust_view), name="inventory_stock_adjust"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if obj is not None:
+            context["movements"] = (
+                StockMovement.objects.filter(sku_id=obj.sku_id, warehouse_id=obj.warehouse_id)
+                .select_related("actor")
+                .order_by("-created_at", "-pk")[:20]
+            )
+        return super().change_view(request, object_id, form_url, context)
+
+    def _require_change(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+
+    def receive_view(self, request):
+        self._require_change(request)
+        stock = None
+        if request.GET.get("stock"):
+            stock = Stock.objects.select_related("sku").filter(pk=request.GET["stock"]).first()
+        form = StockReceiveForm(request.POST if request.method == "POST" else None, obj=stock)
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.stock_receive(
+                    warehouse=data["warehouse"],
+                    lines=[(data["sku"], data["quantity"])],
+                    reference=data["reference"].strip(),
+                    by=request.user,
+                )
+            except BusinessError as exc:
+                form_add_business_error(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    _("已入库：%(sku)s × %(qty)s → %(wh)s")
+                    % {"sku": data["sku"].code, "qty": data["quantity"], "wh": data["warehouse"]},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:inventory_stock_changelist"))
+        return render_form_page(self, request, title=_("采购入库"), form=form, submit_label=_("入库"))
+
+    def adjust_view(self, request, object_id):
+        self._require_change(request)
+        stock = self.get_object(request, unquote(object_id))
+        if stock is None:
+            raise Http404
+        back = reverse("admin:inventory_stock_change", args=[stock.pk])
+        form = StockAdjustForm(request.POST if request.method == "POST" else None, obj=stock)
+        if form.is_bound and form.is_valid():
+            try:
+                services.stock_adjust(
+                    warehouse=stock.warehouse,
+                    sku=stock.sku,
+                    counted=form.cleaned_data["counted"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except BusinessError as exc:
+                form_add_business_error(form, exc)
+            else:
+                self.message_user(request, _("盘点调整已记录。"), messages.SUCCESS)
+                return HttpResponseRedirect(back)
+        return render_form_page(
+            self,
+            request,
+            title=_("盘点调整"),
+            form=form,
+            obj=stock,
+            submit_label=_("记录盘点"),
+            back_url=back,
+        )
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    """The ledger: append-only, written by inventory services in the transaction of each change."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "sku",
+        "warehouse",
+        "on_hand_delta",
+        "reserved_delta",
+        "reference",
+        "actor",
+        "reason",
+    )
+    list_filter = ("kind", "warehouse")
+    search_fields = ("reference", "sku__code", "reason")
+    list_select_related = ("sku", "warehouse", "actor")
+    date_hierarchy = "created_at"

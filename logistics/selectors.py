@@ -1,0 +1,169 @@
+"""Fulfilment reads for the API, the admin, the printable pages and the KPIs."""
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from catalog.models import SKU
+from inventory.models import Stock, Warehouse
+from orders.models import Order
+from retail.errors import NotFound
+
+from .models import (
+    Carrier,
+    OutboundNote,
+    OutboundNoteLine,
+    PickList,
+    PickListLine,
+    PickRecord,
+    Shipment,
+    ShipmentEvent,
+)
+
+
+def _warehouse_filter(prefix: str, warehouse) -> Q:
+    """A warehouse given as an instance, or by code as the API names it."""
+    if isinstance(warehouse, Warehouse):
+        return Q(**{prefix: warehouse})
+    return Q(**{f"{prefix}__code": warehouse})
+
+
+def carrier_list() -> list[dict]:
+    """Every carrier code with its label, in a stable order (API ``GET /api/logistics/carriers/``)."""
+    return [{"code": value, "name": str(label)} for value, label in Carrier.choices]
+
+
+def carrier_label(code: str) -> str:
+    return str(dict(Carrier.choices).get(code, code))
+
+
+def sku_for_scan(code: str) -> SKU | None:
+    """The SKU a scanned code names: its SKU code or its barcode."""
+    return SKU.objects.filter(Q(code=code) | Q(barcode=code)).first()
+
+
+def bin_locations(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """``{(sku_id, warehouse_id): bin_location}`` for the given pairs, in one query."""
+    if not pairs:
+        return {}
+    condition = Q()
+    for sku_id, warehouse_id in pairs:
+        condition |= Q(sku_id=sku_id, warehouse_id=warehouse_id)
+    return {
+        (row["sku_id"], row["warehouse_id"]): row["bin_location"]
+        for row in Stock.objects.filter(condition).values("sku_id", "warehouse_id", "bin_location")
+    }
+
+
+# -- pick lists -----------------------------------------------------------------------------------
+def pick_list_list(*, status: str | None = None, warehouse=None, order: Order | None = None) -> QuerySet:
+    """Pick lists with their order, warehouse, picker and lines (three queries however many rows)."""
+    qs = PickList.objects.select_related("order", "warehouse", "picker").prefetch_related(
+        Prefetch("lines", queryset=PickListLine.objects.select_related("sku"))
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if warehouse:
+        qs = qs.filter(_warehouse_filter("warehouse", warehouse))
+    if order is not None:
+        qs = qs.filter(order=order)
+    return qs
+
+
+def pick_list_get(*, pk) -> PickList:
+    try:
+        return pick_list_list().get(pk=pk)
+    except (PickList.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"拣货单 {pk} 不存在。")
+
+
+def pick_records_for(*, pick_list: PickList) -> QuerySet:
+    return PickRecord.objects.filter(pick_list=pick_list).select_related("sku", "picker")
+
+
+def pick_error_counts(*, start=None, end=None, warehouse=None) -> dict:
+    """Scans and refused scans in ``[start, end)`` (pick accuracy = 1 − errors / scans)."""
+    qs = PickRecord.objects.all()
+    if start is not None:
+        qs = qs.filter(created_at__gte=start)
+    if end is not None:
+        qs = qs.filter(created_at__lt=end)
+    if warehouse:
+        qs = qs.filter(_warehouse_filter("pick_list__warehouse", warehouse))
+    return qs.aggregate(scans=Count("pk"), errors=Count("pk", filter=~Q(error="")))
+
+
+# -- outbound notes -------------------------------------------------------------------------------
+def outbound_note_list() -> QuerySet:
+    return OutboundNote.objects.select_related(
+        "order", "packed_by", "quality_check__checked_by"
+    ).prefetch_related(
+        Prefetch("lines", queryset=OutboundNoteLine.objects.select_related("warehouse", "picker"))
+    )
+
+
+def outbound_note_get(*, number: str) -> OutboundNote:
+    try:
+        return outbound_note_list().get(number=number)
+    except OutboundNote.DoesNotExist:
+        raise NotFound(f"出库单 {number} 不存在。")
+
+
+def outbound_note_warehouses(note: OutboundNote) -> list[Warehouse]:
+    """The warehouses a note ships from, from its prefetched lines."""
+    seen = {}
+    for line in note.lines.all():
+        seen.setdefault(line.warehouse_id, line.warehouse)
+    return list(seen.values())
+
+
+# -- shipments ------------------------------------------------------------------------------------
+def shipment_list(
+    *, status: str | None = None, carrier: str | None = None, order: Order | None = None
+) -> QuerySet:
+    """Shipments with their order and tracking events, oldest event first (two queries)."""
+    qs = Shipment.objects.select_related("order", "shipped_by").prefetch_related(
+        Prefetch("events", queryset=ShipmentEvent.objects.order_by("occurred_at", "pk"))
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if carrier:
+        qs = qs.filter(carrier=carrier)
+    if order is not None:
+        qs = qs.filter(order=order)
+    return qs
+
+
+def shipment_get(*, number: str) -> Shipment:
+    try:
+        return shipment_list().get(number=number)
+    except Shipment.DoesNotExist:
+        raise NotFound(f"发货单 {number} 不存在。")
+
+
+def shipment_events_for_order(*, order: Order) -> QuerySet:
+    """Every tracking event of an order's shipments, oldest first (the order timeline)."""
+    return (
+        ShipmentEvent.objects.filter(shipment__order=order)
+        .select_related("shipment")
+        .order_by("occurred_at", "pk")
+    )
+
+
+# -- work queues ----------------------------------------------------------------------------------
+def ready_to_ship_queue(*, warehouse=None) -> QuerySet:
+    """待发货 orders, the one due first on top (no due date last), optionally of one warehouse:
+    an order belongs to a warehouse when it has a (completed) pick list there."""
+    qs = Order.objects.filter(status=Order.Status.READY_TO_SHIP)
+    if warehouse:
+        ids = (
+            PickList.objects.filter(_warehouse_filter("warehouse", warehouse))
+            .exclude(status=PickList.Status.CANCELLED)
+            .values("order_id")
+        )
+        qs = qs.filter(pk__in=ids)
+    return (
+        qs.select_related("shipping_plan")
+        .prefetch_related(
+            "lines", Prefetch("pick_lists", queryset=PickList.objects.select_related("warehouse"))
+        )
+        .order_by(F("ship_due_at").asc(nulls_last=True), "placed_at", "pk")
+    )

@@ -1,0 +1,636 @@
+"""Fulfilment use cases: picking, packing with QC and the outbound note, the shipping plan, shipping
+and carrier tracking. Order status changes go through ``orders.services.order_transition`` only."""
+
+import logging
+import re
+from collections import defaultdict
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from inventory.services import MAX_QUANTITY, Allocation, stock_ship
+from orders.models import Order, OrderLine
+from orders.services import clean_text, order_lock, order_note_add, order_transition
+from retail.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationError
+from retail.fsm import transition_check, transition_run
+from retail.notifications.services import notification_queue
+from retail.numbering import document_number
+
+from .models import (
+    Carrier,
+    OutboundNote,
+    OutboundNoteLine,
+    PickList,
+    PickListLine,
+    PickRecord,
+    QualityCheck,
+    Shipment,
+    ShipmentEvent,
+    ShippingPlan,
+    ShippingRule,
+)
+from .selectors import bin_locations, carrier_label, sku_for_scan
+
+logger = logging.getLogger(__name__)
+
+TRACKING_NUMBER = re.compile(r"^[A-Za-z0-9-]{4,64}$")
+EVENT_TRANSITIONS = {
+    ShipmentEvent.Status.IN_TRANSIT: "mark_in_transit",
+    ShipmentEvent.Status.OUT_FOR_DELIVERY: "mark_out_for_delivery",
+    ShipmentEvent.Status.DELIVERED: "mark_delivered",
+    ShipmentEvent.Status.EXCEPTION: "mark_exception",
+}
+
+
+def _actor(by):
+    return by if getattr(by, "pk", None) else None
+
+
+def _require_perm(by, perm: str) -> None:
+    """``by=None`` is the system (tasks, demo data), which holds every permission."""
+    if by is not None and not by.has_perm(perm):
+        raise PermissionDenied(f"你没有权限：{perm}。")
+
+
+def tracking_url_for(order: Order) -> str:
+    """The public tracking page of an order (absolute when ``SITE_URL`` is configured)."""
+    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}/track/?number={order.number}"
+
+
+def carrier_clean(carrier) -> str:
+    """A known carrier code, else ``ValidationError`` naming the field."""
+    if not isinstance(carrier, str) or carrier not in Carrier.values:
+        raise ValidationError(
+            f"未知承运商：{carrier}。",
+            code="unknown_carrier",
+            details={"carrier": [f"one of {', '.join(Carrier.values)}"]},
+        )
+    return carrier
+
+
+def tracking_number_clean(tracking_number) -> str:
+    value = clean_text(tracking_number, name="tracking_number", max_length=64)
+    if not value:
+        raise ValidationError(
+            "发货必须填写物流单号。",
+            code="tracking_number_required",
+            details={"tracking_number": ["required"]},
+        )
+    if not TRACKING_NUMBER.match(value):
+        raise ValidationError(
+            "物流单号只能包含字母、数字和连字符（4–64 位）。",
+            code="invalid_tracking_number",
+            details={"tracking_number": ["4-64 letters, digits or '-'"]},
+        )
+    return value
+
+
+def _quantity_clean(quantity) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
+        raise ValidationError(
+            f"数量须为 1 到 {MAX_QUANTITY} 的整数。",
+            code="invalid_quantity",
+            details={"quantity": [f"integer 1..{MAX_QUANTITY}"]},
+        )
+    return quantity
+
+
+# -- picking --------------------------------------------------------------------------------------
+@transaction.atomic
+def order_start_picking(*, order: Order, by=None, picker=None) -> Order:
+    """待处理 → 处理中: issue one pick list per warehouse holding the order's reservations, each line
+    with its bin location, and tell the warehouse. Every line must be reserved (else 409)."""
+    order = order_lock(order)
+    transition_check(order, "start_picking", by=by)
+    lines = list(order.lines.select_related("sku").order_by("sku_code"))
+    unreserved = [line.sku_code for line in lines if not line.reserved or line.warehouse_id is None]
+    if unreserved:
+        raise Conflict(
+            "订单行未预留库存，不能拣货。", code="lines_not_reserved", details={"lines": unreserved}
+        )
+    bins = bin_locations([(line.sku_id, line.warehouse_id) for line in lines])
+    by_warehouse = defaultdict(list)
+    for line in lines:
+        by_warehouse[line.warehouse_id].append(line)
+    pick_lists = []
+    for warehouse_id in sorted(by_warehouse):
+        pick_list = PickList.objects.create(
+            number=document_number("PK"), order=order, warehouse_id=warehouse_id, picker=_actor(picker)
+        )
+        PickListLine.objects.bulk_create(
+            [
+                PickListLine(
+                    pick_list=pick_list,
+                    order_line=line,
+                    sku=line.sku,
+                    sku_code=line.sku_code,
+                    name=line.name,
+                    bin_location=bins.get((line.sku_id, warehouse_id), ""),
+                    quantity=line.quantity,
+                )
+                for line in by_warehouse[warehouse_id]
+            ]
+        )
+        pick_lists.append(pick_list)
+    numbers = "、".join(p.number for p in pick_lists)
+    order = order_transition(order=order, transition="start_picking", by=by, description=f"拣货单 {numbers}")
+    notification_queue(
+        event="pick_list_issued",
+        reference=order.number,
+        groups=("warehouse",),
+        context={"order": order, "pick_lists": pick_lists},
+    )
+    logger.info("order %s: picking started, pick lists %s", order.number, numbers)
+    return order
+
+
+def _pick_line_add(line: PickListLine, quantity: int) -> bool:
+    """Count picked units unless that would pass the quantity to pick (one conditional UPDATE)."""
+    return (
+        PickListLine.objects.filter(pk=line.pk, picked_quantity__lte=F("quantity") - quantity).update(
+            picked_quantity=F("picked_quantity") + quantity
+        )
+        == 1
+    )
+
+
+def pick_record(*, pick_list: PickList, code: str, quantity: int, by=None) -> PickRecord:
+    """Record a scan (SKU code or barcode) of ``quantity`` units on a pick list.
+
+    A SKU not on the list or more than is left to pick is refused with ``ValidationError``
+    ``pick_rejected``; the refused scan is committed as an error row first (the pick accuracy KPI
+    counts it), so callers must not wrap this call in a transaction they roll back. The first
+    good scan starts the list; the scan that picks the last unit completes it (``completed_at``)."""
+    _require_perm(by, "logistics.record_pick")
+    code = clean_text(code, name="code", max_length=64, required=True)
+    quantity = _quantity_clean(quantity)
+    actor = _actor(by)
+    refusal = None
+    with transaction.atomic():
+        pick_list = PickList.objects.select_for_update().get(pk=pick_list.pk)
+        if pick_list.status not in (PickList.Status.OPEN, PickList.Status.PICKING):
+            raise TransitionNotAllowed(
+                f"拣货单 {pick_list.number} 状态为“{pick_list.get_status_display()}”，不能再登记拣货。",
+                details={"status": pick_list.status, "transition": "pick"},
+            )
+        line = next(
+            (ln for ln in pick_list.lines.select_related("sku") if code in (ln.sku_code, ln.sku.barcode)),
+            None,
+        )
+        if line is None:
+            sku = sku_for_scan(code)
+            record = PickRecord.objects.create(
+                pick_list=pick_list,
+                sku=sku,
+                code=code,
+                quantity=quantity,
+                error=PickRecord.Error.NOT_ON_LIST,
+                picker=actor,
+            )
+            refusal = (
+                f"{code} 不在拣货单 {pick_list.number} 上。",
+                {"code": [code], "reason": "not_on_list"},
+            )
+        elif not _pick_line_add(line, quantity):
+            line.refresh_from_db(fields=["picked_quantity"])
+            left = line.quantity - line.picked_quantity
+            record = PickRecord.objects.create(
+                pick_list=pick_list,
+                line=line,
+                sku=line.sku,
+                code=code,
+                quantity=quantity,
+                error=PickRecord.Error.OVER_PICK,
+                picker=actor,
+            )
+            refusal = (
+                f"{line.sku_code} 超拣：还需拣 {left} 件，扫描了 {quantity} 件。",
+                {"quantity": [f"at most {left}"], "reason": "over_pick"},
+            )
+        else:
+            record = PickRecord.objects.create(
+                pick_list=pick_list, line=line, sku=line.sku, code=code, quantity=quantity, picker=actor
+            )
+            if pick_list.status == PickList.Status.OPEN:
+                transition_run(pick_list, "start", by=by)
+            if pick_list.all_picked():
+                transition_run(pick_list, "complete", by=by, description="全部拣货完成")
+    if refusal:
+        logger.warning(
+            "pick list %s: scan %s × %s refused (%s)", pick_list.number, code, quantity, record.error
+        )
+        raise ValidationError(refusal[0], code="pick_rejected", details=refusal[1])
+    return record
+
+
+def pick_lists_cancel(*, order: Order, by=None, reason: str = "") -> int:
+    """Cancel every pick list of ``order`` still in play (the order was cancelled); returns how many."""
+    cancelled = 0
+    for pick_list in (
+        PickList.objects.select_for_update()
+        .filter(order=order)
+        .exclude(status=PickList.Status.CANCELLED)
+        .order_by("pk")
+    ):
+        transition_run(pick_list, "cancel", by=by, description=reason or "订单已取消")
+        cancelled += 1
+    return cancelled
+
+
+# -- packing --------------------------------------------------------------------------------------
+def _pick_mismatches(order: Order, pick_lists: list[PickList]) -> list[dict]:
+    """Order lines whose picked quantity (per SKU and warehouse) differs from what was ordered."""
+    ordered = {(line.sku_id, line.warehouse_id): line for line in order.lines.select_related("warehouse")}
+    picked = defaultdict(int)
+    for pick_list in pick_lists:
+        for line in pick_list.lines.all():
+            picked[(line.sku_id, pick_list.warehouse_id)] += line.picked_quantity
+    mismatches = []
+    for key in sorted(set(ordered) | set(picked), key=lambda k: (k[0], k[1] or 0)):
+        line = ordered.get(key)
+        want = line.quantity if line else 0
+        if picked.get(key, 0) != want:
+            mismatches.append(
+                {
+                    "sku": line.sku_code if line else key[0],
+                    "warehouse": line.warehouse.code if line and line.warehouse else key[1],
+                    "ordered": want,
+                    "picked": picked.get(key, 0),
+                }
+            )
+    return mismatches
+
+
+def _reset_picks(order: Order, pick_lists: list[PickList], *, by, reason: str) -> None:
+    """QC failed: the scans so far stop counting (kept, voided) and every list is picked again."""
+    PickListLine.objects.filter(pick_list__in=pick_lists).update(picked_quantity=0)
+    PickRecord.objects.filter(pick_list__in=pick_lists, error="", voided=False).update(voided=True)
+    for pick_list in pick_lists:
+        if pick_list.status != PickList.Status.OPEN:
+            transition_run(pick_list, "reopen", by=by, description=reason)
+    order_note_add(order=order, text=f"质检未通过，退回重新拣货：{reason}", by=by)
+    notification_queue(
+        event="pick_qc_failed",
+        reference=order.number,
+        groups=("warehouse",),
+        context={"order": order, "pick_lists": pick_lists, "reason": reason},
+    )
+
+
+def _issue_outbound_note(order: Order, pick_lists: list[PickList], qc: QualityCheck, *, by) -> OutboundNote:
+    note = OutboundNote.objects.create(
+        number=document_number("OB"), order=order, quality_check=qc, packed_by=_actor(by)
+    )
+    OutboundNoteLine.objects.bulk_create(
+        [
+            OutboundNoteLine(
+                note=note,
+                warehouse_id=pick_list.warehouse_id,
+                sku_id=line.sku_id,
+                sku_code=line.sku_code,
+                name=line.name,
+                bin_location=line.bin_location,
+                quantity=line.quantity,
+                picker_id=pick_list.picker_id,
+            )
+            for pick_list in pick_lists
+            for line in pick_list.lines.all()
+        ]
+    )
+    return note
+
+
+def order_pack(*, order: Order, by=None, qc_passed: bool = True, qc_note: str = "") -> Order:
+    """处理中 → 待发货, only when the pick records match the order lines exactly (else ``Conflict``
+    ``picks_incomplete``, nothing changes) and QC passed: issues the outbound note (出库单, reachable
+    as ``order.outbound_notes``), proposes the shipping plan and tells logistics.
+
+    A failed QC (``qc_passed=False``, ``qc_note`` = the reason, required) is committed first: the QC
+    row, an order note, the pick lists reopened and their scans voided; then ``Conflict`` ``qc_failed``
+    is raised and the order stays 处理中. Callers must not roll that back."""
+    qc_note = clean_text(qc_note, name="qc_note", max_length=1000)
+    if not isinstance(qc_passed, bool):
+        raise ValidationError("qc_passed 须为 true 或 false。", details={"qc_passed": ["boolean"]})
+    if not qc_passed and not qc_note:
+        raise ValidationError(
+            "质检未通过时必须说明原因。", code="qc_note_required", details={"qc_note": ["required"]}
+        )
+    with transaction.atomic():
+        order = order_lock(order)
+        transition_check(order, "pack", by=by)
+        pick_lists = list(
+            PickList.objects.select_for_update()
+            .filter(order=order)
+            .exclude(status=PickList.Status.CANCELLED)
+            .select_related("warehouse")
+            .prefetch_related("lines")
+            .order_by("warehouse_id")
+        )
+        mismatches = _pick_mismatches(order, pick_lists)
+        if mismatches:
+            raise Conflict(
+                "拣货记录与订单不一致，不能打包。", code="picks_incomplete", details={"lines": mismatches}
+            )
+        qc = QualityCheck.objects.create(order=order, passed=qc_passed, note=qc_note, checked_by=_actor(by))
+        if qc_passed:
+            note = _issue_outbound_note(order, pick_lists, qc, by=by)
+            order = order_transition(
+                order=order, transition="pack", by=by, description=f"出库单 {note.number}"
+            )
+            plan = shipping_plan_propose(order=order)
+            notification_queue(
+                event="outbound_note_issued",
+                reference=order.number,
+                groups=("logistics",),
+                context={"order": order, "note": note, "plan": plan},
+            )
+            logger.info("order %s packed, outbound note %s", order.number, note.number)
+        else:
+            _reset_picks(order, pick_lists, by=by, reason=qc_note)
+    if not qc_passed:
+        logger.warning("order %s: QC failed, back to picking (%s)", order.number, qc_note)
+        raise Conflict(
+            f"质检未通过，订单已退回重新拣货：{qc_note}", code="qc_failed", details={"qc_note": [qc_note]}
+        )
+    return order
+
+
+# -- shipping plan --------------------------------------------------------------------------------
+def _parcel(order: Order) -> tuple[int, int]:
+    """Weight (g) and volume (cm³) of an order; a SKU's volume is its ``volume_cm3`` attribute."""
+    weight = volume = 0
+    for line in order.lines.select_related("sku"):
+        weight += line.quantity * (line.sku.weight_grams or 0)
+        try:
+            volume += line.quantity * max(0, int((line.sku.attributes or {}).get("volume_cm3") or 0))
+        except (TypeError, ValueError):
+            pass  # a malformed attribute counts as unknown volume, it must not block shipping
+    return weight, volume
+
+
+def shipping_rule_choose(*, province: str, weight_grams: int, volume_cm3: int, cod: bool):
+    """The cheapest active rule that covers the order (then lowest priority), with its cost; ``(None, None)``."""
+    best = None
+    for rule in ShippingRule.objects.filter(is_active=True).order_by("priority", "pk"):
+        if not rule.covers_province(province):
+            continue
+        if rule.max_weight_grams is not None and weight_grams > rule.max_weight_grams:
+            continue
+        if rule.max_volume_cm3 is not None and volume_cm3 > rule.max_volume_cm3:
+            continue
+        if cod and not rule.supports_cod:
+            continue
+        cost = rule.cost_for(weight_grams)
+        if best is None or cost < best[1]:
+            best = (rule, cost)
+    return best or (None, None)
+
+
+@transaction.atomic
+def shipping_plan_propose(*, order: Order) -> ShippingPlan:
+    """Propose (or propose again, dropping a manual override) the carrier for ``order`` from the rules
+    by destination province, weight, volume, cash on delivery and cost."""
+    weight, volume = _parcel(order)
+    province = (order.shipping_address or {}).get("province", "")
+    rule, cost = shipping_rule_choose(
+        province=province, weight_grams=weight, volume_cm3=volume, cod=order.payment_method == "cod"
+    )
+    plan, _created = ShippingPlan.objects.update_or_create(
+        order=order,
+        defaults={
+            "rule": rule,
+            "carrier": rule.carrier if rule else "",
+            "estimated_cost": cost,
+            "weight_grams": weight,
+            "volume_cm3": volume,
+            "overridden_by": None,
+            "override_reason": "",
+            "proposed_at": timezone.now(),
+            "note": "" if rule else "没有匹配的发货规则，请人工选择承运商",
+        },
+    )
+    return plan
+
+
+@transaction.atomic
+def shipping_plan_override(*, order: Order, carrier: str, by=None, reason: str = "") -> ShippingPlan:
+    """Staff choose another carrier than the proposed one; the reason is kept on the plan."""
+    carrier = carrier_clean(carrier)
+    reason = clean_text(reason, name="reason", max_length=300)
+    order = order_lock(order)
+    if order.status != Order.Status.READY_TO_SHIP:
+        raise TransitionNotAllowed(
+            "只有待发货订单可以调整发货计划。",
+            details={"status": order.status, "transition": "override_plan"},
+        )
+    plan = ShippingPlan.objects.filter(order=order).first() or shipping_plan_propose(order=order)
+    plan.carrier, plan.overridden_by, plan.override_reason = carrier, _actor(by), reason
+    plan.save(update_fields=["carrier", "overridden_by", "override_reason", "updated_at"])
+    return plan
+
+
+# -- shipping and tracking ------------------------------------------------------------------------
+def order_ship(*, order: Order, by=None, carrier: str | None = None, tracking_number: str) -> Order:
+    """待发货 → 已发货 with a known carrier and a tracking number unique for that carrier (a blank
+    carrier takes the shipping plan's). Creates the shipment (``SH`` number), moves the reserved
+    units off on-hand (ledger ``shipment`` rows), and tells the customer with the tracking link."""
+    tracking_number = tracking_number_clean(tracking_number)
+    with transaction.atomic():
+        order = order_lock(order)
+        if not carrier:
+            carrier = getattr(ShippingPlan.objects.filter(order=order).first(), "carrier", "")
+            if not carrier:
+                raise ValidationError(
+                    "请选择承运商。", code="unknown_carrier", details={"carrier": ["required"]}
+                )
+        carrier = carrier_clean(carrier)
+        transition_check(order, "ship", by=by)
+        if Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number).exists():
+            raise _duplicate_tracking(carrier, tracking_number)
+        try:
+            with transaction.atomic():
+                shipment = Shipment.objects.create(
+                    number=document_number("SH"),
+                    order=order,
+                    carrier=carrier,
+                    tracking_number=tracking_number,
+                    shipped_by=_actor(by),
+                )
+        except IntegrityError:
+            raise _duplicate_tracking(carrier, tracking_number)
+        lines = list(order.lines.filter(reserved=True))
+        stock_ship(
+            allocations=[Allocation(line.sku_id, line.warehouse_id, line.quantity) for line in lines],
+            reference=order.number,
+            by=_actor(by),
+        )
+        # The reservation became a shipment; orders has no service for this flag yet.
+        OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved=False)
+        order = order_transition(
+            order=order,
+            transition="ship",
+            by=by,
+            description=f"{carrier_label(carrier)} {tracking_number}（{shipment.number}）",
+        )
+        notification_queue(
+            event="shipment_shipped",
+            reference=order.number,
+            email=order.customer_email,
+            phone=order.customer_phone,
+            context={"order": order, "shipment": shipment, "tracking_url": tracking_url_for(order)},
+        )
+    logger.info("order %s shipped: %s %s", order.number, carrier, tracking_number)
+    return order
+
+
+def _duplicate_tracking(carrier: str, tracking_number: str) -> ValidationError:
+    return ValidationError(
+        f"{carrier_label(carrier)} 物流单号 {tracking_number} 已被使用。",
+        code="duplicate_tracking_number",
+        details={"tracking_number": ["already used"]},
+    )
+
+
+def _occurred_at_clean(occurred_at) -> datetime:
+    if occurred_at is None:
+        return timezone.now()
+    if not isinstance(occurred_at, datetime):
+        raise ValidationError("occurred_at 须为时间。", details={"occurred_at": ["ISO 8601 datetime"]})
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at)
+    return occurred_at
+
+
+def shipment_record_event(
+    *, shipment: Shipment, status: str, location: str = "", description: str = "", occurred_at=None, by=None
+) -> tuple[ShipmentEvent, bool]:
+    """Record a carrier tracking event; returns ``(event, created)``.
+
+    Idempotent: the same status, time and location again returns the first row and changes nothing.
+    The shipment follows its latest event (an older event arriving late is only recorded); a move the
+    shipment graph forbids (e.g. after delivery) is ``TransitionNotAllowed``. ``delivered`` completes
+    the order once all its shipments are delivered; ``exception`` alerts logistics staff."""
+    _require_perm(by, "logistics.record_shipment_event")
+    if status not in ShipmentEvent.Status.values:
+        raise ValidationError(
+            "未知物流状态。",
+            code="invalid_status",
+            details={"status": [f"one of {', '.join(ShipmentEvent.Status.values)}"]},
+        )
+    location = clean_text(location, name="location", max_length=200)
+    description = clean_text(description, name="description", max_length=500)
+    occurred_at = _occurred_at_clean(occurred_at)
+    key = {"status": status, "occurred_at": occurred_at, "location": location}
+    try:
+        with transaction.atomic():
+            return _record_event(shipment, key, description=description, by=by)
+    except IntegrityError:
+        # A concurrent identical event won the unique constraint: it is the same event.
+        return ShipmentEvent.objects.get(shipment_id=shipment.pk, **key), False
+
+
+def _record_event(shipment: Shipment, key: dict, *, description: str, by) -> tuple[ShipmentEvent, bool]:
+    # Lock the order before the shipment, the order every fulfilment service takes.
+    order = Order.objects.select_for_update().get(pk=shipment.order_id)
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    existing = ShipmentEvent.objects.filter(shipment=shipment, **key).first()
+    if existing:
+        return existing, False
+    status = key["status"]
+    current = not shipment.events.filter(occurred_at__gt=key["occurred_at"]).exists()
+    if current and status != shipment.status:
+        transition_run(
+            shipment,
+            EVENT_TRANSITIONS[status],
+            by=by,
+            description=" ".join(filter(None, [key["location"], description])),
+        )
+    event = ShipmentEvent.objects.create(
+        shipment=shipment, description=description, recorded_by=_actor(by), **key
+    )
+    if not current:
+        return event, True
+    if (
+        status == ShipmentEvent.Status.DELIVERED
+        and order.status == Order.Status.SHIPPED
+        and not (Shipment.objects.filter(order=order).exclude(status=Shipment.Status.DELIVERED).exists())
+    ):
+        # The carrier's proof of delivery completes the order; the system acts, not the caller.
+        _order_complete(order, by=None, description=f"承运商签收：{shipment.number}")
+    elif status == ShipmentEvent.Status.EXCEPTION:
+        notification_queue(
+            event="shipment_exception",
+            reference=order.number,
+            groups=("logistics",),
+            context={"order": order, "shipment": shipment, "event": event},
+        )
+        logger.warning(
+            "shipment %s (order %s): carrier exception %s", shipment.number, order.number, description
+        )
+    return event, True
+
+
+def _order_complete(order: Order, *, by, description: str) -> Order:
+    order = order_transition(order=order, transition="deliver", by=by, description=description)
+    notification_queue(
+        event="shipment_delivered",
+        reference=order.number,
+        email=order.customer_email,
+        phone=order.customer_phone,
+        context={"order": order},
+    )
+    return order
+
+
+@transaction.atomic
+def order_deliver(*, order: Order, by=None, description: str = "") -> Order:
+    """已发货 → 已完成 on staff confirmation: the order's open shipments are marked delivered with a
+    ``delivered`` event, then the order completes (the survey hook runs on this transition)."""
+    description = clean_text(description, name="description", max_length=500) or "员工确认签收"
+    order = order_lock(order)
+    transition_check(order, "deliver", by=by)
+    now = timezone.now()
+    for shipment in (
+        Shipment.objects.select_for_update().filter(order=order, status__in=Shipment.OPEN).order_by("pk")
+    ):
+        transition_run(shipment, "mark_delivered", by=by, description=description)
+        ShipmentEvent.objects.create(
+            shipment=shipment,
+            status=ShipmentEvent.Status.DELIVERED,
+            occurred_at=now,
+            description=description,
+            recorded_by=_actor(by),
+        )
+    return _order_complete(order, by=by, description=description)
+
+
+@transaction.atomic
+def order_fulfil(*, order: Order, by=None, carrier: str = "sf", tracking_number: str | None = None) -> Order:
+    """Take a 待处理, 处理中 or 待发货 order the rest of the way to 已发货: start picking, pick what is
+    left exactly, pack with QC passed and ship, all or nothing (demo data and tests). The tracking
+    number defaults to one derived from the order number."""
+    order = order_lock(order)
+    if order.status == Order.Status.PENDING:
+        order = order_start_picking(order=order, by=by)
+    if order.status == Order.Status.PROCESSING:
+        for pick_list in PickList.objects.filter(
+            order=order, status__in=[PickList.Status.OPEN, PickList.Status.PICKING]
+        ):
+            for line in pick_list.lines.all():
+                if line.quantity > line.picked_quantity:
+                    pick_record(
+                        pick_list=pick_list,
+                        code=line.sku_code,
+                        quantity=line.quantity - line.picked_quantity,
+                        by=by,
+                    )
+        order = order_pack(order=order, by=by)
+    return order_ship(
+        order=order,
+        by=by,
+        carrier=carrier,
+        tracking_number=tracking_number or f"{carrier.upper()}{order.number}",
+    )

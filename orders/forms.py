@@ -1,0 +1,237 @@
+"""Admin forms of orders: keying in a store or phone order, and the input some transitions need.
+
+The forms check the shape of the input (required fields, integer quantities, no repeated SKU);
+the services decide everything else and their errors are placed back on the matching field."""
+
+import re
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from inventory.services import MAX_QUANTITY
+from logistics.models import Carrier
+from retail.errors import BusinessError
+
+from .models import Channel, PaymentMethod
+
+LINE_KEY = re.compile(r"^lines\[(\d+)\]\.(sku|quantity)$")
+
+
+class OrderLineForm(forms.Form):
+    sku = forms.CharField(label=_("SKU编码"), max_length=64, required=False)
+    quantity = forms.IntegerField(label=_("数量"), min_value=1, max_value=MAX_QUANTITY, required=False)
+
+    def clean(self):
+        data = super().clean()
+        sku, quantity = (data.get("sku") or "").strip(), data.get("quantity")
+        if sku and quantity is None and "quantity" not in self.errors:
+            self.add_error("quantity", _("请填写数量。"))
+        if quantity is not None and not sku:
+            self.add_error("sku", _("请填写SKU编码。"))
+        data["sku"] = sku
+        return data
+
+
+class BaseOrderLineFormSet(forms.BaseFormSet):
+    """Blank rows are ignored; at least one line, each SKU once."""
+
+    title = _("商品明细")
+
+    def filled_rows(self) -> list[forms.Form]:
+        return [f for f in self.forms if f.is_valid() and f.cleaned_data.get("sku")]
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for row in self.filled_rows():
+            code = row.cleaned_data["sku"]
+            if code in seen:
+                raise forms.ValidationError(
+                    _("SKU %(code)s 重复出现，请合并为一行。"), params={"code": code}, code="duplicate_sku"
+                )
+            seen.add(code)
+        if not seen:
+            raise forms.ValidationError(_("订单至少需要一行商品。"), code="no_lines")
+
+    def lines(self) -> list[dict]:
+        return [
+            {"sku": f.cleaned_data["sku"], "quantity": f.cleaned_data["quantity"]} for f in self.filled_rows()
+        ]
+
+    def add_business_error(self, exc: BusinessError) -> bool:
+        """Put a service error about ``lines[i]`` on the i-th filled row; False if it names no row."""
+        rows = self.filled_rows()
+        for key in exc.details if isinstance(exc.details, dict) else ():
+            match = LINE_KEY.match(key)
+            if match and int(match.group(1)) < len(rows):
+                rows[int(match.group(1))].add_error(match.group(2), exc.message)
+                return True
+        return False
+
+
+OrderLineFormSet = forms.formset_factory(
+    OrderLineForm, formset=BaseOrderLineFormSet, extra=5, max_num=200, validate_max=True
+)
+
+
+class LinesFormMixin:
+    """A form with a line formset: valid when both are; ``cleaned_data["lines"]`` holds the lines."""
+
+    formset: BaseOrderLineFormSet
+
+    def is_valid(self):
+        form_ok = super().is_valid()
+        lines_ok = self.formset.is_valid()
+        if form_ok and lines_ok:
+            self.cleaned_data["lines"] = self.formset.lines()
+        return form_ok and lines_ok
+
+    def add_business_error(self, exc: BusinessError) -> bool:
+        if self.formset.add_business_error(exc):
+            return True
+        if "lines" in exc.details or exc.code in ("no_lines", "duplicate_sku"):
+            self.add_error(None, exc.message)
+            return True
+        return False
+
+
+class OrderEntryForm(LinesFormMixin, forms.Form):
+    """A store or phone order keyed in by staff; prices come from the catalog, never from this form."""
+
+    ADDRESS_FIELDS = {
+        "province": "province",
+        "city": "city",
+        "district": "district",
+        "line": "address_line",
+        "postcode": "postcode",
+    }
+    CONTACT_FIELDS = {"name": "customer_name", "phone": "customer_phone", "email": "customer_email"}
+
+    customer_name = forms.CharField(label=_("客户姓名"), max_length=100)
+    customer_phone = forms.CharField(label=_("客户手机"), max_length=32, required=False)
+    customer_email = forms.EmailField(label=_("客户邮箱"), required=False)
+    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE)
+    payment_method = forms.ChoiceField(
+        label=_("支付方式"), choices=[("", "---------"), *PaymentMethod.choices]
+    )
+    province = forms.CharField(label=_("省份"), max_length=50, required=False)
+    city = forms.CharField(label=_("城市"), max_length=50, required=False)
+    district = forms.CharField(label=_("区县"), max_length=50, required=False)
+    address_line = forms.CharField(
+        label=_("详细地址"), max_length=300, required=False, help_text=_("门店订单可不填收货地址")
+    )
+    postcode = forms.CharField(label=_("邮编"), max_length=12, required=False)
+    note = forms.CharField(
+        label=_("备注"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
+    )
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, obj=None):
+        super().__init__(data, initial={"token": uuid.uuid4().hex})
+        self.formset = OrderLineFormSet(data, prefix="lines")
+
+    def clean(self):
+        data = super().clean()
+        if (
+            not data.get("customer_phone")
+            and not data.get("customer_email")
+            and "customer_email" not in self.errors
+        ):
+            self.add_error("customer_phone", _("请提供客户手机或邮箱。"))
+        return data
+
+    def placement(self) -> dict:
+        """The keyword arguments of ``orders.services.order_place`` (the form token makes a
+        double-submitted form return the first order instead of placing a second one)."""
+        data = self.cleaned_data
+        return {
+            "channel": data["channel"],
+            "customer": {
+                "name": data["customer_name"],
+                "phone": data["customer_phone"],
+                "email": data["customer_email"],
+            },
+            "shipping_address": {key: data[name] for key, name in self.ADDRESS_FIELDS.items()},
+            "lines": data["lines"],
+            "payment_method": data["payment_method"],
+            "note": data["note"],
+            "idempotency_key": f"admin-entry:{data['token']}",
+        }
+
+    def add_business_error(self, exc: BusinessError) -> bool:
+        if super().add_business_error(exc):
+            return True
+        for key in exc.details if isinstance(exc.details, dict) else ():
+            prefix, _dot, leaf = key.partition(".")
+            name = {"customer": self.CONTACT_FIELDS, "shipping_address": self.ADDRESS_FIELDS}.get(
+                prefix, {}
+            ).get(leaf)
+            name = name or ("customer_phone" if key == "customer" else key)
+            if name in self.fields:
+                self.add_error(name, exc.message)
+                return True
+        return False
+
+
+class OrderShortageForm(LinesFormMixin, forms.Form):
+    """The lines agreed with the customer (substitutes, new quantities), starting from the current ones."""
+
+    description = forms.CharField(
+        label=_("处理说明"), max_length=500, required=False, help_text=_("例如：客户同意换成同款其他颜色")
+    )
+
+    def __init__(self, data=None, *, obj):
+        super().__init__(data)
+        initial = [{"sku": line.sku_code, "quantity": line.quantity} for line in obj.lines.all()]
+        self.formset = OrderLineFormSet(data, prefix="lines", initial=initial)
+
+
+class OrderCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("取消原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
+
+    def __init__(self, data=None, *, obj=None):
+        super().__init__(data)
+
+
+class OrderPackForm(forms.Form):
+    qc_passed = forms.BooleanField(
+        label=_("质检通过"),
+        required=False,
+        initial=True,
+        help_text=_("未通过时订单留在“处理中”，并记录质检说明"),
+    )
+    qc_note = forms.CharField(label=_("质检说明"), max_length=500, required=False)
+
+    def __init__(self, data=None, *, obj=None):
+        super().__init__(data)
+
+
+class OrderShipForm(forms.Form):
+    carrier = forms.ChoiceField(label=_("承运商"), choices=[("", "---------"), *Carrier.choices])
+    tracking_number = forms.CharField(label=_("物流单号"), max_length=64)
+
+    def __init__(self, data=None, *, obj=None):
+        super().__init__(data)
+
+
+class OrderPaymentForm(forms.Form):
+    method = forms.ChoiceField(label=_("支付方式"), choices=PaymentMethod.choices)
+    amount = forms.DecimalField(label=_("金额"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reference = forms.CharField(label=_("流水号"), max_length=100, help_text=_("银行或支付渠道的交易流水号"))
+
+    def __init__(self, data=None, *, obj):
+        super().__init__(data, initial={"method": obj.payment_method, "amount": obj.total})
+
+
+class OrderNoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("备注内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
+
+    def __init__(self, data=None, *, obj=None):
+        super().__init__(data)

@@ -1,0 +1,54 @@
+"""What every API view shares: role checks, refusal of NUL characters in the URL, the error shape."""
+
+from rest_framework import serializers, viewsets
+from rest_framework.views import APIView
+
+from retail.errors import ValidationError
+
+from .permissions import ActionPermission
+
+
+def _reject_nul(request, kwargs) -> None:
+    """A NUL in a path or query value can never match and would break the database driver."""
+    for name, values in request.query_params.lists():
+        if "\x00" in name or any("\x00" in v for v in values):
+            raise ValidationError("NUL characters are not allowed.", details={name.replace("\x00", ""): ["NUL"]})
+    for name, value in kwargs.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationError("NUL characters are not allowed.", details={name: ["NUL"]})
+
+
+class ApiMixin:
+    permission_classes = [ActionPermission]
+    required_perms: dict[str, tuple[str, ...]] = {}
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        _reject_nul(request, kwargs)
+
+
+class ApiView(ApiMixin, APIView):
+    pass
+
+
+class GenericViewSet(ApiMixin, viewsets.GenericViewSet):
+    pass
+
+
+def no_nul(value):
+    """Validator for JSON values (lists, objects): no string anywhere in them holds NUL or a lone surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and ("\x00" in item or any(0xD800 <= ord(c) <= 0xDFFF for c in item)):
+            raise serializers.ValidationError("NUL characters and invalid Unicode are not allowed.")
+    return value
+
+
+class EmptySerializer(serializers.Serializer):
+    """A transition that takes no body (unknown fields are ignored)."""

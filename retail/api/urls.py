@@ -1,0 +1,28 @@
+"""``/api/``: every app's endpoints, the OpenAPI schema, Swagger UI and the public tracking."""
+
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from retail.tracking import TrackView
+
+from .exceptions import error_body
+
+
+def api_not_found(request, path=""):
+    """Unknown API paths answer in the API's error shape, not the HTML 404 page."""
+    return JsonResponse(error_body("not_found", "No such API endpoint."), status=404)
+
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("track/", TrackView.as_view(), name="api-track"),
+    path("catalog/", include("catalog.api.urls")),
+    path("inventory/", include("inventory.api.urls")),
+    path("", include("orders.api.urls")),
+    path("", include("logistics.api.urls")),
+    path("aftersales/", include("aftersales.api.urls")),
+    path("crm/", include("crm.api.urls")),
+    re_path(r"^(?P<path>.*)$", api_not_found),
+]

@@ -1,0 +1,32 @@
+import pytest
+from django.contrib.auth.models import Permission
+
+from tests.factories import UserFactory, WarehouseFactory
+from tests.logistics.helpers import delivered_order, stocked_sku
+
+
+@pytest.fixture
+def specialist(db):
+    """The after-sales specialist: reviews and processes requests."""
+    user = UserFactory(username="specialist")
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["review_request", "process_request"]))
+    return user
+
+
+@pytest.fixture
+def sh(db):
+    return WarehouseFactory(code="WH-SH", name="上海仓", priority=1)
+
+
+@pytest.fixture
+def skus(sh):
+    return {
+        "SKU-A": stocked_sku("SKU-A", warehouse=sh),
+        "SKU-B": stocked_sku("SKU-B", warehouse=sh, price="30.00"),
+    }
+
+
+@pytest.fixture
+def delivered(skus):
+    """Completed order: 3 × SKU-A at 50.00 and 1 × SKU-B at 30.00, paid 180.00 (free shipping)."""
+    return delivered_order([{"sku": "SKU-A", "quantity": 3}, {"sku": "SKU-B", "quantity": 1}])

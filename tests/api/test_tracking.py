@@ -1,0 +1,86 @@
+"""Public order tracking: number + phone or email, same 404 for every miss, no personal data, throttled."""
+
+import pytest
+
+from logistics.services import order_fulfil
+from orders.models import Order
+from tests.api.conftest import order_body, post_json
+from tests.api.test_errors import assert_error
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def number(api, stocked):
+    body = order_body(customer={"name": "张三", "phone": "+86 138-0013-8000", "email": "Zhang.San@Example.cn"},
+                      payment_method="cod")
+    return post_json(api, "/api/orders/", body).json()["number"]
+
+
+@pytest.mark.parametrize("contact", ["13800138000", "+86 138 0013 8000", "zhang.san@example.cn",
+                                     "ZHANG.SAN@EXAMPLE.CN "])
+def test_number_and_phone_or_email_show_status_and_timeline(anon, number, contact):
+    response = anon.get("/api/track/", {"number": number, "contact": contact})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["number"] == number and data["status"] == "pending" and data["status_display"] == "待处理"
+    assert data["lines"] == [{"name": data["lines"][0]["name"], "quantity": 2}]
+    assert [t["status"] for t in data["timeline"]] == ["awaiting_payment", "pending"]
+    assert all(set(t) == {"at", "status", "status_display", "description"} for t in data["timeline"])
+
+
+def test_answer_holds_no_personal_data(anon, number, admin_user):
+    order_fulfil(order=Order.objects.get(number=number), by=admin_user)
+    raw = anon.get("/api/track/", {"number": number, "contact": "13800138000"}).content.decode()
+    for personal in ["张三", "13800138000", "138-0013", "Zhang", "zhang", "科技园路", "深圳市", "广东省", "518000"]:
+        assert personal not in raw
+    data = anon.get("/api/track/", {"number": number, "contact": "13800138000"}).json()
+    assert data["shipments"][0]["carrier"] == "sf" and data["shipments"][0]["tracking_number"]
+
+
+def test_unknown_number_and_wrong_contact_are_byte_identical_404(anon, number):
+    wrong_contact = anon.get("/api/track/", {"number": number, "contact": "13900000000"})
+    unknown = anon.get("/api/track/", {"number": "SO20990101000001", "contact": "13800138000"})
+    wrong_email = anon.get("/api/track/", {"number": number, "contact": "other@example.cn"})
+    missing = anon.get("/api/track/", {"number": number})
+    nul = anon.get("/api/track/", {"number": number + "\x00", "contact": "13800138000"})
+    assert_error(unknown, 404, "not_found")
+    for other in (wrong_contact, wrong_email, missing, nul):
+        assert other.status_code == 404
+        assert other.content == unknown.content
+        assert other.headers.get("Content-Type") == unknown.headers.get("Content-Type")
+
+
+def test_lookups_are_throttled_per_client(anon, number):
+    for _ in range(30):
+        assert anon.get("/api/track/", {"number": "SO1", "contact": "1"}).status_code == 404
+    error = assert_error(anon.get("/api/track/", {"number": number, "contact": "13800138000"}), 429, "throttled")
+    assert error["details"]["wait"] > 0
+    other_client = anon.get("/api/track/", {"number": number, "contact": "13800138000"}, REMOTE_ADDR="10.0.0.9")
+    assert other_client.status_code == 200
+
+
+def test_a_staff_token_does_not_lift_the_tracking_throttle(api, number):
+    for _ in range(30):
+        api.get("/api/track/", {"number": "SO1", "contact": "1"})
+    assert api.get("/api/track/", {"number": number, "contact": "13800138000"}).status_code == 429
+
+
+def test_html_page_shows_the_order_and_is_mobile_friendly(client, number):
+    page = client.get("/track/", {"number": number, "contact": "13800138000"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="viewport"' in html and number in html and "待处理" in html
+    assert "张三" not in html and "科技园路" not in html
+
+
+def test_html_page_form_and_not_found(client, number):
+    assert client.get("/track/").status_code == 200
+    miss = client.get("/track/", {"number": number, "contact": "13900000000"})
+    assert miss.status_code == 404 and "未找到该订单" in miss.content.decode()
+
+
+def test_html_page_shares_the_throttle(client, number):
+    for _ in range(30):
+        client.get("/track/", {"number": "SO1", "contact": "1"})
+    assert client.get("/track/", {"number": number, "contact": "13800138000"}).status_code == 429
