@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from inventory.services import MAX_QUANTITY, Allocation, stock_ship
-from orders.models import Order, OrderLine
-from orders.services import clean_text, order_lock, order_note_add, order_transition
+from inventory.services import MAX_QUANTITY
+from orders.models import Order
+from orders.services import clean_text, order_lock, order_note_add, order_stock_ship, order_transition
 from retail.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationError
 from retail.fsm import transition_check, transition_run
 from retail.notifications.services import notification_queue
@@ -461,14 +461,7 @@ def order_ship(*, order: Order, by=None, carrier: str | None = None, tracking_nu
                 )
         except IntegrityError:
             raise _duplicate_tracking(carrier, tracking_number)
-        lines = list(order.lines.filter(reserved=True))
-        stock_ship(
-            allocations=[Allocation(line.sku_id, line.warehouse_id, line.quantity) for line in lines],
-            reference=order.number,
-            by=_actor(by),
-        )
-        # The reservation became a shipment; orders has no service for this flag yet.
-        OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved=False)
+        order_stock_ship(order=order, by=by)
         order = order_transition(
             order=order,
             transition="ship",

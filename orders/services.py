@@ -14,8 +14,21 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from catalog.selectors import sku_map_for_order
-from crm.services import customer_for_contact, normalize_phone
-from inventory.services import MAX_QUANTITY, Allocation, ReserveRequest, stock_release, stock_reserve
+from crm.services import (
+    coupon_redeem,
+    coupon_release,
+    customer_for_contact,
+    normalize_phone,
+    survey_create_for_order,
+)
+from inventory.services import (
+    MAX_QUANTITY,
+    Allocation,
+    ReserveRequest,
+    stock_release,
+    stock_reserve,
+    stock_ship,
+)
 from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
 from retail.notifications.services import notification_queue, notifications_queue
@@ -196,12 +209,7 @@ def _coupon_discount(*, code: str, order: Order) -> Decimal:
     """Apply a coupon through CRM (customer care owns coupons); no code, no discount."""
     if not code:
         return Decimal("0.00")
-    from crm import services as crm_services
-
-    apply = getattr(crm_services, "coupon_redeem", None)
-    if apply is None:
-        raise ValidationError("优惠券不可用。", code="invalid_coupon", details={"coupon": [code]})
-    return apply(code=code, order=order)
+    return coupon_redeem(code=code, order=order)
 
 
 def _price(order: Order, lines: list[OrderLine]) -> None:
@@ -400,8 +408,23 @@ def order_transition(*, order: Order, transition: str, by=None, description: str
     order = order_lock(order)
     source = order.status
     transition_run(order, transition, by=by, description=description, **kwargs)
+    if transition == "deliver":
+        survey_create_for_order(order=order)  # the 1-day feedback step (seed 001 §三.5.3)
     order_transitioned.send(sender=Order, order=order, transition=transition, source=source, by=by)
     return order
+
+
+def order_stock_ship(*, order: Order, by=None) -> list[OrderLine]:
+    """The order's reservations leave the warehouse (ledger ``shipment`` rows: on-hand and reserved
+    both fall); the lines are no longer reserved. Runs inside the caller's transaction (shipping)."""
+    lines = list(order.lines.filter(reserved=True))
+    stock_ship(
+        allocations=[Allocation(line.sku_id, line.warehouse_id, line.quantity) for line in lines],
+        reference=order.number,
+        by=by if getattr(by, "pk", None) else None,
+    )
+    OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved=False)
+    return lines
 
 
 def _auto_audit(order: Order, *, by=None) -> Order:
@@ -582,13 +605,8 @@ def order_cancel(*, order: Order, by=None, reason: str = "") -> Order:
 
 
 def _coupon_give_back(order: Order) -> None:
-    if not order.coupon_code:
-        return
-    from crm import services as crm_services
-
-    release = getattr(crm_services, "coupon_release", None)
-    if release is not None:
-        release(order=order)
+    if order.coupon_code:
+        coupon_release(order=order)
 
 
 def order_expire_unpaid(*, now=None) -> int:

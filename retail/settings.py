@@ -224,6 +224,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+AFTERSALES_REFUND_BACKEND = env("AFTERSALES_REFUND_BACKEND", default="aftersales.refunds.ManualRefundBackend")
 ORDERS_SHIPPING_FEE = Decimal(env("ORDERS_SHIPPING_FEE", default="10.00"))
 ORDERS_FREE_SHIPPING_OVER = Decimal(env("ORDERS_FREE_SHIPPING_OVER", default="99.00"))
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("track/", tracking.track_page, name="track"),
     path("logistics/", include("logistics.urls")),
     path("survey/", include("crm.urls")),
+    path("aftersales/", include("aftersales.urls")),
 ]

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from aftersales.models import AftersalesRequest
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.aftersales.urls")]
+pytestmark = pytest.mark.django_db
 
 URL = "/aftersales/"
 
