@@ -198,6 +198,28 @@ def _orderable_skus(lines: list[LineInput]) -> dict:
     return skus
 
 
+def _actor(by):
+    """The user to record as actor; ``None`` (the system) and anonymous users record nobody."""
+    return by if getattr(by, "pk", None) else None
+
+
+def _line_for(order: Order, sku, quantity: int, warehouse_id: int | None, *, free: bool = False) -> OrderLine:
+    """An order line priced from the catalog (or at zero for a replacement), its cost copied for the margin KPI."""
+    price = Decimal("0.00") if free else sku.price
+    return OrderLine(
+        order=order,
+        sku=sku,
+        sku_code=sku.code,
+        name=f"{sku.product.name} {sku.name}".strip()[:300],
+        quantity=quantity,
+        unit_price=price,
+        unit_cost=sku.cost,
+        line_total=(price * quantity).quantize(CENT),
+        warehouse_id=warehouse_id,
+        reserved=warehouse_id is not None,
+    )
+
+
 # -- pricing --------------------------------------------------------------------------------------
 def shipping_fee_for(*, channel: str, subtotal: Decimal) -> Decimal:
     if channel == Channel.STORE or subtotal >= settings.ORDERS_FREE_SHIPPING_OVER:
@@ -227,7 +249,7 @@ def _log_rows(order: Order, steps: list[tuple[str | None, str, str]], by, descri
         [
             StateLog(
                 timestamp=now,
-                by=by if getattr(by, "pk", None) else None,
+                by=_actor(by),
                 source_state=source,
                 state=target,
                 transition=name,
@@ -292,7 +314,7 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
     allocation = stock_reserve(
         requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in data.lines],
         reference=number,
-        by=by if getattr(by, "pk", None) else None,
+        by=_actor(by),
         all_or_nothing=store,
     )
     order = Order(
@@ -307,26 +329,12 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
         note=data.note,
         coupon_code=data.coupon,
         idempotency_key=idempotency_key,
-        created_by=by if getattr(by, "pk", None) else None,
+        created_by=_actor(by),
         placed_at=now,
     )
-    order_lines = []
-    for li in data.lines:
-        sku = skus[li.sku]
-        order_lines.append(
-            OrderLine(
-                order=order,
-                sku=sku,
-                sku_code=sku.code,
-                name=f"{sku.product.name} {sku.name}".strip()[:300],
-                quantity=li.quantity,
-                unit_price=sku.price,
-                unit_cost=sku.cost,
-                line_total=(sku.price * li.quantity).quantize(CENT),
-                warehouse_id=allocation[sku.pk],
-                reserved=allocation[sku.pk] is not None,
-            )
-        )
+    order_lines = [
+        _line_for(order, skus[li.sku], li.quantity, allocation[skus[li.sku].pk]) for li in data.lines
+    ]
     _price(order, order_lines)
     order.discount_total = _coupon_discount(code=data.coupon, order=order)
     order.total = order.subtotal - order.discount_total + order.shipping_fee
@@ -421,7 +429,7 @@ def order_stock_ship(*, order: Order, by=None) -> list[OrderLine]:
     stock_ship(
         allocations=[Allocation(line.sku_id, line.warehouse_id, line.quantity) for line in lines],
         reference=order.number,
-        by=by if getattr(by, "pk", None) else None,
+        by=_actor(by),
     )
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved=False)
     return lines
@@ -527,7 +535,7 @@ def _record_payment(order, method, value, reference, provider, by, raw) -> Payme
         flag = Payment.Flag.DUPLICATE
     elif value != order.total:
         flag = Payment.Flag.AMOUNT_MISMATCH
-    actor = by if getattr(by, "pk", None) else None
+    actor = _actor(by)
     payment = Payment.objects.create(
         order=order,
         method=method,
@@ -577,7 +585,7 @@ def _release_all(order: Order, *, by, reason: str) -> None:
         stock_release(
             allocations=allocations,
             reference=order.number,
-            by=by if getattr(by, "pk", None) else None,
+            by=_actor(by),
             reason=reason,
         )
         order.lines.filter(reserved=True).update(reserved=False)
@@ -650,7 +658,7 @@ def order_resolve_shortage(*, order: Order, lines, by=None, description: str = "
     order = order_lock(order)
     transition_check(order, "resolve_shortage", by=by, conditions=False)
     skus = _orderable_skus(cleaned)
-    actor = by if getattr(by, "pk", None) else None
+    actor = _actor(by)
     wanted = {li.sku: li.quantity for li in cleaned}
     keep, drop = [], []
     for line in order.lines.all():
@@ -667,23 +675,7 @@ def order_resolve_shortage(*, order: Order, lines, by=None, description: str = "
         by=actor,
         all_or_nothing=True,
     )
-    new_lines = []
-    for li in todo:
-        sku = skus[li.sku]
-        new_lines.append(
-            OrderLine(
-                order=order,
-                sku=sku,
-                sku_code=sku.code,
-                name=f"{sku.product.name} {sku.name}".strip()[:300],
-                quantity=li.quantity,
-                unit_price=sku.price,
-                unit_cost=sku.cost,
-                line_total=(sku.price * li.quantity).quantize(CENT),
-                warehouse_id=allocation[sku.pk],
-                reserved=True,
-            )
-        )
+    new_lines = [_line_for(order, skus[li.sku], li.quantity, allocation[skus[li.sku].pk]) for li in todo]
     OrderLine.objects.bulk_create(new_lines)
     all_lines = keep + new_lines
     _price(order, all_lines)
@@ -725,7 +717,7 @@ def _paid_amount(order: Order) -> Decimal:
 @transaction.atomic
 def order_note_add(*, order: Order, text: str, by=None) -> OrderNote:
     text = clean_text(text, name="text", max_length=5000, required=True)
-    return OrderNote.objects.create(order=order, author=by if getattr(by, "pk", None) else None, text=text)
+    return OrderNote.objects.create(order=order, author=_actor(by), text=text)
 
 
 def order_refundable_amount(*, order: Order) -> Decimal:
@@ -768,7 +760,7 @@ def order_refund_record(
         reference=reference,
         amount=value,
         applied=True,
-        recorded_by=by if getattr(by, "pk", None) else None,
+        recorded_by=_actor(by),
         raw={"reason": reason} if reason else None,
     )
     if value == refundable:
@@ -795,7 +787,7 @@ def order_place_replacement(*, original: Order, lines, reference: str, by=None) 
                 f"SKU {li.sku} 不存在。", code="unknown_sku", details={f"lines[{i}].sku": [li.sku]}
             )
     number = document_number("SO")
-    actor = by if getattr(by, "pk", None) else None
+    actor = _actor(by)
     allocation = stock_reserve(
         requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in cleaned],
         reference=number,
@@ -820,19 +812,7 @@ def order_place_replacement(*, original: Order, lines, reference: str, by=None) 
         created_by=actor,
     )
     new_lines = [
-        OrderLine(
-            order=order,
-            sku=skus[li.sku],
-            sku_code=li.sku,
-            name=f"{skus[li.sku].product.name} {skus[li.sku].name}",
-            quantity=li.quantity,
-            unit_price=Decimal("0.00"),
-            unit_cost=skus[li.sku].cost,
-            line_total=Decimal("0.00"),
-            warehouse_id=allocation[skus[li.sku].pk],
-            reserved=allocation[skus[li.sku].pk] is not None,
-        )
-        for li in cleaned
+        _line_for(order, skus[li.sku], li.quantity, allocation[skus[li.sku].pk], free=True) for li in cleaned
     ]
     order.subtotal = order.discount_total = order.shipping_fee = order.total = Decimal("0.00")
     steps = [(None, Order.S.AWAITING_PAYMENT, "place")]
