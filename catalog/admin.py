@@ -74,11 +74,13 @@ class ProductAdmin(TransitionAdminMixin, admin.ModelAdmin):
     )
     inlines = (SKUInline, ProductImageInline)
     transitions = (
-        AdminTransition("submit", _("提交审核"), _listing("submit")),
+        AdminTransition("submit", _("提交审核"), _listing("submit"), permission="catalog.change_product"),
         AdminTransition("approve", _("审核通过并上架"), _listing("approve")),
         AdminTransition("reject", _("驳回"), _listing("reject"), form=ProductRejectForm, danger=True),
-        AdminTransition("publish", _("重新上架"), _listing("publish")),
-        AdminTransition("delist", _("下架"), _listing("delist"), danger=True),
+        AdminTransition("publish", _("重新上架"), _listing("publish"), permission="catalog.change_product"),
+        AdminTransition(
+            "delist", _("下架"), _listing("delist"), danger=True, permission="catalog.change_product"
+        ),
     )
 
     def get_queryset(self, request):

@@ -64,6 +64,7 @@ def sku_create(
     barcode: str | None = None,
     attributes: dict | None = None,
     is_active: bool = True,
+    weight_grams: int = 0,
 ) -> SKU:
     sku = SKU(
         product=product,
@@ -74,6 +75,7 @@ def sku_create(
         barcode=barcode or None,
         attributes=attributes or {},
         is_active=is_active,
+        weight_grams=weight_grams,
     )
     sku.full_clean()
     sku.save()

@@ -52,7 +52,10 @@ ORDER_TRANSITIONS = (
         permission="orders.record_payment",
     ),
     AdminTransition(
-        "confirm", _("审核通过"), lambda order, user, data: services.order_confirm(order=order, by=user)
+        "confirm",
+        _("审核通过"),
+        lambda order, user, data: services.order_confirm(order=order, by=user),
+        permission="orders.review_order",
     ),
     # Its guard (every line reserved) is what the service makes true, so the FSM never offers it.
     AdminTransition(

@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.services import MAX_QUANTITY
-from logistics.models import Carrier
+from logistics.models import Carrier, ShippingPlan
 from retail.errors import BusinessError
 
 from .models import Channel, PaymentMethod
@@ -212,11 +212,18 @@ class OrderPackForm(forms.Form):
 
 
 class OrderShipForm(forms.Form):
-    carrier = forms.ChoiceField(label=_("承运商"), choices=[("", "---------"), *Carrier.choices])
+    carrier = forms.ChoiceField(
+        label=_("承运商"),
+        choices=[("", "---------"), *Carrier.choices],
+        help_text=_("预选为发货计划推荐的承运商"),
+    )
     tracking_number = forms.CharField(label=_("物流单号"), max_length=64)
 
     def __init__(self, data=None, *, obj=None):
-        super().__init__(data)
+        proposed = (
+            ShippingPlan.objects.filter(order=obj).values_list("carrier", flat=True).first() if obj else ""
+        )
+        super().__init__(data, initial={"carrier": proposed or ""})
 
 
 class OrderPaymentForm(forms.Form):

@@ -30,8 +30,9 @@ class ProductFilter(django_filters.FilterSet):
 class SKUFilter(django_filters.FilterSet):
     product = django_filters.ModelChoiceFilter(queryset=Product.objects.all(), help_text="Product id")
     is_active = StrictBooleanFilter()
-    q = django_filters.CharFilter(method="search", max_length=100,
-                                  help_text="Code, name, barcode or product name contains")
+    q = django_filters.CharFilter(
+        method="search", max_length=100, help_text="Code, name, barcode or product name contains"
+    )
 
     class Meta:
         model = SKU
@@ -39,6 +40,8 @@ class SKUFilter(django_filters.FilterSet):
 
     def search(self, qs, name, value):
         return qs.filter(
-            Q(code__icontains=value) | Q(name__icontains=value) | Q(barcode__icontains=value)
+            Q(code__icontains=value)
+            | Q(name__icontains=value)
+            | Q(barcode__icontains=value)
             | Q(product__name__icontains=value)
         )

@@ -6,7 +6,9 @@ from retail.api.base import no_nul
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), allow_null=True, required=False
+    )
 
     class Meta:
         model = Category
@@ -20,16 +22,21 @@ class CategorySerializer(serializers.ModelSerializer):
         if not name:
             raise serializers.ValidationError({"name": ["This field may not be blank."]})
         if Category.objects.filter(parent=parent, name=name).exists():
-            raise serializers.ValidationError({"name": ["A category with this name exists under this parent."]})
+            raise serializers.ValidationError(
+                {"name": ["A category with this name exists under this parent."]}
+            )
         return {**attrs, "name": name}
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False,
-                                                  default=None)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), allow_null=True, required=False, default=None
+    )
     description = serializers.CharField(max_length=20000, allow_blank=True, required=False)
     images = serializers.ListField(
-        child=serializers.URLField(max_length=500), max_length=20, required=False,
+        child=serializers.URLField(max_length=500),
+        max_length=20,
+        required=False,
         help_text="Image URLs; the first is the main image.",
     )
     image_urls = serializers.SerializerMethodField(help_text="Every image, uploaded ones included.")
@@ -39,30 +46,67 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
-            "id", "name", "category", "description", "brand", "images", "image_urls", "status", "status_display",
-            "reject_reason", "submitted_at", "published_at", "created_at", "updated_at", "skus",
+            "id",
+            "name",
+            "category",
+            "description",
+            "brand",
+            "images",
+            "image_urls",
+            "status",
+            "status_display",
+            "reject_reason",
+            "submitted_at",
+            "published_at",
+            "created_at",
+            "updated_at",
+            "skus",
         ]
-        read_only_fields = ["status", "reject_reason", "submitted_at", "published_at", "created_at", "updated_at"]
+        read_only_fields = [
+            "status",
+            "reject_reason",
+            "submitted_at",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_image_urls(self, product) -> list[str]:
         return product.image_urls()
 
 
 class ProductRejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True,
-                                   help_text="Why the listing is rejected (required).")
+    reason = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, help_text="Why the listing is rejected (required)."
+    )
 
 
 class SKUSerializer(serializers.ModelSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
-    barcode = serializers.CharField(max_length=14, required=False, allow_null=True, allow_blank=True,
-                                    help_text="EAN-13, EAN-8 or UPC-A with a valid check digit; unique.")
-    attributes = serializers.DictField(child=serializers.CharField(max_length=200), required=False,
-                                       validators=[no_nul])
+    barcode = serializers.CharField(
+        max_length=14,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="EAN-13, EAN-8 or UPC-A with a valid check digit; unique.",
+    )
+    attributes = serializers.DictField(
+        child=serializers.CharField(max_length=200), required=False, validators=[no_nul]
+    )
 
     class Meta:
         model = SKU
-        fields = ["code", "product", "name", "price", "cost", "barcode", "is_active", "attributes", "weight_grams"]
+        fields = [
+            "code",
+            "product",
+            "name",
+            "price",
+            "cost",
+            "barcode",
+            "is_active",
+            "attributes",
+            "weight_grams",
+        ]
         read_only_fields = ["weight_grams"]
 
     def validate_attributes(self, value):

@@ -45,7 +45,9 @@ def _listing_transition(name: str, request_serializer=EmptySerializer):
         body = request_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.product_transition(
-            product=self.get_object(), transition=name, by=request.user,
+            product=self.get_object(),
+            transition=name,
+            by=request.user,
             reason=body.validated_data.get("reason", ""),
         )
         return Response(ProductSerializer(self.get_queryset().get(pk=pk)).data)
@@ -58,8 +60,13 @@ def _listing_transition(name: str, request_serializer=EmptySerializer):
 
 @extend_schema(tags=["catalog"])
 @extend_schema_view(partial_update=extend_schema(summary="Change a product's data (status is read-only)"))
-class ProductViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
-                     mixins.UpdateModelMixin, GenericViewSet):
+class ProductViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    GenericViewSet,
+):
     """Products (SPU) and their listing review: draft → in review → published ⇄ delisted."""
 
     serializer_class = ProductSerializer
@@ -93,8 +100,13 @@ class ProductViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retr
 
 @extend_schema(tags=["catalog"])
 @extend_schema_view(partial_update=extend_schema(request=SKUUpdateSerializer, responses={200: SKUSerializer}))
-class SKUViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
-                 mixins.UpdateModelMixin, GenericViewSet):
+class SKUViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    GenericViewSet,
+):
     """Sellable variants, addressed by ``code``; prices are the catalog's, never the client's."""
 
     queryset = SKU.objects.select_related("product")

@@ -21,7 +21,16 @@ class StockSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Stock
-        fields = ["sku", "sku_name", "warehouse", "on_hand", "reserved", "available", "reorder_point", "bin_location"]
+        fields = [
+            "sku",
+            "sku_name",
+            "warehouse",
+            "on_hand",
+            "reserved",
+            "available",
+            "reorder_point",
+            "bin_location",
+        ]
 
 
 class MovementSerializer(serializers.ModelSerializer):
@@ -31,13 +40,24 @@ class MovementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StockMovement
-        fields = ["id", "sku", "warehouse", "kind", "on_hand_delta", "reserved_delta", "reference", "reason",
-                  "actor", "created_at"]
+        fields = [
+            "id",
+            "sku",
+            "warehouse",
+            "kind",
+            "on_hand_delta",
+            "reserved_delta",
+            "reference",
+            "reason",
+            "actor",
+            "created_at",
+        ]
 
 
 def _warehouse_field():
-    return serializers.SlugRelatedField(slug_field="code", queryset=Warehouse.objects.all(),
-                                        help_text="Warehouse code")
+    return serializers.SlugRelatedField(
+        slug_field="code", queryset=Warehouse.objects.all(), help_text="Warehouse code"
+    )
 
 
 def _sku_field():

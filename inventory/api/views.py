@@ -64,16 +64,22 @@ class MovementViewSet(mixins.ListModelMixin, GenericViewSet):
 class ReceiptView(ApiView):
     required_perms = {"post": ("inventory.add_stockmovement",)}
 
-    @extend_schema(summary="Receive stock (one receipt row per line)", request=ReceiptSerializer,
-                   responses={201: ReceiptResultSerializer}, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(
+        summary="Receive stock (one receipt row per line)",
+        request=ReceiptSerializer,
+        responses={201: ReceiptResultSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     @idempotent
     def post(self, request):
         body = ReceiptSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         movements = services.stock_receive(
-            warehouse=data["warehouse"], lines=[(line["sku"], line["quantity"]) for line in data["lines"]],
-            reference=data["reference"], by=request.user,
+            warehouse=data["warehouse"],
+            lines=[(line["sku"], line["quantity"]) for line in data["lines"]],
+            reference=data["reference"],
+            by=request.user,
         )
         result = {"warehouse": data["warehouse"].code, "reference": data["reference"], "movements": movements}
         return Response(ReceiptResultSerializer(result).data, status=status.HTTP_201_CREATED)
@@ -83,16 +89,26 @@ class ReceiptView(ApiView):
 class AdjustmentView(ApiView):
     required_perms = {"post": ("inventory.change_stock",)}
 
-    @extend_schema(summary="Set on-hand to a physical count (one adjustment row: counted − before)",
-                   request=AdjustmentSerializer, responses={201: AdjustmentResultSerializer},
-                   parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(
+        summary="Set on-hand to a physical count (one adjustment row: counted − before)",
+        request=AdjustmentSerializer,
+        responses={201: AdjustmentResultSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     @idempotent
     def post(self, request):
         body = AdjustmentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        movement = services.stock_adjust(warehouse=data["warehouse"], sku=data["sku"], counted=data["counted"],
-                                         reason=data["reason"], by=request.user)
+        movement = services.stock_adjust(
+            warehouse=data["warehouse"],
+            sku=data["sku"],
+            counted=data["counted"],
+            reason=data["reason"],
+            by=request.user,
+        )
         stock = selectors.stock_list().get(sku=data["sku"], warehouse=data["warehouse"])
-        return Response(AdjustmentResultSerializer({"stock": stock, "movement": movement}).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            AdjustmentResultSerializer({"stock": stock, "movement": movement}).data,
+            status=status.HTTP_201_CREATED,
+        )

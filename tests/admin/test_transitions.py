@@ -6,7 +6,7 @@ from django_fsm_log.models import StateLog
 
 from catalog.models import Product
 from inventory.models import Stock
-from logistics.models import PickList, Shipment
+from logistics.models import PickList, Shipment, ShippingPlan
 from logistics.services import pick_record
 from orders.models import Order, Payment
 from tests.conftest import place
@@ -172,6 +172,8 @@ def test_fulfilment_buttons_call_the_logistics_services(admin_client, stocked, w
     assert admin_client.post(transition_url(order, "pack"), {"qc_passed": "on"}).status_code == 302
     assert reload(order).status == Order.Status.READY_TO_SHIP
 
+    proposed = ShippingPlan.objects.get(order=order).carrier
+    assert admin_client.get(transition_url(order, "ship")).context["form"].initial["carrier"] == proposed
     bad = admin_client.post(transition_url(order, "ship"), {"carrier": "sf", "tracking_number": "#1"})
     assert bad.status_code == 200 and bad.context["form"].errors["tracking_number"]
     admin_client.post(transition_url(order, "ship"), {"carrier": "sf", "tracking_number": "SF1234567890"})
@@ -202,11 +204,6 @@ def test_backordered_order_offers_resolve_shortage(admin_client, sku):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retail.fsm.transition_check(conditions=False) still evaluates the guard "
-    "through django_fsm.has_transition_perm, so every user but the system is refused",
-)
 def test_resolve_shortage_with_substitute_lines(admin_client, sku, warehouse):
     order = place(payment_method="cod")
     assert order.status == Order.Status.BACKORDERED
@@ -263,3 +260,17 @@ def test_staff_without_permission_cannot_cancel(client, stocked, django_user_mod
     response = client.post(transition_url(order, "cancel"), {"reason": "试试"})
     assert any("权限" in m for m in messages_of(response))
     assert reload(order).status == Order.Status.AWAITING_PAYMENT
+
+
+def test_viewer_cannot_delist_a_product(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user("viewer", password="pw-viewer-123", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_product"))
+    client.force_login(viewer)
+    product = ProductFactory()  # published
+    page = client.get(f"/admin/catalog/product/{product.pk}/change/")
+    assert page.status_code == 200 and buttons(page) == set()
+    response = client.post(transition_url(product, "delist"))
+    assert any("权限" in m for m in messages_of(response))
+    assert reload(product).status == Product.Status.PUBLISHED and logs(product) == 0

@@ -11,7 +11,7 @@ from django_fsm_log.models import StateLog
 
 from catalog.models import SKU, Category, Product
 from catalog.validators import barcode_check_digit_ok
-from crm.models import Customer
+from crm.models import Customer, Survey
 from inventory.models import Stock, StockMovement, Warehouse
 from orders.models import Order, OrderLine, Payment
 from retail.models import Notification
@@ -64,6 +64,7 @@ def test_load_demo_builds_every_status_consistently_and_only_once():
     assert len({o.payment_method for o in Order.objects.all()}) >= 4
 
     call_command("check_stock_ledger", stdout=StringIO())
+    assert Survey.objects.filter(sent_at__isnull=False).exists()  # customer care rides along
 
     now = timezone.now()
     for order in Order.objects.all():

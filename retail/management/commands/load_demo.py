@@ -299,6 +299,8 @@ class DemoShop:
             cost=min(cost, price),
             barcode=ean13(self.rng, self.barcodes),
             attributes={"variant": variant},
+            # Dearer goods here are mostly bigger ones (appliances): a plausible spread for the shipping rules.
+            weight_grams=int(min(price, Decimal("8000")) * self.rng.randint(2, 6)) + 150,
         )
 
     def _product(self, moment, *, name, brand, description, category, image, variants, margin, code):
@@ -340,7 +342,7 @@ class DemoShop:
                     description=description,
                     category=self.categories[(top, sub)],
                     image=f"{code}{i:02d}",
-                    variants=[v[:2] for v in variants],
+                    variants=variants,
                     margin=margin,
                     code=f"{code}{i:02d}",
                 )
@@ -357,7 +359,7 @@ class DemoShop:
             description=description,
             category=self.categories[("数码", "耳机配件")],
             image=f"{code}99",
-            variants=[v[:2] for v in variants],
+            variants=variants,
             margin=0.7,
             code=f"{code}99",
         )
@@ -751,7 +753,7 @@ class DemoShop:
         orders.order_resolve_shortage(
             order=self._order(plan),
             lines=[{"sku": sku.code, "quantity": q} for sku, q in self.final_lines(plan)],
-            by=None,
+            by=self.staff["sales"],
             description=f"限量版缺货，客户同意改购 {self.substitute_sku.product.name}",
         )
 
