@@ -80,3 +80,38 @@ def sku_create(
     sku.full_clean()
     sku.save()
     return sku
+
+
+PRODUCT_EDITABLE = ("name", "category", "description", "brand", "images")
+SKU_EDITABLE = ("name", "price", "cost", "barcode", "attributes", "is_active", "weight_grams")
+
+
+def _apply_changes(obj, changes: dict, editable: tuple[str, ...]) -> list[str]:
+    fields = [name for name in changes if name in editable]
+    for name in fields:
+        setattr(obj, name, changes[name])
+    obj.full_clean(exclude=[f.name for f in obj._meta.fields if f.name not in fields])
+    return fields
+
+
+@transaction.atomic
+def product_update(*, product: Product, **changes) -> Product:
+    """Change a product's data; its listing status only moves through ``product_transition``."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    fields = _apply_changes(product, changes, PRODUCT_EDITABLE)
+    if fields:
+        product.save(update_fields=[*fields, "updated_at"])
+    return product
+
+
+@transaction.atomic
+def sku_update(*, sku: SKU, **changes) -> SKU:
+    """Change a SKU's price, cost, barcode, attributes or active flag (validated like a new one);
+    orders already placed keep the price they were placed at."""
+    sku = SKU.objects.select_for_update().get(pk=sku.pk)
+    if changes.get("barcode") == "":
+        changes["barcode"] = None
+    fields = _apply_changes(sku, changes, SKU_EDITABLE)
+    if fields:
+        sku.save(update_fields=fields)
+    return sku

@@ -9,15 +9,22 @@ from retail.models import Notification
 from .models import Order, OrderLine, OrderNote, Payment
 
 
+def order_lines_prefetch() -> Prefetch:
+    """An order's lines in SKU order, each with the warehouse holding its reservation (one query)."""
+    return Prefetch("lines", queryset=OrderLine.objects.select_related("warehouse").order_by("sku_code"))
+
+
 def order_list() -> QuerySet:
     """Orders with their lines (two queries however many rows)."""
-    return Order.objects.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("sku_code")))
+    return Order.objects.prefetch_related(order_lines_prefetch())
 
 
 def order_search(qs: QuerySet, text: str) -> QuerySet:
     """Number, customer name, phone or email contains ``text``."""
     return qs.filter(
-        Q(number__icontains=text) | Q(customer_name__icontains=text) | Q(customer_phone__icontains=text)
+        Q(number__icontains=text)
+        | Q(customer_name__icontains=text)
+        | Q(customer_phone__icontains=text)
         | Q(customer_email__icontains=text)
     )
 
@@ -45,27 +52,49 @@ def order_notifications(*, order: Order) -> QuerySet:
 def order_timeline(*, order: Order) -> list[dict]:
     """Everything that happened to an order, oldest first (API.md settled detail 12): status changes,
     payments, carrier tracking events, notes and notifications (seven queries)."""
+
     def username(user):
         return user.username if user is not None else None
 
     entries = [
-        {"kind": "status", "at": log.timestamp, "by": username(log.by), "from": log.source_state, "to": log.state,
-         "transition": log.transition, "description": log.description or ""}
+        {
+            "kind": "status",
+            "at": log.timestamp,
+            "by": username(log.by),
+            "from": log.source_state,
+            "to": log.state,
+            "transition": log.transition,
+            "description": log.description or "",
+        }
         for log in state_log_for(order)
     ]
     entries += [
-        {"kind": "payment", "at": p.created_at, "by": username(p.recorded_by) or p.provider or None,
-         "reference": p.reference, "amount": p.amount, "method": p.method, "payment_kind": p.kind, "flag": p.flag,
-         "description": f"{p.get_kind_display()} {p.amount} ({p.get_method_display()})"
-         + (f" — {p.get_flag_display()}" if p.flag else "")}
+        {
+            "kind": "payment",
+            "at": p.created_at,
+            "by": username(p.recorded_by) or p.provider or None,
+            "reference": p.reference,
+            "amount": p.amount,
+            "method": p.method,
+            "payment_kind": p.kind,
+            "flag": p.flag,
+            "description": f"{p.get_kind_display()} {p.amount} ({p.get_method_display()})"
+            + (f" — {p.get_flag_display()}" if p.flag else ""),
+        }
         for p in order_payments(order=order)
     ]
     # Shipments belong to logistics; they are reached through the order's reverse relation.
     for shipment in order.shipments.prefetch_related("events__recorded_by"):
         entries += [
-            {"kind": "shipment", "at": e.occurred_at, "by": username(e.recorded_by), "shipment": shipment.number,
-             "status": e.status, "location": e.location,
-             "description": " ".join(filter(None, [e.get_status_display(), e.location, e.description]))}
+            {
+                "kind": "shipment",
+                "at": e.occurred_at,
+                "by": username(e.recorded_by),
+                "shipment": shipment.number,
+                "status": e.status,
+                "location": e.location,
+                "description": " ".join(filter(None, [e.get_status_display(), e.location, e.description])),
+            }
             for e in shipment.events.all()
         ]
     entries += [
@@ -73,8 +102,14 @@ def order_timeline(*, order: Order) -> list[dict]:
         for n in order_notes(order=order)
     ]
     entries += [
-        {"kind": "notification", "at": n.created_at, "by": None, "event": n.event, "channel": n.channel,
-         "description": n.subject}
+        {
+            "kind": "notification",
+            "at": n.created_at,
+            "by": None,
+            "event": n.event,
+            "channel": n.channel,
+            "description": n.subject,
+        }
         for n in order_notifications(order=order)
     ]
     return sorted(entries, key=lambda e: e["at"])

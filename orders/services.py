@@ -415,8 +415,20 @@ def order_transition(*, order: Order, transition: str, by=None, description: str
     """Run one transition on the locked order with its audit row, then tell the other apps."""
     order = order_lock(order)
     source = order.status
+    cash_on_delivery = order.payment_status == PaymentStatus.COD
     transition_run(order, transition, by=by, description=description, **kwargs)
     if transition == "deliver":
+        if cash_on_delivery:
+            # The carrier collected the money at hand-over: a payment row, so it can be refunded.
+            Payment.objects.create(
+                order=order,
+                method=PaymentMethod.COD,
+                provider="cod",
+                reference=order.number,
+                amount=order.total,
+                applied=True,
+                recorded_by=_actor(by),
+            )
         survey_create_for_order(order=order)  # the 1-day feedback step (seed 001 §三.5.3)
     order_transitioned.send(sender=Order, order=order, transition=transition, source=source, by=by)
     return order

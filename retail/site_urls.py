@@ -7,6 +7,8 @@ from retail import tracking
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # The API answers every unknown /api/ path itself (404 in its error shape): an /api/… include
+    # added here must come above this line (or go into retail/api/urls.py).
     path("api/", include("retail.api.urls")),
     path("track/", tracking.track_page, name="track"),
     path("logistics/", include("logistics.urls")),

@@ -51,11 +51,7 @@ def order_for_tracking(*, number, contact) -> Order | None:
     number, contact = (number or "").strip(), (contact or "").strip()
     if not number or not contact or len(number) > 32 or len(contact) > 254 or "\x00" in number + contact:
         return None
-    order = (
-        Order.objects.filter(number=number)
-        .prefetch_related("lines", "shipments__events")
-        .first()
-    )
+    order = Order.objects.filter(number=number).prefetch_related("lines", "shipments__events").first()
     if order is None:
         return None
     if "@" in contact:
@@ -82,16 +78,25 @@ def tracking_payload(order: Order) -> dict:
                 "status": s.status,
                 "status_display": str(s.get_status_display()),
                 "events": [
-                    {"at": e.occurred_at, "status": e.status, "status_display": str(e.get_status_display()),
-                     "location": e.location, "description": e.description}
+                    {
+                        "at": e.occurred_at,
+                        "status": e.status,
+                        "status_display": str(e.get_status_display()),
+                        "location": e.location,
+                        "description": e.description,
+                    }
                     for e in s.events.all()
                 ],
             }
             for s in order.shipments.all()
         ],
         "timeline": [
-            {"at": log.timestamp, "status": log.state, "status_display": str(labels.get(log.state, log.state)),
-             "description": str(TRANSITION_TEXT.get(log.transition, labels.get(log.state, "")))}
+            {
+                "at": log.timestamp,
+                "status": log.state,
+                "status_display": str(labels.get(log.state, log.state)),
+                "description": str(TRANSITION_TEXT.get(log.transition, labels.get(log.state, ""))),
+            }
             for log in state_log_for(order)
         ],
     }
@@ -154,8 +159,9 @@ class TrackView(APIView):
         auth=[],
     )
     def get(self, request):
-        order = order_for_tracking(number=request.query_params.get("number"),
-                                   contact=request.query_params.get("contact"))
+        order = order_for_tracking(
+            number=request.query_params.get("number"), contact=request.query_params.get("contact")
+        )
         if order is None:
             raise NotFound(NOT_FOUND_MESSAGE)
         return Response(TrackingSerializer(tracking_payload(order)).data)

@@ -29,10 +29,32 @@ class AftersalesRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = AftersalesRequest
         fields = [
-            "number", "order", "type", "type_display", "reason", "reason_display", "description", "status",
-            "status_display", "lines", "photos", "reviewed_by", "review_note", "reject_reason", "inspection_note",
-            "refund_amount", "refund_reference", "replacement_order", "repair_carrier", "repair_tracking_number",
-            "resolution_note", "submitted_at", "reviewed_at", "rejected_at", "received_at", "resolved_at",
+            "number",
+            "order",
+            "type",
+            "type_display",
+            "reason",
+            "reason_display",
+            "description",
+            "status",
+            "status_display",
+            "lines",
+            "photos",
+            "reviewed_by",
+            "review_note",
+            "reject_reason",
+            "inspection_note",
+            "refund_amount",
+            "refund_reference",
+            "replacement_order",
+            "repair_carrier",
+            "repair_tracking_number",
+            "resolution_note",
+            "submitted_at",
+            "reviewed_at",
+            "rejected_at",
+            "received_at",
+            "resolved_at",
             "closed_at",
         ]
         read_only_fields = fields
@@ -47,7 +69,9 @@ class AftersalesLineInputSerializer(serializers.Serializer):
 
 
 class AftersalesCreateSerializer(serializers.Serializer):
-    order = serializers.SlugRelatedField(slug_field="number", queryset=Order.objects.all(), help_text="Order number")
+    order = serializers.SlugRelatedField(
+        slug_field="number", queryset=Order.objects.all(), help_text="Order number"
+    )
     type = serializers.ChoiceField(choices=RequestType.choices)
     reason = serializers.ChoiceField(choices=Reason.choices)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
@@ -59,8 +83,13 @@ class NoteSerializer(serializers.Serializer):
 
 
 class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="",
-                                   help_text="Why (required; the customer is told)")
+    reason = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why (required; the customer is told)",
+    )
 
 
 class InspectionSerializer(serializers.Serializer):
@@ -69,19 +98,35 @@ class InspectionSerializer(serializers.Serializer):
 
 
 class ReceiveSerializer(NoteSerializer):
-    inspection = InspectionSerializer(many=True, required=False, default=list, max_length=200,
-                                      help_text="One result per returned SKU: resellable goes back on hand, "
-                                      "damaged is written off")
+    inspection = InspectionSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=200,
+        help_text="One result per returned SKU: resellable goes back on hand, damaged is written off",
+    )
 
 
 class RefundSerializer(NoteSerializer):
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True, default=None,
-                                      help_text="Default: the most that may be refunded")
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Default: the most that may be refunded",
+    )
 
 
 class ExchangeSerializer(NoteSerializer):
-    lines = LineInputSerializer(many=True, required=False, allow_null=True, default=None, max_length=200,
-                                help_text="Replacement lines (default: the same SKUs and quantities)")
+    lines = LineInputSerializer(
+        many=True,
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=200,
+        help_text="Replacement lines (default: the same SKUs and quantities)",
+    )
 
 
 class RepairSerializer(NoteSerializer):

@@ -23,7 +23,10 @@ from .serializers import (
 TRANSITIONS = {
     "approve": (NoteSerializer, "Approve: goods come back (awaiting_return) or, refund only, approved"),
     "reject": (RejectSerializer, "Reject with a reason"),
-    "receive": (ReceiveSerializer, "Goods received and inspected: resellable back on hand, damaged written off"),
+    "receive": (
+        ReceiveSerializer,
+        "Goods received and inspected: resellable back on hand, damaged written off",
+    ),
     "refund": (RefundSerializer, "Refund (return, exchange after receipt; refund only after approval)"),
     "exchange": (ExchangeSerializer, "Exchange: a zero-price replacement order"),
     "repair": (RepairSerializer, "Repaired and sent back with carrier and tracking number"),
@@ -37,15 +40,17 @@ def _transition(name: str):
     def run(self, request, number=None):
         body = body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.aftersales_transition(request=self.get_object(), transition=name, by=request.user,
-                                       **body.validated_data)
+        services.aftersales_transition(
+            request=self.get_object(), transition=name, by=request.user, **body.validated_data
+        )
         return Response(AftersalesRequestSerializer(selectors.aftersales_request_get(number=number)).data)
 
     run.__name__ = name
-    return extend_schema(summary=summary, request=body_serializer,
-                         responses={200: AftersalesRequestSerializer, 409: ErrorSerializer})(
-        action(detail=True, methods=["post"])(run)
-    )
+    return extend_schema(
+        summary=summary,
+        request=body_serializer,
+        responses={200: AftersalesRequestSerializer, 409: ErrorSerializer},
+    )(action(detail=True, methods=["post"])(run))
 
 
 @extend_schema(tags=["aftersales"])
@@ -81,8 +86,10 @@ class AftersalesRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         body = AftersalesCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         req = services.aftersales_request_create(by=request.user, **body.validated_data)
-        return Response(AftersalesRequestSerializer(selectors.aftersales_request_get(number=req.number)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            AftersalesRequestSerializer(selectors.aftersales_request_get(number=req.number)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     approve = _transition("approve")
     reject = _transition("reject")

@@ -91,6 +91,11 @@ class ProductViewSet(
     def perform_create(self, serializer):
         serializer.instance = services.product_create(**serializer.validated_data)
 
+    def perform_update(self, serializer):
+        serializer.instance = services.product_update(
+            product=serializer.instance, **serializer.validated_data
+        )
+
     submit = _listing_transition("submit")
     approve = _listing_transition("approve")
     reject = _listing_transition("reject", ProductRejectSerializer)
@@ -127,6 +132,9 @@ class SKUViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.sku_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.sku_update(sku=serializer.instance, **serializer.validated_data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -30,8 +30,20 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "phone", "email", "note", "tags", "created_at", "order_count", "total_spent",
-                  "last_order_at", "segment", "segment_display"]
+        fields = [
+            "id",
+            "name",
+            "phone",
+            "email",
+            "note",
+            "tags",
+            "created_at",
+            "order_count",
+            "total_spent",
+            "last_order_at",
+            "segment",
+            "segment_display",
+        ]
         read_only_fields = ["created_at"]
 
     def get_segment_display(self, customer) -> str:
@@ -59,11 +71,16 @@ class TicketReplySerializer(serializers.ModelSerializer):
 
 class TicketSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True,
-                                                  help_text="Customer id (default: the order's customer)")
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Customer id (default: the order's customer)",
+    )
     # By number; the CRM service resolves it (crm does not import orders), unknown → 400 naming `order`.
-    order = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True,
-                                  help_text="Order number")
+    order = serializers.CharField(
+        max_length=32, required=False, allow_null=True, allow_blank=True, help_text="Order number"
+    )
     owner = serializers.CharField(source="owner.username", read_only=True, allow_null=True)
     group = serializers.CharField(source="group.name", read_only=True, allow_null=True)
     breached = serializers.SerializerMethodField(help_text="Past a due time without response or resolution")
@@ -71,11 +88,40 @@ class TicketSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Ticket
-        fields = ["id", "number", "subject", "description", "category", "channel", "priority", "status",
-                  "status_display", "customer", "order", "owner", "group", "created_at", "first_response_due",
-                  "resolution_due", "first_response_at", "resolved_at", "closed_at", "resolution", "breached"]
-        read_only_fields = ["number", "status", "created_at", "first_response_due", "resolution_due",
-                            "first_response_at", "resolved_at", "closed_at", "resolution"]
+        fields = [
+            "id",
+            "number",
+            "subject",
+            "description",
+            "category",
+            "channel",
+            "priority",
+            "status",
+            "status_display",
+            "customer",
+            "order",
+            "owner",
+            "group",
+            "created_at",
+            "first_response_due",
+            "resolution_due",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "resolution",
+            "breached",
+        ]
+        read_only_fields = [
+            "number",
+            "status",
+            "created_at",
+            "first_response_due",
+            "resolution_due",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "resolution",
+        ]
         extra_kwargs = {"priority": {"required": False}}
 
     def to_representation(self, ticket):
@@ -101,11 +147,22 @@ class TicketReplyInputSerializer(serializers.Serializer):
 
 class TicketEscalateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
-    to_owner = serializers.SlugRelatedField(slug_field="username", required=False, allow_null=True, default=None,
-                                            queryset=get_user_model().objects.filter(is_active=True),
-                                            help_text="Username of the new owner")
-    to_group = serializers.SlugRelatedField(slug_field="name", required=False, allow_null=True, default=None,
-                                            queryset=Group.objects.all(), help_text="Name of the new group")
+    to_owner = serializers.SlugRelatedField(
+        slug_field="username",
+        required=False,
+        allow_null=True,
+        default=None,
+        queryset=get_user_model().objects.filter(is_active=True),
+        help_text="Username of the new owner",
+    )
+    to_group = serializers.SlugRelatedField(
+        slug_field="name",
+        required=False,
+        allow_null=True,
+        default=None,
+        queryset=Group.objects.all(),
+        help_text="Name of the new group",
+    )
 
 
 class TicketResolveSerializer(serializers.Serializer):
@@ -118,7 +175,8 @@ class TicketCloseSerializer(serializers.Serializer):
 
 class SurveyAnswerSerializer(serializers.Serializer):
     scores = serializers.DictField(
-        child=serializers.IntegerField(min_value=1, max_value=5), allow_empty=False,
+        child=serializers.IntegerField(min_value=1, max_value=5),
+        allow_empty=False,
         help_text=f"Dimension → 1..5; dimensions: {', '.join(CsiDimension.values)}",
     )
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
@@ -130,23 +188,48 @@ class SurveyResultSerializer(serializers.Serializer):
 
 
 class CouponSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(max_length=40, required=False, allow_blank=True,
-                                 help_text="A-Z 0-9 - _ (generated when blank)")
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
+    code = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, help_text="A-Z 0-9 - _ (generated when blank)"
+    )
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), required=False, allow_null=True
+    )
     segment = serializers.ChoiceField(choices=Segment.choices, required=False, allow_blank=True)
-    value = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True,
-                                     help_text="Amount off (fixed) or percent off (percent)")
+    value = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Amount off (fixed) or percent off (percent)",
+    )
     redeemed = serializers.IntegerField(read_only=True)
     issued_by = serializers.CharField(source="issued_by.username", read_only=True, allow_null=True)
 
     class Meta:
         model = Coupon
-        fields = ["code", "name", "kind", "value", "cap", "min_order_amount", "valid_from", "valid_to",
-                  "total_limit", "per_customer_limit", "customer", "segment", "is_active", "source",
-                  "source_reference", "used_count", "redeemed", "issued_by", "issued_at"]
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "value",
+            "cap",
+            "min_order_amount",
+            "valid_from",
+            "valid_to",
+            "total_limit",
+            "per_customer_limit",
+            "customer",
+            "segment",
+            "is_active",
+            "source",
+            "source_reference",
+            "used_count",
+            "redeemed",
+            "issued_by",
+            "issued_at",
+        ]
         read_only_fields = ["is_active", "used_count", "issued_at"]
         extra_kwargs = {
             "total_limit": {"max_value": 1_000_000_000},
             "per_customer_limit": {"max_value": 1_000_000},
         }
-

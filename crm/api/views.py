@@ -50,10 +50,16 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
         return selectors.customer_list()
 
     def _respond(self, customer, status_code=status.HTTP_200_OK):
-        return Response(CustomerSerializer(selectors.customer_get(customer_id=customer.pk)).data, status=status_code)
+        return Response(
+            CustomerSerializer(selectors.customer_get(customer_id=customer.pk)).data, status=status_code
+        )
 
-    @extend_schema(summary="Create a customer (409 `customer_exists` when the phone or email is taken)",
-                   request=CustomerSerializer, responses={201: CustomerSerializer}, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(
+        summary="Create a customer (409 `customer_exists` when the phone or email is taken)",
+        request=CustomerSerializer,
+        responses={201: CustomerSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     @idempotent
     def create(self, request):
         body = CustomerSerializer(data=request.data)
@@ -61,8 +67,11 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
         customer = services.customer_create(by=request.user, **body.validated_data)
         return self._respond(customer, status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Change a customer (only the fields given)", request=CustomerSerializer,
-                   responses={200: CustomerSerializer})
+    @extend_schema(
+        summary="Change a customer (only the fields given)",
+        request=CustomerSerializer,
+        responses={200: CustomerSerializer},
+    )
     def partial_update(self, request, pk=None):
         customer = self.get_object()
         body = CustomerSerializer(customer, data=request.data, partial=True)
@@ -92,10 +101,11 @@ def _ticket_action(name: str, body_serializer, summary: str, service):
         return Response(TicketDetailSerializer(self._detail_queryset().get(pk=pk)).data)
 
     run.__name__ = name
-    return extend_schema(summary=summary, request=body_serializer,
-                         responses={200: TicketDetailSerializer, 409: ErrorSerializer})(
-        action(detail=True, methods=["post"])(run)
-    )
+    return extend_schema(
+        summary=summary,
+        request=body_serializer,
+        responses={200: TicketDetailSerializer, 409: ErrorSerializer},
+    )(action(detail=True, methods=["post"])(run))
 
 
 @extend_schema(tags=["crm"])
@@ -128,27 +138,49 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
 
     def _scoped(self, qs):
         user = self.request.user
-        if not user.is_authenticated or is_manager(user) or not user.groups.filter(name=CUSTOMER_SERVICE_ROLE).exists():
+        if (
+            not user.is_authenticated
+            or is_manager(user)
+            or not user.groups.filter(name=CUSTOMER_SERVICE_ROLE).exists()
+        ):
             return qs
-        return qs.filter(Q(owner=user) | Q(owner__isnull=True, group__isnull=True)
-                         | Q(owner__isnull=True, group__in=user.groups.all()))
+        return qs.filter(
+            Q(owner=user)
+            | Q(owner__isnull=True, group__isnull=True)
+            | Q(owner__isnull=True, group__in=user.groups.all())
+        )
 
-    @extend_schema(summary="Open a ticket (SLA due times from its priority)", request=TicketSerializer,
-                   responses={201: TicketDetailSerializer}, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(
+        summary="Open a ticket (SLA due times from its priority)",
+        request=TicketSerializer,
+        responses={201: TicketDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     @idempotent
     def create(self, request):
         body = TicketSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         ticket = services.ticket_create(by=request.user, **body.validated_data)
-        return Response(TicketDetailSerializer(self._detail_queryset().get(pk=ticket.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            TicketDetailSerializer(self._detail_queryset().get(pk=ticket.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
-    reply = _ticket_action("reply", TicketReplyInputSerializer,
-                           "Reply to the customer (the first reply stamps first_response_at)", services.ticket_reply)
-    escalate = _ticket_action("escalate", TicketEscalateSerializer,
-                              "Escalate to another owner and/or group (the state stays)", services.ticket_escalate)
-    resolve = _ticket_action("resolve", TicketResolveSerializer, "Resolve (in_progress → resolved)",
-                             services.ticket_resolve)
+    reply = _ticket_action(
+        "reply",
+        TicketReplyInputSerializer,
+        "Reply to the customer (the first reply stamps first_response_at)",
+        services.ticket_reply,
+    )
+    escalate = _ticket_action(
+        "escalate",
+        TicketEscalateSerializer,
+        "Escalate to another owner and/or group (the state stays)",
+        services.ticket_escalate,
+    )
+    resolve = _ticket_action(
+        "resolve", TicketResolveSerializer, "Resolve (in_progress → resolved)", services.ticket_resolve
+    )
     close = _ticket_action("close", TicketCloseSerializer, "Close (resolved → closed)", services.ticket_close)
 
 

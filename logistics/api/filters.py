@@ -6,7 +6,9 @@ from retail.api.filters import BoundFilter
 
 class PickListFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PickList.Status.choices)
-    warehouse = django_filters.CharFilter(field_name="warehouse__code", max_length=32, help_text="Warehouse code")
+    warehouse = django_filters.CharFilter(
+        field_name="warehouse__code", max_length=32, help_text="Warehouse code"
+    )
     order = django_filters.CharFilter(field_name="order__number", max_length=32, help_text="Order number")
     created_after = BoundFilter(field_name="created_at", bound="after")
     created_before = BoundFilter(field_name="created_at", bound="before")

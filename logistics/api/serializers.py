@@ -38,8 +38,21 @@ class PickListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PickList
-        fields = ["id", "number", "order", "warehouse", "status", "status_display", "picker", "reopen_reason",
-                  "created_at", "started_at", "completed_at", "lines", "print_url"]
+        fields = [
+            "id",
+            "number",
+            "order",
+            "warehouse",
+            "status",
+            "status_display",
+            "picker",
+            "reopen_reason",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "lines",
+            "print_url",
+        ]
         read_only_fields = fields
 
     def get_print_url(self, pick_list) -> str:
@@ -83,8 +96,17 @@ class OutboundNoteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OutboundNote
-        fields = ["number", "order", "packed_by", "issued_at", "qc_passed", "qc_note", "total_quantity", "lines",
-                  "print_url"]
+        fields = [
+            "number",
+            "order",
+            "packed_by",
+            "issued_at",
+            "qc_passed",
+            "qc_note",
+            "total_quantity",
+            "lines",
+            "print_url",
+        ]
         read_only_fields = fields
 
     def get_print_url(self, note) -> str:
@@ -97,8 +119,16 @@ class ShipmentEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ShipmentEvent
-        fields = ["id", "status", "status_display", "location", "description", "occurred_at", "recorded_by",
-                  "created_at"]
+        fields = [
+            "id",
+            "status",
+            "status_display",
+            "location",
+            "description",
+            "occurred_at",
+            "recorded_by",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -110,8 +140,19 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Shipment
-        fields = ["number", "order", "carrier", "carrier_display", "tracking_number", "status", "status_display",
-                  "shipped_at", "delivered_at", "exception_at", "events"]
+        fields = [
+            "number",
+            "order",
+            "carrier",
+            "carrier_display",
+            "tracking_number",
+            "status",
+            "status_display",
+            "shipped_at",
+            "delivered_at",
+            "exception_at",
+            "events",
+        ]
         read_only_fields = fields
 
 
@@ -119,27 +160,39 @@ class ShipmentEventInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ShipmentEvent.Status.choices)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
-                                            help_text="When the carrier saw it (default: now)")
+    occurred_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When the carrier saw it (default: now)"
+    )
 
 
 # -- order fulfilment transitions -----------------------------------------------------------------
 
 
 class StartPickingSerializer(serializers.Serializer):
-    picker = serializers.CharField(max_length=150, required=False, allow_blank=True, allow_null=True,
-                                   help_text="Username of the picker to assign (optional)")
+    picker = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Username of the picker to assign (optional)",
+    )
 
 
 class PackSerializer(serializers.Serializer):
     qc_passed = serializers.BooleanField(required=False, default=True)
-    qc_note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="",
-                                    help_text="Required when QC failed")
+    qc_note = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, default="", help_text="Required when QC failed"
+    )
 
 
 class ShipSerializer(serializers.Serializer):
-    carrier = serializers.ChoiceField(choices=Carrier.choices, required=False, allow_blank=True, default="",
-                                      help_text="A code of GET /api/logistics/carriers/; blank: the shipping plan's")
+    carrier = serializers.ChoiceField(
+        choices=Carrier.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A code of GET /api/logistics/carriers/; blank: the shipping plan's",
+    )
     tracking_number = serializers.CharField(max_length=64)
 
 

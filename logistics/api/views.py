@@ -59,7 +59,11 @@ class PickListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
     def get_queryset(self):
         qs = selectors.pick_list_list()
         user = self.request.user
-        if user.is_authenticated and not is_manager(user) and user.groups.filter(name=WAREHOUSE_ROLE).exists():
+        if (
+            user.is_authenticated
+            and not is_manager(user)
+            and user.groups.filter(name=WAREHOUSE_ROLE).exists()
+        ):
             qs = qs.filter(Q(picker__isnull=True) | Q(picker=user))
         return qs
 
@@ -68,8 +72,11 @@ class PickListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
     def lines(self, request, pk=None):
         return Response(PickListLineSerializer(self.get_object().lines.all(), many=True).data)
 
-    @extend_schema(methods=["GET"], summary="Scans recorded on the pick list, refused ones included",
-                   responses={200: PickRecordSerializer(many=True)})
+    @extend_schema(
+        methods=["GET"],
+        summary="Scans recorded on the pick list, refused ones included",
+        responses={200: PickRecordSerializer(many=True)},
+    )
     @extend_schema(
         methods=["POST"],
         summary="Record a scan (SKU code or barcode, quantity)",
@@ -82,11 +89,17 @@ class PickListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
     def records(self, request, pk=None):
         pick_list = self.get_object()
         if request.method == "GET":
-            return Response(PickRecordSerializer(selectors.pick_records_for(pick_list=pick_list), many=True).data)
+            return Response(
+                PickRecordSerializer(selectors.pick_records_for(pick_list=pick_list), many=True).data
+            )
         body = PickScanSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        record = services.pick_record(pick_list=pick_list, code=body.validated_data["sku"],
-                                      quantity=body.validated_data["quantity"], by=request.user)
+        record = services.pick_record(
+            pick_list=pick_list,
+            code=body.validated_data["sku"],
+            quantity=body.validated_data["quantity"],
+            by=request.user,
+        )
         return Response(PickRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
@@ -127,17 +140,23 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
         "status, time and location again is acknowledged (200) and changes nothing; a move the shipment's "
         "state machine forbids (e.g. after delivery) is 409.",
         request=ShipmentEventInputSerializer,
-        responses={201: ShipmentEventSerializer, 200: OpenApiResponse(ShipmentEventSerializer, "Duplicate event"),
-                   409: ErrorSerializer},
+        responses={
+            201: ShipmentEventSerializer,
+            200: OpenApiResponse(ShipmentEventSerializer, "Duplicate event"),
+            409: ErrorSerializer,
+        },
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def events(self, request, number=None):
         body = ShipmentEventInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        event, created = services.shipment_record_event(shipment=self.get_object(), by=request.user,
-                                                        **body.validated_data)
-        return Response(ShipmentEventSerializer(event).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        event, created = services.shipment_record_event(
+            shipment=self.get_object(), by=request.user, **body.validated_data
+        )
+        return Response(
+            ShipmentEventSerializer(event).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 @extend_schema(tags=["orders"])
@@ -146,10 +165,15 @@ class OrderFulfilmentViewSet(OrderLookupMixin, GenericViewSet):
 
     serializer_class = StartPickingSerializer
     # The transition permission itself (orders.pick_order, …) is checked by the state machine.
-    required_perms = {action: ("orders.view_order",) for action in ("start_picking", "pack", "ship", "deliver")}
+    required_perms = {
+        action: ("orders.view_order",) for action in ("start_picking", "pack", "ship", "deliver")
+    }
 
-    @extend_schema(summary="Start picking: issues the pick lists (待处理 → 处理中)",
-                   request=StartPickingSerializer, responses=TRANSITION_RESPONSES)
+    @extend_schema(
+        summary="Start picking: issues the pick lists (待处理 → 处理中)",
+        request=StartPickingSerializer,
+        responses=TRANSITION_RESPONSES,
+    )
     @action(detail=True, methods=["post"], url_path="start-picking")
     def start_picking(self, request, number=None):
         body = StartPickingSerializer(data=request.data)
@@ -158,7 +182,9 @@ class OrderFulfilmentViewSet(OrderLookupMixin, GenericViewSet):
         if username := body.validated_data.get("picker"):
             picker = get_user_model().objects.filter(username=username, is_active=True).first()
             if picker is None:
-                raise ValidationError(f"用户 {username} 不存在。", code="unknown_user", details={"picker": [username]})
+                raise ValidationError(
+                    f"用户 {username} 不存在。", code="unknown_user", details={"picker": [username]}
+                )
         order = services.order_start_picking(order=self.get_order(), by=request.user, picker=picker)
         return order_response(request, order)
 
@@ -166,29 +192,39 @@ class OrderFulfilmentViewSet(OrderLookupMixin, GenericViewSet):
         summary="Pack with QC: issues the outbound note (处理中 → 待发货)",
         description="409 `picks_incomplete` while the pick records differ from the lines; a failed QC "
         "(`qc_passed: false` with a `qc_note`) is 409 `qc_failed` and sends the order back to picking.",
-        request=PackSerializer, responses=TRANSITION_RESPONSES,
+        request=PackSerializer,
+        responses=TRANSITION_RESPONSES,
     )
     @action(detail=True, methods=["post"])
     def pack(self, request, number=None):
         body = PackSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return order_response(request, services.order_pack(order=self.get_order(), by=request.user,
-                                                           **body.validated_data))
+        return order_response(
+            request, services.order_pack(order=self.get_order(), by=request.user, **body.validated_data)
+        )
 
-    @extend_schema(summary="Ship with carrier and tracking number (待发货 → 已发货)",
-                   request=ShipSerializer, responses=TRANSITION_RESPONSES)
+    @extend_schema(
+        summary="Ship with carrier and tracking number (待发货 → 已发货)",
+        request=ShipSerializer,
+        responses=TRANSITION_RESPONSES,
+    )
     @action(detail=True, methods=["post"])
     def ship(self, request, number=None):
         body = ShipSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return order_response(request, services.order_ship(order=self.get_order(), by=request.user,
-                                                           **body.validated_data))
+        return order_response(
+            request, services.order_ship(order=self.get_order(), by=request.user, **body.validated_data)
+        )
 
-    @extend_schema(summary="Confirm delivery (已发货 → 已完成)", request=DeliverSerializer,
-                   responses=TRANSITION_RESPONSES)
+    @extend_schema(
+        summary="Confirm delivery (已发货 → 已完成)",
+        request=DeliverSerializer,
+        responses=TRANSITION_RESPONSES,
+    )
     @action(detail=True, methods=["post"])
     def deliver(self, request, number=None):
         body = DeliverSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return order_response(request, services.order_deliver(order=self.get_order(), by=request.user,
-                                                              **body.validated_data))
+        return order_response(
+            request, services.order_deliver(order=self.get_order(), by=request.user, **body.validated_data)
+        )

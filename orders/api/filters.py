@@ -12,8 +12,9 @@ class OrderFilter(django_filters.FilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", help_text="Customer id")
     placed_after = BoundFilter(field_name="placed_at", bound="after")
     placed_before = BoundFilter(field_name="placed_at", bound="before")
-    q = django_filters.CharFilter(method="search", max_length=100,
-                                  help_text="Number, customer name, phone or email contains")
+    q = django_filters.CharFilter(
+        method="search", max_length=100, help_text="Number, customer name, phone or email contains"
+    )
 
     class Meta:
         model = Order

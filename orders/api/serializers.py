@@ -30,8 +30,11 @@ class AddressSerializer(serializers.Serializer):
 
 class OrderLineSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="sku_code")
-    warehouse = serializers.CharField(source="warehouse.code", allow_null=True,
-                                      help_text="Warehouse holding the reservation; null while short")
+    warehouse = serializers.CharField(
+        source="warehouse.code",
+        allow_null=True,
+        help_text="Warehouse holding the reservation; null while short",
+    )
 
     class Meta:
         model = OrderLine
@@ -72,11 +75,37 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = [
-            "number", "status", "status_display", "channel", "customer", "shipping_address", "lines", "subtotal",
-            "discount_total", "shipping_fee", "total", "coupon", "payment_method", "payment_status",
-            "needs_review", "note", "cancel_reason", "placed_at", "payment_due_at", "paid_at", "confirmed_at",
-            "ship_due_at", "picking_started_at", "packed_at", "shipped_at", "completed_at", "cancelled_at",
-            "tracking_url", "pick_lists", "outbound_notes", "shipments",
+            "number",
+            "status",
+            "status_display",
+            "channel",
+            "customer",
+            "shipping_address",
+            "lines",
+            "subtotal",
+            "discount_total",
+            "shipping_fee",
+            "total",
+            "coupon",
+            "payment_method",
+            "payment_status",
+            "needs_review",
+            "note",
+            "cancel_reason",
+            "placed_at",
+            "payment_due_at",
+            "paid_at",
+            "confirmed_at",
+            "ship_due_at",
+            "picking_started_at",
+            "packed_at",
+            "shipped_at",
+            "completed_at",
+            "cancelled_at",
+            "tracking_url",
+            "pick_lists",
+            "outbound_notes",
+            "shipments",
         ]
         read_only_fields = fields
 
@@ -86,23 +115,52 @@ class OrderSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request is not None else path
 
 
+class PlacedOrderSerializer(OrderSerializer):
+    """The answer to a placement, from the order just written: pick lists, outbound notes and
+    shipments only exist from ``start-picking`` on, so they are read from nowhere."""
+
+    pick_lists = serializers.SerializerMethodField()
+    outbound_notes = serializers.SerializerMethodField()
+    shipments = serializers.SerializerMethodField()
+
+    def get_pick_lists(self, order) -> list:
+        return []
+
+    get_outbound_notes = get_shipments = get_pick_lists
+
+
 class PaymentSerializer(serializers.ModelSerializer):
     order = serializers.CharField(source="order.number")
     recorded_by = serializers.CharField(source="recorded_by.username", allow_null=True)
 
     class Meta:
         model = Payment
-        fields = ["id", "order", "kind", "method", "provider", "reference", "amount", "applied", "flag",
-                  "recorded_by", "created_at"]
+        fields = [
+            "id",
+            "order",
+            "kind",
+            "method",
+            "provider",
+            "reference",
+            "amount",
+            "applied",
+            "flag",
+            "recorded_by",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
 _TIMELINE_FIELDS = {
     "kind": serializers.ChoiceField(choices=["status", "payment", "shipment", "note", "notification"]),
     "at": serializers.DateTimeField(),
-    "by": serializers.CharField(allow_null=True, help_text="Username, payment provider, or null (the system)"),
+    "by": serializers.CharField(
+        allow_null=True, help_text="Username, payment provider, or null (the system)"
+    ),
     "description": serializers.CharField(allow_blank=True),
-    "from": serializers.CharField(required=False, allow_null=True, help_text="status entries: previous status"),
+    "from": serializers.CharField(
+        required=False, allow_null=True, help_text="status entries: previous status"
+    ),
     "to": serializers.CharField(required=False, help_text="status entries: new status"),
     "transition": serializers.CharField(required=False),
     "reference": serializers.CharField(required=False, help_text="payment entries"),
@@ -146,8 +204,9 @@ class LineInputSerializer(serializers.Serializer):
 class OrderCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     customer = CustomerInputSerializer(help_text="Name and a phone or an email")
-    shipping_address = AddressSerializer(required=False, allow_null=True, default=None,
-                                         help_text="Required except for in-store orders")
+    shipping_address = AddressSerializer(
+        required=False, allow_null=True, default=None, help_text="Required except for in-store orders"
+    )
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     coupon = serializers.CharField(max_length=40, required=False, allow_null=True, allow_blank=True)
@@ -156,8 +215,13 @@ class OrderCreateSerializer(serializers.Serializer):
 
 class LinesInputSerializer(serializers.Serializer):
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
-                                        help_text="What was agreed with the customer")
+    description = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What was agreed with the customer",
+    )
 
 
 class CancelSerializer(serializers.Serializer):
@@ -174,7 +238,9 @@ class PaymentNotificationSerializer(serializers.Serializer):
     order = serializers.CharField(max_length=32, help_text="Order number")
     reference = serializers.CharField(max_length=100, help_text="The provider's transaction reference")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    status = serializers.CharField(max_length=30, help_text="`succeeded` records the payment; others are acknowledged")
+    status = serializers.CharField(
+        max_length=30, help_text="`succeeded` records the payment; others are acknowledged"
+    )
 
 
 class AckSerializer(serializers.Serializer):

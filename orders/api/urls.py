@@ -8,7 +8,10 @@ router.register("orders", OrderViewSet, basename="order")
 
 urlpatterns = [
     path("payments/notify/<str:provider>/", PaymentNotifyView.as_view(), name="payment-notify"),
-    path("crm/customers/<int:customer_id>/orders/", CustomerOrdersView.as_view({"get": "list"}),
-         name="customer-orders"),
+    path(
+        "crm/customers/<int:customer_id>/orders/",
+        CustomerOrdersView.as_view({"get": "list"}),
+        name="customer-orders",
+    ),
     *router.urls,
 ]

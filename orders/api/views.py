@@ -3,7 +3,7 @@ import hmac
 import logging
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from crm.models import Customer
 from orders import selectors, services
-from orders.models import Order, OrderLine
+from orders.models import Order
 from retail.api.base import ApiView, EmptySerializer, GenericViewSet
 from retail.api.exceptions import Unauthorized
 from retail.api.idempotency import idempotent, scoped_key
@@ -29,6 +29,7 @@ from .serializers import (
     PaymentInputSerializer,
     PaymentNotificationSerializer,
     PaymentSerializer,
+    PlacedOrderSerializer,
     TimelineEntrySerializer,
 )
 
@@ -41,12 +42,8 @@ TRANSITION_RESPONSES = {200: OrderSerializer, 409: ErrorSerializer}
 def order_queryset():
     """Orders as the API shows them: lines with their warehouse, pick lists, notes and shipments
     (seven queries for a page, however many rows)."""
-    return Order.objects.prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.select_related("warehouse").order_by("sku_code")),
-        "pick_lists__warehouse",
-        "outbound_notes",
-        "shipments",
-    )
+    # Fulfilment documents belong to logistics; they are reached through the order's reverse relations.
+    return selectors.order_list().prefetch_related("pick_lists__warehouse", "outbound_notes", "shipments")
 
 
 def order_response(request, order: Order, *, status_code=status.HTTP_200_OK) -> Response:
@@ -90,8 +87,11 @@ class OrderViewSet(OrderLookupMixin, mixins.ListModelMixin, mixins.RetrieveModel
         description="Prices come from the catalog. An in-store order that cannot be reserved at once is 409 "
         "`insufficient_stock` and no order exists; any other channel is placed `backordered` (201).",
         request=OrderCreateSerializer,
-        responses={201: OrderSerializer, 200: OpenApiResponse(OrderSerializer, "Already placed with this key"),
-                   409: ErrorSerializer},
+        responses={
+            201: OrderSerializer,
+            200: OpenApiResponse(OrderSerializer, "Already placed with this key"),
+            409: ErrorSerializer,
+        },
         parameters=[IDEMPOTENCY_KEY],
     )
     @idempotent
@@ -101,39 +101,59 @@ class OrderViewSet(OrderLookupMixin, mixins.ListModelMixin, mixins.RetrieveModel
         order, created = services.order_place(
             **body.validated_data, idempotency_key=scoped_key(request), by=request.user
         )
-        return order_response(request, order, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if not created:  # the key's first order, as it is now
+            return order_response(request, order)
+        prefetch_related_objects([order], selectors.order_lines_prefetch())
+        return Response(
+            PlacedOrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
-    @extend_schema(summary="Confirm (the automatic audit, or a reviewer approving a large order)",
-                   request=EmptySerializer, responses=TRANSITION_RESPONSES)
+    @extend_schema(
+        summary="Confirm (the automatic audit, or a reviewer approving a large order)",
+        request=EmptySerializer,
+        responses=TRANSITION_RESPONSES,
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request, number=None):
         return order_response(request, services.order_confirm(order=self.get_order(), by=request.user))
 
-    @extend_schema(summary="Cancel: reservations released, a paid amount becomes refund due",
-                   request=CancelSerializer, responses=TRANSITION_RESPONSES)
+    @extend_schema(
+        summary="Cancel: reservations released, a paid amount becomes refund due",
+        request=CancelSerializer,
+        responses=TRANSITION_RESPONSES,
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, number=None):
         body = CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        order = services.order_cancel(order=self.get_order(), by=request.user, reason=body.validated_data["reason"])
+        order = services.order_cancel(
+            order=self.get_order(), by=request.user, reason=body.validated_data["reason"]
+        )
         return order_response(request, order)
 
-    @extend_schema(summary="Resolve a shortage with the lines agreed with the customer",
-                   description="Moves a backordered order to `awaiting_payment` if payment is still due, "
-                   "else `pending`; 409 `insufficient_stock` changes nothing.",
-                   request=LinesInputSerializer, responses=TRANSITION_RESPONSES)
+    @extend_schema(
+        summary="Resolve a shortage with the lines agreed with the customer",
+        description="Moves a backordered order to `awaiting_payment` if payment is still due, "
+        "else `pending`; 409 `insufficient_stock` changes nothing.",
+        request=LinesInputSerializer,
+        responses=TRANSITION_RESPONSES,
+    )
     @action(detail=True, methods=["post"], url_path="resolve-shortage")
     def resolve_shortage(self, request, number=None):
         body = LinesInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         order = services.order_resolve_shortage(
-            order=self.get_order(), lines=body.validated_data["lines"], by=request.user,
+            order=self.get_order(),
+            lines=body.validated_data["lines"],
+            by=request.user,
             description=body.validated_data["description"],
         )
         return order_response(request, order)
 
-    @extend_schema(summary="Timeline: status changes, payments, shipment events, notes, notifications",
-                   responses={200: TimelineEntrySerializer(many=True)})
+    @extend_schema(
+        summary="Timeline: status changes, payments, shipment events, notes, notifications",
+        responses={200: TimelineEntrySerializer(many=True)},
+    )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None, ordering_fields=[])
     def events(self, request, number=None):
         entries = selectors.order_timeline(order=self.get_order())
@@ -152,10 +172,12 @@ class OrderViewSet(OrderLookupMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def payments(self, request, number=None):
         body = PaymentInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        payment, created = services.order_payment_record(order=self.get_order(), by=request.user,
-                                                         **body.validated_data)
-        return Response(PaymentSerializer(payment).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        payment, created = services.order_payment_record(
+            order=self.get_order(), by=request.user, **body.validated_data
+        )
+        return Response(
+            PaymentSerializer(payment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 @extend_schema(tags=["crm"])
@@ -188,7 +210,7 @@ class PaymentNotifyView(ApiView):
 
     @extend_schema(
         summary="Payment provider notification (signed webhook)",
-        description="200 `{\"status\": \"ok\"}` for a first or a repeated notification (idempotent on the "
+        description='200 `{"status": "ok"}` for a first or a repeated notification (idempotent on the '
         "provider's reference); 401 for an unknown provider or a bad or missing signature, changing nothing.",
         request=PaymentNotificationSerializer,
         responses={200: AckSerializer, 401: ErrorSerializer},
@@ -201,19 +223,32 @@ class PaymentNotifyView(ApiView):
         signature = request.headers.get("X-Signature", "")
         expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest() if secret else None
         if expected is None or not hmac.compare_digest(signature.encode(), expected.encode()):
-            logger.warning("payment notification refused: provider %r, bad or missing signature", provider[:30])
+            logger.warning(
+                "payment notification refused: provider %r, bad or missing signature", provider[:30]
+            )
             raise Unauthorized("Unknown provider or invalid signature.", code="invalid_signature")
         body = PaymentNotificationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         if data["status"] != "succeeded":
-            logger.info("payment notification %s for %s: status %s, nothing recorded",
-                        data["reference"], data["order"], data["status"])
+            logger.info(
+                "payment notification %s for %s: status %s, nothing recorded",
+                data["reference"],
+                data["order"],
+                data["status"],
+            )
             return Response({"status": "ok"})
         order = Order.objects.filter(number=data["order"]).first()
         if order is None:
-            raise ValidationError(f"订单 {data['order']} 不存在。", code="unknown_order",
-                                  details={"order": [data["order"]]})
-        services.order_payment_record(order=order, method=provider, provider=provider, amount=data["amount"],
-                                      reference=data["reference"], raw=request.data)
+            raise ValidationError(
+                f"订单 {data['order']} 不存在。", code="unknown_order", details={"order": [data["order"]]}
+            )
+        services.order_payment_record(
+            order=order,
+            method=provider,
+            provider=provider,
+            amount=data["amount"],
+            reference=data["reference"],
+            raw=request.data,
+        )
         return Response({"status": "ok"})

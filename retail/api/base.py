@@ -12,7 +12,9 @@ def _reject_nul(request, kwargs) -> None:
     """A NUL in a path or query value can never match and would break the database driver."""
     for name, values in request.query_params.lists():
         if "\x00" in name or any("\x00" in v for v in values):
-            raise ValidationError("NUL characters are not allowed.", details={name.replace("\x00", ""): ["NUL"]})
+            raise ValidationError(
+                "NUL characters are not allowed.", details={name.replace("\x00", ""): ["NUL"]}
+            )
     for name, value in kwargs.items():
         if isinstance(value, str) and "\x00" in value:
             raise ValidationError("NUL characters are not allowed.", details={name: ["NUL"]})

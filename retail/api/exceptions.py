@@ -6,6 +6,7 @@ are mapped here, so no view formats an error itself and bad input never becomes 
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
@@ -95,6 +96,11 @@ def exception_handler(exc, context):
         logger.warning("data error on %s: %s", context["request"].path, exc)
         return Response(
             error_body("invalid_input", "A value is out of range."), status=status.HTTP_400_BAD_REQUEST
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("request_too_large", "The request body is too large."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, DjangoValidationError):
         details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -28,6 +28,12 @@ class DateOrDateTimeField(forms.Field):
             raise forms.ValidationError("Enter a date (YYYY-MM-DD) or an ISO 8601 date-time.", code="invalid")
         return day, True
 
+    def validate(self, value):
+        super().validate(value)
+        # The bounds are shifted by a day or a time zone: the extreme years would overflow.
+        if value is not None and not 2 <= value[0].year <= 9998:
+            raise forms.ValidationError("Years 2 to 9998 only.", code="out_of_range")
+
 
 @extend_schema_field(OpenApiTypes.STR)
 class BoundFilter(django_filters.Filter):
@@ -38,8 +44,11 @@ class BoundFilter(django_filters.Filter):
 
     def __init__(self, *args, bound: str, **kwargs):
         self.bound = bound
-        kwargs.setdefault("help_text", f"{'From' if bound == 'after' else 'Up to'} a date (YYYY-MM-DD, "
-                                       "whole day) or an ISO 8601 date-time")
+        kwargs.setdefault(
+            "help_text",
+            f"{'From' if bound == 'after' else 'Up to'} a date (YYYY-MM-DD, "
+            "whole day) or an ISO 8601 date-time",
+        )
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):

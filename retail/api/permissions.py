@@ -1,5 +1,5 @@
 """Role checks of the API: each view names the model permissions an action needs; the roles
-(Django groups, created by ``retail/migrations/0002_roles``) hold them, a superuser holds all.
+(Django groups, created by ``retail/migrations/0003_roles``) hold them, a superuser holds all.
 
 Transition permissions (``orders.pick_order`` …) are checked again where the transition runs
 (``retail.fsm.transition_check`` raises ``PermissionDenied``), so the API and the admin agree."""

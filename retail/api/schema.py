@@ -6,7 +6,7 @@ idempotency key reused, concurrent update). Views add what is specific to them w
 ``extend_schema``; this class fills in the rest so no status the server gives is undocumented."""
 
 from drf_spectacular.openapi import AutoSchema as _AutoSchema
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 ERROR_DESCRIPTIONS = {
@@ -42,8 +42,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Retry-safe creation: the same key with the same body returns the first response; "
     "with a different body 409 `idempotency_key_reused`. At most 255 printable ASCII characters.",
 )
-
-StatusSerializer = inline_serializer("CallbackAck", {"status": serializers.CharField()})
 
 
 class AutoSchema(_AutoSchema):

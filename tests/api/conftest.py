@@ -73,8 +73,13 @@ def stocked(db):
 ORDER_BODY = {
     "channel": "online",
     "customer": {"name": "张三", "phone": "13800138000", "email": "zhang@example.cn"},
-    "shipping_address": {"province": "广东省", "city": "深圳市", "district": "南山区", "line": "科技园路1号",
-                         "postcode": "518000"},
+    "shipping_address": {
+        "province": "广东省",
+        "city": "深圳市",
+        "district": "南山区",
+        "line": "科技园路1号",
+        "postcode": "518000",
+    },
     "lines": [{"sku": "SKU-001", "quantity": 2}],
     "payment_method": "wechat_pay",
     "coupon": None,
@@ -87,7 +92,9 @@ def order_body(**overrides):
 
 
 def post_json(client, url, body, **extra):
-    return client.post(url, data=json.dumps(body, ensure_ascii=False), content_type="application/json", **extra)
+    return client.post(
+        url, data=json.dumps(body, ensure_ascii=False), content_type="application/json", **extra
+    )
 
 
 def sign(body: bytes, secret: str) -> str:

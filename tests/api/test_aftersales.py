@@ -20,14 +20,21 @@ URL = "/api/aftersales/requests/"
 @pytest.fixture
 def delivered(stocked):
     order, _ = order_place(**order_body(payment_method="wechat_pay"))
-    order_payment_record(order=order, method="wechat_pay", amount=order.total, reference="WX-AS-1",
-                         provider="wechat_pay")
+    order_payment_record(
+        order=order, method="wechat_pay", amount=order.total, reference="WX-AS-1", provider="wechat_pay"
+    )
     return order_deliver(order=order_fulfil(order=Order.objects.get(pk=order.pk), tracking_number="SF-AS-1"))
 
 
 def file(api, target, **overrides):
-    body = {"order": target.number, "type": "return", "reason": "quality", "description": "屏幕有划痕",
-            "lines": [{"sku": "SKU-001", "quantity": 1}], **overrides}
+    body = {
+        "order": target.number,
+        "type": "return",
+        "reason": "quality",
+        "description": "屏幕有划痕",
+        "lines": [{"sku": "SKU-001", "quantity": 1}],
+        **overrides,
+    }
     return post_json(api, URL, body)
 
 
@@ -37,26 +44,44 @@ def test_file_a_request(api, delivered):
     data = response.json()
     assert data["number"].startswith("AS") and data["order"] == delivered.number
     assert data["status"] == "submitted" and data["type"] == "return" and data["reason"] == "quality"
-    assert data["lines"] == [{"sku": "SKU-001", "name": data["lines"][0]["name"], "quantity": 1, "inspection": "",
-                              "refund_amount": "0.00"}]
+    assert data["lines"] == [
+        {
+            "sku": "SKU-001",
+            "name": data["lines"][0]["name"],
+            "quantity": 1,
+            "inspection": "",
+            "refund_amount": "0.00",
+        }
+    ]
 
 
 def test_refusals_by_code(api, stocked, delivered):
     pending, _ = order_place(**order_body(payment_method="cod"))
     assert_error(file(api, pending), 400, "not_delivered")
-    assert_error(file(api, delivered, lines=[{"sku": "SKU-001", "quantity": 3}]), 400, "quantity_exceeds_delivered")
+    assert_error(
+        file(api, delivered, lines=[{"sku": "SKU-001", "quantity": 3}]), 400, "quantity_exceeds_delivered"
+    )
     assert file(api, delivered).status_code == 201
-    assert_error(file(api, delivered, lines=[{"sku": "SKU-001", "quantity": 2}]), 400, "quantity_exceeds_delivered")
+    assert_error(
+        file(api, delivered, lines=[{"sku": "SKU-001", "quantity": 2}]), 400, "quantity_exceeds_delivered"
+    )
     Order.objects.filter(pk=delivered.pk).update(completed_at=timezone.now() - timedelta(days=8))
     assert_error(file(api, delivered), 400, "window_closed")
     assert file(api, delivered, type="exchange", lines=[{"sku": "SKU-001", "quantity": 1}]).status_code == 201
 
 
-@pytest.mark.parametrize(("override", "field"), [
-    ({"order": "SO-NOPE"}, "order"), ({"type": "swap"}, "type"), ({"reason": "bored"}, "reason"),
-    ({"lines": []}, "lines"), ({"lines": [{"sku": "SKU-001", "quantity": 0}]}, "lines[0].quantity"),
-    ({"lines": [{"sku": "SKU-002", "quantity": 1}]}, "lines[0].sku"), ({"description": "x" * 2001}, "description"),
-])
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"order": "SO-NOPE"}, "order"),
+        ({"type": "swap"}, "type"),
+        ({"reason": "bored"}, "reason"),
+        ({"lines": []}, "lines"),
+        ({"lines": [{"sku": "SKU-001", "quantity": 0}]}, "lines[0].quantity"),
+        ({"lines": [{"sku": "SKU-002", "quantity": 1}]}, "lines[0].sku"),
+        ({"description": "x" * 2001}, "description"),
+    ],
+)
 def test_bad_request_is_400_naming_the_field(api, delivered, override, field):
     assert field in assert_error(file(api, delivered, **override), 400)["details"]
     assert not AftersalesRequest.objects.exists()
@@ -111,7 +136,11 @@ def test_repair_needs_a_known_carrier(api, delivered):
     url = f"{URL}{file(api, delivered, type='repair').json()['number']}"
     post_json(api, f"{url}/approve/", {})
     post_json(api, f"{url}/receive/", {})
-    assert "carrier" in assert_error(post_json(api, f"{url}/repair/", {"carrier": "pigeon",
-                                                                       "tracking_number": "SF9"}), 400)["details"]
+    assert (
+        "carrier"
+        in assert_error(
+            post_json(api, f"{url}/repair/", {"carrier": "pigeon", "tracking_number": "SF9"}), 400
+        )["details"]
+    )
     repaired = post_json(api, f"{url}/repair/", {"carrier": "sf", "tracking_number": "SF-REPAIR-1"}).json()
     assert repaired["status"] == "repaired" and repaired["repair_carrier"] == "sf"

@@ -16,26 +16,40 @@ def test_categories_create_list_and_filter(api):
     child = post_json(api, "/api/catalog/categories/", {"name": "手机", "parent": root.json()["id"]})
     assert child.status_code == 201
     assert api.get("/api/catalog/categories/").json()["count"] == 2
-    assert [c["name"] for c in api.get(f"/api/catalog/categories/?parent={root.json()['id']}").json()["results"]] == [
-        "手机"]
+    assert [
+        c["name"] for c in api.get(f"/api/catalog/categories/?parent={root.json()['id']}").json()["results"]
+    ] == ["手机"]
     assert api.get("/api/catalog/categories/?top_level=true").json()["count"] == 1
 
 
 def test_category_errors(api):
     post_json(api, "/api/catalog/categories/", {"name": "数码"})
-    assert "name" in assert_error(post_json(api, "/api/catalog/categories/", {"name": "数码"}), 400)["details"]
-    assert "parent" in assert_error(post_json(api, "/api/catalog/categories/", {"name": "x", "parent": 999}),
-                                    400)["details"]
+    assert (
+        "name" in assert_error(post_json(api, "/api/catalog/categories/", {"name": "数码"}), 400)["details"]
+    )
+    assert (
+        "parent"
+        in assert_error(post_json(api, "/api/catalog/categories/", {"name": "x", "parent": 999}), 400)[
+            "details"
+        ]
+    )
     assert "name" in assert_error(post_json(api, "/api/catalog/categories/", {"name": "  "}), 400)["details"]
     assert "name" in assert_error(post_json(api, "/api/catalog/categories/", {}), 400)["details"]
 
 
 def _complete_product(api):
     category = CategoryFactory()
-    product = post_json(api, "/api/catalog/products/", {
-        "name": "无线耳机", "category": category.pk, "description": "降噪", "brand": "声悦",
-        "images": ["https://img.example.com/a.jpg", "https://img.example.com/b.jpg"],
-    })
+    product = post_json(
+        api,
+        "/api/catalog/products/",
+        {
+            "name": "无线耳机",
+            "category": category.pk,
+            "description": "降噪",
+            "brand": "声悦",
+            "images": ["https://img.example.com/a.jpg", "https://img.example.com/b.jpg"],
+        },
+    )
     assert product.status_code == 201, product.content
     return product.json()
 
@@ -44,8 +58,9 @@ def test_product_create_patch_and_read_only_status(api):
     product = _complete_product(api)
     assert product["status"] == "draft" and product["status_display"] == "草稿"
     assert product["image_urls"][0] == "https://img.example.com/a.jpg"
-    changed = api.patch(f"/api/catalog/products/{product['id']}/", {"brand": "新牌", "status": "published"},
-                        format="json")
+    changed = api.patch(
+        f"/api/catalog/products/{product['id']}/", {"brand": "新牌", "status": "published"}, format="json"
+    )
     assert changed.status_code == 200
     assert changed.json()["brand"] == "新牌" and changed.json()["status"] == "draft"
     assert api.get(f"/api/catalog/products/{product['id']}/").json()["brand"] == "新牌"
@@ -53,11 +68,21 @@ def test_product_create_patch_and_read_only_status(api):
 
 
 def test_product_bad_input(api):
-    assert "images[0]" in assert_error(post_json(api, "/api/catalog/products/", {"name": "x", "images": ["nope"]}),
-                                       400)["details"]
-    assert "category" in assert_error(post_json(api, "/api/catalog/products/", {"name": "x", "category": 10**9}),
-                                      400)["details"]
-    assert "name" in assert_error(post_json(api, "/api/catalog/products/", {"name": "x" * 201}), 400)["details"]
+    assert (
+        "images[0]"
+        in assert_error(post_json(api, "/api/catalog/products/", {"name": "x", "images": ["nope"]}), 400)[
+            "details"
+        ]
+    )
+    assert (
+        "category"
+        in assert_error(post_json(api, "/api/catalog/products/", {"name": "x", "category": 10**9}), 400)[
+            "details"
+        ]
+    )
+    assert (
+        "name" in assert_error(post_json(api, "/api/catalog/products/", {"name": "x" * 201}), 400)["details"]
+    )
     assert_error(api.put("/api/catalog/products/1/", {}, format="json"), 405)
 
 
@@ -89,15 +114,29 @@ def test_listing_transition_not_allowed_from_draft_is_409(api, transition):
 
 def test_sku_create_read_patch_and_filters(api):
     product = ProductFactory()
-    created = post_json(api, "/api/catalog/skus/", {"code": "TEE-RED-M", "product": product.pk, "name": "红色 M",
-                                                     "price": "59.90", "cost": "20.00", "barcode": "4006381333931"})
+    created = post_json(
+        api,
+        "/api/catalog/skus/",
+        {
+            "code": "TEE-RED-M",
+            "product": product.pk,
+            "name": "红色 M",
+            "price": "59.90",
+            "cost": "20.00",
+            "barcode": "4006381333931",
+        },
+    )
     assert created.status_code == 201, created.content
     assert created.json()["price"] == "59.90" and created.json()["barcode"] == "4006381333931"
-    changed = api.patch("/api/catalog/skus/TEE-RED-M/", {"price": "49.90", "code": "OTHER"}, format="json").json()
+    changed = api.patch(
+        "/api/catalog/skus/TEE-RED-M/", {"price": "49.90", "code": "OTHER"}, format="json"
+    ).json()
     assert changed["price"] == "49.90" and changed["code"] == "TEE-RED-M"
     assert str(SKU.objects.get(code="TEE-RED-M").price) == "49.90"
     SKUFactory(code="MUG-1", name="马克杯")
-    assert [s["code"] for s in api.get(f"/api/catalog/skus/?product={product.pk}").json()["results"]] == ["TEE-RED-M"]
+    assert [s["code"] for s in api.get(f"/api/catalog/skus/?product={product.pk}").json()["results"]] == [
+        "TEE-RED-M"
+    ]
     assert [s["code"] for s in api.get("/api/catalog/skus/?q=马克").json()["results"]] == ["MUG-1"]
     assert api.get("/api/catalog/skus/TEE-RED-M/").json()["name"] == "红色 M"
     assert_error(api.get("/api/catalog/skus/NOPE/"), 404)
@@ -106,10 +145,17 @@ def test_sku_create_read_patch_and_filters(api):
 
 @pytest.mark.parametrize(
     ("override", "field"),
-    [({"price": "0"}, "price"), ({"price": "-1"}, "price"), ({"cost": "-0.01"}, "cost"),
-     ({"price": "12345678901234"}, "price"), ({"barcode": "4006381333932"}, "barcode"),
-     ({"barcode": "12345"}, "barcode"), ({"product": 999999}, "product"), ({"code": "SKU-DUP"}, "code"),
-     ({"code": ""}, "code")],
+    [
+        ({"price": "0"}, "price"),
+        ({"price": "-1"}, "price"),
+        ({"cost": "-0.01"}, "cost"),
+        ({"price": "12345678901234"}, "price"),
+        ({"barcode": "4006381333932"}, "barcode"),
+        ({"barcode": "12345"}, "barcode"),
+        ({"product": 999999}, "product"),
+        ({"code": "SKU-DUP"}, "code"),
+        ({"code": ""}, "code"),
+    ],
 )
 def test_sku_bad_input_is_400(api, override, field):
     SKUFactory(code="SKU-DUP", barcode="4006381333931")

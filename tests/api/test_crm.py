@@ -15,15 +15,26 @@ pytestmark = pytest.mark.django_db
 
 
 def test_customer_create_read_patch(api):
-    created = post_json(api, "/api/crm/customers/", {"name": "李四", "phone": "+86 139-0013-9000", "tags": ["vip"]})
+    created = post_json(
+        api, "/api/crm/customers/", {"name": "李四", "phone": "+86 139-0013-9000", "tags": ["vip"]}
+    )
     assert created.status_code == 201, created.content
     data = created.json()
     assert data["phone"] == "13900139000" and data["tags"] == ["vip"]
     assert (data["order_count"], data["total_spent"], data["last_order_at"], data["segment"]) == (
-        0, "0.00", None, "prospect")
-    patched = api.patch(f"/api/crm/customers/{data['id']}/", {"email": "Li@Example.cn", "order_count": 99},
-                        format="json").json()
-    assert patched["email"] == "li@example.cn" and patched["order_count"] == 0 and patched["phone"] == "13900139000"
+        0,
+        "0.00",
+        None,
+        "prospect",
+    )
+    patched = api.patch(
+        f"/api/crm/customers/{data['id']}/", {"email": "Li@Example.cn", "order_count": 99}, format="json"
+    ).json()
+    assert (
+        patched["email"] == "li@example.cn"
+        and patched["order_count"] == 0
+        and patched["phone"] == "13900139000"
+    )
     assert api.get(f"/api/crm/customers/{data['id']}/").json()["email"] == "li@example.cn"
     assert api.get("/api/crm/customers/?q=李").json()["count"] == 1
     assert api.get("/api/crm/customers/?segment=prospect").json()["count"] == 1
@@ -31,12 +42,22 @@ def test_customer_create_read_patch(api):
 
 def test_customer_errors(api):
     post_json(api, "/api/crm/customers/", {"name": "李四", "phone": "13900139000"})
-    assert_error(post_json(api, "/api/crm/customers/", {"name": "王五", "phone": "13900139000"}), 409,
-                 "customer_exists")
+    assert_error(
+        post_json(api, "/api/crm/customers/", {"name": "王五", "phone": "13900139000"}),
+        409,
+        "customer_exists",
+    )
     assert_error(post_json(api, "/api/crm/customers/", {"name": "王五"}), 400, "missing_contact")
-    assert "email" in assert_error(post_json(api, "/api/crm/customers/", {"name": "王五", "email": "nope"}),
-                                   400)["details"]
-    assert "name" in assert_error(post_json(api, "/api/crm/customers/", {"phone": "13700137000"}), 400)["details"]
+    assert (
+        "email"
+        in assert_error(post_json(api, "/api/crm/customers/", {"name": "王五", "email": "nope"}), 400)[
+            "details"
+        ]
+    )
+    assert (
+        "name"
+        in assert_error(post_json(api, "/api/crm/customers/", {"phone": "13700137000"}), 400)["details"]
+    )
     assert_error(api.get("/api/crm/customers/999999/"), 404)
 
 
@@ -54,17 +75,32 @@ def test_recommendations(api, stocked):
     stock_in(other, stocked["warehouse"], 5)
     recs = api.get(f"/api/crm/customers/{order.customer_id}/recommendations/?limit=5").json()
     assert isinstance(recs, list)
-    assert all(set(r) == {"sku", "name", "price", "available", "bought_together", "category_affinity", "score"}
-               for r in recs)
+    assert all(
+        set(r) == {"sku", "name", "price", "available", "bought_together", "category_affinity", "score"}
+        for r in recs
+    )
     assert "SKU-001" not in {r["sku"] for r in recs}
-    assert "limit" in assert_error(api.get(f"/api/crm/customers/{order.customer_id}/recommendations/?limit=0"),
-                                   400)["details"]
+    assert (
+        "limit"
+        in assert_error(api.get(f"/api/crm/customers/{order.customer_id}/recommendations/?limit=0"), 400)[
+            "details"
+        ]
+    )
 
 
 def test_ticket_lifecycle(api, stocked):
     order, _ = order_place(**order_body(payment_method="cod"))
-    created = post_json(api, "/api/crm/tickets/", {"subject": "还没发货", "category": "order_status",
-                                                   "channel": "wechat", "priority": "high", "order": order.number})
+    created = post_json(
+        api,
+        "/api/crm/tickets/",
+        {
+            "subject": "还没发货",
+            "category": "order_status",
+            "channel": "wechat",
+            "priority": "high",
+            "order": order.number,
+        },
+    )
     assert created.status_code == 201, created.content
     ticket = created.json()
     assert ticket["customer"] == order.customer_id and ticket["order"] == order.number
@@ -73,7 +109,9 @@ def test_ticket_lifecycle(api, stocked):
     url = f"/api/crm/tickets/{ticket['id']}"
     assert_error(post_json(api, f"{url}/close/", {}), 409, "transition_not_allowed")
     replied = post_json(api, f"{url}/reply/", {"body": "已催促仓库"}).json()
-    assert replied["status"] == "in_progress" and replied["first_response_at"] and replied["replies"][0]["body"]
+    assert (
+        replied["status"] == "in_progress" and replied["first_response_at"] and replied["replies"][0]["body"]
+    )
     escalated = post_json(api, f"{url}/escalate/", {"reason": "客户不满", "to_group": "manager"}).json()
     assert escalated["status"] == "in_progress" and escalated["group"] == "manager"
     assert post_json(api, f"{url}/resolve/", {"resolution": "已发货"}).json()["status"] == "resolved"
@@ -82,24 +120,36 @@ def test_ticket_lifecycle(api, stocked):
     assert api.get("/api/crm/tickets/?status=closed&category=order_status").json()["count"] == 1
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"category": "product", "channel": "phone"}, "subject"),
-    ({"subject": "x", "channel": "phone"}, "category"),
-    ({"subject": "x", "category": "product", "channel": "fax"}, "channel"),
-    ({"subject": "x", "category": "product", "channel": "phone", "priority": "asap"}, "priority"),
-    ({"subject": "x", "category": "product", "channel": "phone", "customer": 999999}, "customer"),
-    ({"subject": "x", "category": "product", "channel": "phone", "order": "SO-NOPE"}, "order"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"category": "product", "channel": "phone"}, "subject"),
+        ({"subject": "x", "channel": "phone"}, "category"),
+        ({"subject": "x", "category": "product", "channel": "fax"}, "channel"),
+        ({"subject": "x", "category": "product", "channel": "phone", "priority": "asap"}, "priority"),
+        ({"subject": "x", "category": "product", "channel": "phone", "customer": 999999}, "customer"),
+        ({"subject": "x", "category": "product", "channel": "phone", "order": "SO-NOPE"}, "order"),
+    ],
+)
 def test_bad_ticket_is_400_naming_the_field(api, body, field):
     assert field in assert_error(post_json(api, "/api/crm/tickets/", body), 400)["details"]
     assert not Ticket.objects.exists()
 
 
 def test_ticket_escalate_needs_a_target(api):
-    ticket = post_json(api, "/api/crm/tickets/", {"subject": "x", "category": "other", "channel": "web"}).json()
+    ticket = post_json(
+        api, "/api/crm/tickets/", {"subject": "x", "category": "other", "channel": "web"}
+    ).json()
     assert_error(post_json(api, f"/api/crm/tickets/{ticket['id']}/escalate/", {"reason": "升级"}), 400)
-    assert "to_owner" in assert_error(post_json(api, f"/api/crm/tickets/{ticket['id']}/escalate/",
-                                                {"reason": "升级", "to_owner": "ghost"}), 400)["details"]
+    assert (
+        "to_owner"
+        in assert_error(
+            post_json(
+                api, f"/api/crm/tickets/{ticket['id']}/escalate/", {"reason": "升级", "to_owner": "ghost"}
+            ),
+            400,
+        )["details"]
+    )
 
 
 def test_survey_answers_public_single_use(anon, stocked):
@@ -117,14 +167,24 @@ def test_survey_answers_public_single_use(anon, stocked):
 
 def test_coupons_issue_and_list(api):
     customer = Customer.objects.create(name="李四", phone="13900139000")
-    created = post_json(api, "/api/crm/coupons/", {"kind": "percent", "value": "10", "cap": "20.00",
-                                                   "customer": customer.pk, "code": "care-10"})
+    created = post_json(
+        api,
+        "/api/crm/coupons/",
+        {"kind": "percent", "value": "10", "cap": "20.00", "customer": customer.pk, "code": "care-10"},
+    )
     assert created.status_code == 201, created.content
     assert created.json()["code"] == "CARE-10" and created.json()["issued_by"] == "root"
-    assert_error(post_json(api, "/api/crm/coupons/", {"kind": "fixed", "value": "5", "code": "CARE-10"}), 400,
-                 "coupon_code_taken")
-    assert "value" in assert_error(post_json(api, "/api/crm/coupons/", {"kind": "percent", "value": "150"}),
-                                   400)["details"]
+    assert_error(
+        post_json(api, "/api/crm/coupons/", {"kind": "fixed", "value": "5", "code": "CARE-10"}),
+        400,
+        "coupon_code_taken",
+    )
+    assert (
+        "value"
+        in assert_error(post_json(api, "/api/crm/coupons/", {"kind": "percent", "value": "150"}), 400)[
+            "details"
+        ]
+    )
     assert "kind" in assert_error(post_json(api, "/api/crm/coupons/", {"value": "5"}), 400)["details"]
     assert api.get(f"/api/crm/coupons/?customer={customer.pk}").json()["count"] == 1
     assert Coupon.objects.count() == 1

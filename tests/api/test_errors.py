@@ -24,8 +24,9 @@ def assert_error(response, status, code=None):
 
 
 def test_malformed_json_is_400(api):
-    error = assert_error(api.post("/api/orders/", data="{bad", content_type="application/json"), 400,
-                         "malformed_request")
+    error = assert_error(
+        api.post("/api/orders/", data="{bad", content_type="application/json"), 400, "malformed_request"
+    )
     assert error["message"]
 
 
@@ -35,14 +36,18 @@ def test_invalid_utf8_is_400(api):
 
 @pytest.mark.parametrize("body", ["[]", '"text"', "42", "null", "true"])
 def test_non_object_body_is_400(api, body):
-    error = assert_error(api.post("/api/orders/", data=body, content_type="application/json"), 400,
-                         "validation_error")
+    error = assert_error(
+        api.post("/api/orders/", data=body, content_type="application/json"), 400, "validation_error"
+    )
     assert "non_field_errors" in error["details"]
 
 
 def test_wrong_content_type_is_415(api):
-    assert_error(api.post("/api/orders/", data="channel=online", content_type="application/x-www-form-urlencoded"),
-                 415, "unsupported_media_type")
+    assert_error(
+        api.post("/api/orders/", data="channel=online", content_type="application/x-www-form-urlencoded"),
+        415,
+        "unsupported_media_type",
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,6 +86,24 @@ def test_unicode_text_is_stored_as_given(api, stocked):
     response = post_json(api, "/api/orders/", order_body(note=f"  {note}  "))
     assert response.status_code == 201
     assert response.json()["note"] == note
+
+
+def test_deeply_nested_json_is_400(api):
+    assert_error(
+        api.post("/api/orders/", data="[" * 100_000, content_type="application/json"),
+        400,
+        "malformed_request",
+    )
+    assert_error(api.post("/api/orders/", data='{"note": ' * 50_000, content_type="application/json"), 400)
+
+
+def test_oversized_signed_callback_body_is_413(anon):
+    body = b'{"order": "' + b"x" * 3_000_000 + b'"}'
+    assert_error(
+        anon.post("/api/payments/notify/wechat_pay/", data=body, content_type="application/json"),
+        413,
+        "request_too_large",
+    )
 
 
 def test_huge_number_literal_is_400_not_500(api):
@@ -131,6 +154,8 @@ def test_malformed_filter_value_is_400_naming_the_parameter(api):
     for url, param in [
         ("/api/orders/?placed_after=yesterday", "placed_after"),
         ("/api/orders/?placed_before=2026-13-45", "placed_before"),
+        ("/api/orders/?placed_before=9999-12-31", "placed_before"),
+        ("/api/orders/?placed_after=0001-01-01T00:00:00%2B14:00", "placed_after"),
         ("/api/orders/?status=lost", "status"),
         ("/api/orders/?customer=abc", "customer"),
         ("/api/inventory/stock/?low=maybe", "low"),
@@ -175,7 +200,9 @@ def test_default_user_rate_allows_at_least_3000_a_minute():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -183,15 +210,22 @@ json_values = st.recursive(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     channel=json_values | st.sampled_from(["online", "store"]),
-    customer=json_values | st.fixed_dictionaries({"name": st.text(max_size=120), "phone": st.text(max_size=40)}),
-    lines=json_values | st.lists(st.fixed_dictionaries({"sku": st.text(max_size=70), "quantity": json_values}),
-                                 max_size=3),
+    customer=json_values
+    | st.fixed_dictionaries({"name": st.text(max_size=120), "phone": st.text(max_size=40)}),
+    lines=json_values
+    | st.lists(st.fixed_dictionaries({"sku": st.text(max_size=70), "quantity": json_values}), max_size=3),
     payment_method=json_values | st.just("cod"),
     note=json_values,
 )
 def test_fuzzed_order_bodies_never_give_a_500(api, stocked, channel, customer, lines, payment_method, note):
-    body = {"channel": channel, "customer": customer, "lines": lines, "payment_method": payment_method, "note": note,
-            "shipping_address": order_body()["shipping_address"]}
+    body = {
+        "channel": channel,
+        "customer": customer,
+        "lines": lines,
+        "payment_method": payment_method,
+        "note": note,
+        "shipping_address": order_body()["shipping_address"],
+    }
     response = api.post("/api/orders/", data=json.dumps(body), content_type="application/json")
     assert response.status_code in (201, 400, 409), response.content
     if response.status_code != 201:

@@ -28,7 +28,9 @@ def test_key_order_in_the_body_does_not_matter(api, stocked):
     body = order_body()
     post_json(api, "/api/orders/", body, HTTP_IDEMPOTENCY_KEY="k")
     reordered = json.dumps(dict(reversed(list(body.items()))), ensure_ascii=False)
-    again = api.post("/api/orders/", data=reordered, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+    again = api.post(
+        "/api/orders/", data=reordered, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+    )
     assert again.status_code == 201 and Order.objects.count() == 1
 
 
@@ -49,7 +51,9 @@ def test_keys_are_per_user(stocked, admin_user):
 
 def test_a_failed_request_is_not_stored_so_a_retry_can_succeed(api, stocked):
     body = order_body(channel="store", payment_method="cash", lines=[{"sku": "SKU-002", "quantity": 8}])
-    assert_error(post_json(api, "/api/orders/", body, HTTP_IDEMPOTENCY_KEY="store-1"), 409, "insufficient_stock")
+    assert_error(
+        post_json(api, "/api/orders/", body, HTTP_IDEMPOTENCY_KEY="store-1"), 409, "insufficient_stock"
+    )
     assert not IdempotencyRecord.objects.exists()
     from tests.factories import stock_in
 
@@ -67,9 +71,14 @@ def test_malformed_key_is_400(api, stocked, key):
 @pytest.mark.parametrize(
     ("url", "body"),
     [
-        ("/api/inventory/receipts/", {"warehouse": "WH-SH", "lines": [{"sku": "SKU-001", "quantity": 5}],
-                                      "reference": "PO-1"}),
-        ("/api/inventory/adjustments/", {"warehouse": "WH-SH", "sku": "SKU-001", "counted": 7, "reason": "盘点"}),
+        (
+            "/api/inventory/receipts/",
+            {"warehouse": "WH-SH", "lines": [{"sku": "SKU-001", "quantity": 5}], "reference": "PO-1"},
+        ),
+        (
+            "/api/inventory/adjustments/",
+            {"warehouse": "WH-SH", "sku": "SKU-001", "counted": 7, "reason": "盘点"},
+        ),
         ("/api/crm/customers/", {"name": "李四", "phone": "13900139000"}),
         ("/api/crm/tickets/", {"subject": "咨询", "category": "product", "channel": "phone"}),
     ],
@@ -79,7 +88,9 @@ def test_other_creating_writes_replay_too(api, stocked, url, body):
     again = post_json(api, url, body, HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == 201, first.content
     assert again.status_code == 201 and again.content == first.content
-    assert_error(post_json(api, url, {**body, "extra": 1}, HTTP_IDEMPOTENCY_KEY="k-1"), 409, "idempotency_key_reused")
+    assert_error(
+        post_json(api, url, {**body, "extra": 1}, HTTP_IDEMPOTENCY_KEY="k-1"), 409, "idempotency_key_reused"
+    )
 
 
 def test_receipt_replay_adds_stock_once(api, stocked):

@@ -30,8 +30,15 @@ def test_carriers(api):
 def test_pick_lists_list_filters_and_lines(api, picking):
     [pick_list] = api.get("/api/logistics/pick-lists/?status=open&warehouse=WH-SH").json()["results"]
     assert pick_list["order"] == picking.number and pick_list["warehouse"] == "WH-SH"
-    assert pick_list["lines"] == [{"sku": "SKU-001", "name": pick_list["lines"][0]["name"], "bin_location": "",
-                                   "quantity": 2, "picked_quantity": 0}]
+    assert pick_list["lines"] == [
+        {
+            "sku": "SKU-001",
+            "name": pick_list["lines"][0]["name"],
+            "bin_location": "",
+            "quantity": 2,
+            "picked_quantity": 0,
+        }
+    ]
     assert api.get("/api/logistics/pick-lists/?status=completed").json()["count"] == 0
     assert api.get(f"/api/logistics/pick-lists/?order={picking.number}").json()["count"] == 1
     lines = api.get(f"/api/logistics/pick-lists/{pick_list['id']}/lines/").json()
@@ -56,19 +63,34 @@ def test_pick_scans_complete_the_list_and_refusals_are_recorded(api, picking):
     assert PickRecord.objects.filter(error="").count() == 2
 
 
-@pytest.mark.parametrize("body", [{"sku": "", "quantity": 1}, {"sku": "SKU-001", "quantity": 0},
-                                  {"sku": "SKU-001"}, {"quantity": 1}, {"sku": "S\x00", "quantity": 1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"sku": "", "quantity": 1},
+        {"sku": "SKU-001", "quantity": 0},
+        {"sku": "SKU-001"},
+        {"quantity": 1},
+        {"sku": "S\x00", "quantity": 1},
+    ],
+)
 def test_bad_scan_is_400(api, picking, body):
-    assert_error(post_json(api, f"/api/logistics/pick-lists/{picking.pick_lists.get().pk}/records/", body), 400)
+    assert_error(
+        post_json(api, f"/api/logistics/pick-lists/{picking.pick_lists.get().pk}/records/", body), 400
+    )
     assert not PickRecord.objects.exists()
 
 
 def test_failed_qc_sends_the_order_back_to_picking(api, picking):
     pick_list = picking.pick_lists.get()
     post_json(api, f"/api/logistics/pick-lists/{pick_list.pk}/records/", {"sku": "SKU-001", "quantity": 2})
-    assert_error(post_json(api, f"/api/orders/{picking.number}/pack/", {"qc_passed": False}), 400, "qc_note_required")
-    assert_error(post_json(api, f"/api/orders/{picking.number}/pack/", {"qc_passed": False, "qc_note": "外箱破损"}),
-                 409, "qc_failed")
+    assert_error(
+        post_json(api, f"/api/orders/{picking.number}/pack/", {"qc_passed": False}), 400, "qc_note_required"
+    )
+    assert_error(
+        post_json(api, f"/api/orders/{picking.number}/pack/", {"qc_passed": False, "qc_note": "外箱破损"}),
+        409,
+        "qc_failed",
+    )
     assert api.get(f"/api/orders/{picking.number}/").json()["status"] == "processing"
     assert api.get(f"/api/logistics/pick-lists/{pick_list.pk}/").json()["status"] == "open"
 
@@ -78,10 +100,16 @@ def test_start_picking_assigns_a_picker(api, stocked, role_client):
 
     user_with_role("warehouse", username="picker-1")
     number = order_place(**order_body(payment_method="cod"))[0].number
-    assert "picker" in assert_error(post_json(api, f"/api/orders/{number}/start-picking/", {"picker": "ghost"}),
-                                    400)["details"]
+    assert (
+        "picker"
+        in assert_error(post_json(api, f"/api/orders/{number}/start-picking/", {"picker": "ghost"}), 400)[
+            "details"
+        ]
+    )
     order = post_json(api, f"/api/orders/{number}/start-picking/", {"picker": "picker-1"}).json()
-    assert api.get(f"/api/logistics/pick-lists/{order['pick_lists'][0]['id']}/").json()["picker"] == "picker-1"
+    assert (
+        api.get(f"/api/logistics/pick-lists/{order['pick_lists'][0]['id']}/").json()["picker"] == "picker-1"
+    )
 
 
 def test_outbound_note_by_number(api, shipped):
@@ -99,7 +127,11 @@ def test_shipments_list_detail_and_filters(api, shipped):
     assert api.get("/api/logistics/shipments/?carrier=jd").json()["count"] == 0
     assert "carrier" in assert_error(api.get("/api/logistics/shipments/?carrier=pigeon"), 400)["details"]
     detail = api.get(f"/api/logistics/shipments/{shipment.number}/").json()
-    assert detail["tracking_number"] == "SF10001" and detail["order"] == shipped.number and detail["events"] == []
+    assert (
+        detail["tracking_number"] == "SF10001"
+        and detail["order"] == shipped.number
+        and detail["events"] == []
+    )
 
 
 def test_carrier_events_move_the_shipment_and_delivered_completes_the_order(api, shipped):
@@ -113,11 +145,20 @@ def test_carrier_events_move_the_shipment_and_delivered_completes_the_order(api,
     assert Order.objects.get(number=shipped.number).status == "completed"
     shipment = api.get(url.removesuffix("events/")).json()
     assert shipment["status"] == "delivered" and len(shipment["events"]) == 3
-    assert_error(post_json(api, url, {"status": "in_transit", "location": "回程"}), 409, "transition_not_allowed")
+    assert_error(
+        post_json(api, url, {"status": "in_transit", "location": "回程"}), 409, "transition_not_allowed"
+    )
 
 
-@pytest.mark.parametrize("body", [{"status": "lost"}, {"status": "in_transit", "occurred_at": "yesterday"},
-                                  {"status": "in_transit", "location": "x" * 201}, {}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "lost"},
+        {"status": "in_transit", "occurred_at": "yesterday"},
+        {"status": "in_transit", "location": "x" * 201},
+        {},
+    ],
+)
 def test_bad_carrier_event_is_400(api, shipped, body):
     url = f"/api/logistics/shipments/{shipped.shipments.get().number}/events/"
     assert_error(post_json(api, url, body), 400)
@@ -130,6 +171,8 @@ def test_duplicate_tracking_number_is_400(api, shipped, stocked):
     order = order_start_picking(order=order_place(**order_body(payment_method="cod"))[0])
     pick_record(pick_list=order.pick_lists.get(), code="SKU-001", quantity=2)
     order_pack(order=order)
-    error = assert_error(post_json(api, f"/api/orders/{order.number}/ship/",
-                                   {"carrier": "sf", "tracking_number": "SF10001"}), 400)
+    error = assert_error(
+        post_json(api, f"/api/orders/{order.number}/ship/", {"carrier": "sf", "tracking_number": "SF10001"}),
+        400,
+    )
     assert "tracking_number" in error["details"]

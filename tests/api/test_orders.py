@@ -20,8 +20,11 @@ def place(client, **overrides):
 
 
 def test_place_returns_201_with_the_order_representation(api, stocked):
-    data = place(api, lines=[{"sku": "SKU-001", "quantity": 2}, {"sku": "SKU-002", "quantity": 1}],
-                 customer={"name": " 张三 ", "phone": "13800138000", "email": "Zhang@Example.cn"})
+    data = place(
+        api,
+        lines=[{"sku": "SKU-001", "quantity": 2}, {"sku": "SKU-002", "quantity": 1}],
+        customer={"name": " 张三 ", "phone": "13800138000", "email": "Zhang@Example.cn"},
+    )
     assert data["number"].startswith("SO")
     assert data["status"] == "awaiting_payment" and data["status_display"] == "待付款"
     assert data["channel"] == "online" and data["payment_method"] == "wechat_pay"
@@ -30,13 +33,28 @@ def test_place_returns_201_with_the_order_representation(api, stocked):
     assert isinstance(data["customer"]["id"], int)
     assert data["shipping_address"]["city"] == "深圳市"
     assert data["lines"] == [
-        {"sku": "SKU-001", "name": data["lines"][0]["name"], "quantity": 2, "unit_price": "50.00",
-         "line_total": "100.00", "warehouse": "WH-SH", "reserved": True},
-        {"sku": "SKU-002", "name": data["lines"][1]["name"], "quantity": 1, "unit_price": "80.00",
-         "line_total": "80.00", "warehouse": "WH-SH", "reserved": True},
+        {
+            "sku": "SKU-001",
+            "name": data["lines"][0]["name"],
+            "quantity": 2,
+            "unit_price": "50.00",
+            "line_total": "100.00",
+            "warehouse": "WH-SH",
+            "reserved": True,
+        },
+        {
+            "sku": "SKU-002",
+            "name": data["lines"][1]["name"],
+            "quantity": 1,
+            "unit_price": "80.00",
+            "line_total": "80.00",
+            "warehouse": "WH-SH",
+            "reserved": True,
+        },
     ]
     assert Decimal(data["total"]) == Decimal(data["subtotal"]) - Decimal(data["discount_total"]) + Decimal(
-        data["shipping_fee"])
+        data["shipping_fee"]
+    )
     assert data["subtotal"] == "180.00"
     assert data["tracking_url"] == f"http://testserver/track/?number={data['number']}"
     assert data["pick_lists"] == [] and data["outbound_notes"] == [] and data["shipments"] == []
@@ -46,7 +64,9 @@ def test_place_returns_201_with_the_order_representation(api, stocked):
 def test_status_display_follows_the_request_language(api, stocked):
     number = place(api)["number"]
     assert api.get(f"/api/orders/{number}/", HTTP_ACCEPT_LANGUAGE="en").json()["status_display"] in (
-        "Awaiting payment", "待付款")
+        "Awaiting payment",
+        "待付款",
+    )
 
 
 def test_online_order_short_of_stock_is_placed_backordered(api, stocked):
@@ -56,16 +76,20 @@ def test_online_order_short_of_stock_is_placed_backordered(api, stocked):
 
 
 def test_store_order_short_of_stock_is_409_and_no_order_exists(api, stocked):
-    response = post_json(api, "/api/orders/", order_body(channel="store", payment_method="cash",
-                                                         lines=[{"sku": "SKU-002", "quantity": 50}]))
+    response = post_json(
+        api,
+        "/api/orders/",
+        order_body(channel="store", payment_method="cash", lines=[{"sku": "SKU-002", "quantity": 50}]),
+    )
     assert_error(response, 409, "insufficient_stock")
     assert not Order.objects.exists()
     assert Stock.objects.get(sku__code="SKU-002").reserved == 0
 
 
 def test_unknown_sku_is_400_naming_the_line(api, stocked):
-    error = assert_error(post_json(api, "/api/orders/", order_body(lines=[{"sku": "NOPE", "quantity": 1}])), 400,
-                         "unknown_sku")
+    error = assert_error(
+        post_json(api, "/api/orders/", order_body(lines=[{"sku": "NOPE", "quantity": 1}])), 400, "unknown_sku"
+    )
     assert "lines[0].sku" in error["details"]
 
 
@@ -73,7 +97,9 @@ def test_list_filters_and_search(api, stocked):
     first = place(api)
     place(api, channel="phone", payment_method="cod", customer={"name": "李四", "phone": "13900139000"})
     assert api.get("/api/orders/").json()["count"] == 2
-    assert [o["number"] for o in api.get("/api/orders/?channel=online").json()["results"]] == [first["number"]]
+    assert [o["number"] for o in api.get("/api/orders/?channel=online").json()["results"]] == [
+        first["number"]
+    ]
     assert api.get("/api/orders/?status=pending").json()["count"] == 1
     assert api.get("/api/orders/?q=李四").json()["count"] == 1
     assert api.get(f"/api/orders/?customer={first['customer']['id']}").json()["count"] == 1
@@ -91,32 +117,58 @@ def test_full_fulfilment_walk_through_the_api(api, stocked):
     assert pick_list["warehouse"] == "WH-SH" and pick_list["status"] == "open"
 
     assert_error(api.post(f"/api/orders/{number}/pack/", format="json"), 409, "picks_incomplete")
-    assert api.post(f"/api/logistics/pick-lists/{pick_list['id']}/records/", {"sku": "SKU-001", "quantity": 2},
-                    format="json").status_code == 201
+    assert (
+        api.post(
+            f"/api/logistics/pick-lists/{pick_list['id']}/records/",
+            {"sku": "SKU-001", "quantity": 2},
+            format="json",
+        ).status_code
+        == 201
+    )
     order = api.post(f"/api/orders/{number}/pack/", {"qc_passed": True, "qc_note": ""}, format="json").json()
     assert order["status"] == "ready_to_ship" and len(order["outbound_notes"]) == 1
 
-    assert_error(api.post(f"/api/orders/{number}/ship/", {"carrier": "pigeon", "tracking_number": "SF1234567"},
-                          format="json"), 400)
-    order = api.post(f"/api/orders/{number}/ship/", {"carrier": "sf", "tracking_number": "SF1234567"},
-                     format="json").json()
+    assert_error(
+        api.post(
+            f"/api/orders/{number}/ship/",
+            {"carrier": "pigeon", "tracking_number": "SF1234567"},
+            format="json",
+        ),
+        400,
+    )
+    order = api.post(
+        f"/api/orders/{number}/ship/", {"carrier": "sf", "tracking_number": "SF1234567"}, format="json"
+    ).json()
     assert order["status"] == "shipped"
-    assert order["shipments"] == [{"number": order["shipments"][0]["number"], "carrier": "sf",
-                                   "tracking_number": "SF1234567", "status": "created"}]
+    assert order["shipments"] == [
+        {
+            "number": order["shipments"][0]["number"],
+            "carrier": "sf",
+            "tracking_number": "SF1234567",
+            "status": "created",
+        }
+    ]
     order = api.post(f"/api/orders/{number}/deliver/", format="json").json()
     assert order["status"] == "completed" and order["payment_status"] == "paid"
 
 
 @pytest.mark.parametrize(
     ("transition", "body"),
-    [("confirm", {}), ("start-picking", {}), ("pack", {}), ("ship", {"carrier": "sf", "tracking_number": "SF0001"}),
-     ("deliver", {}), ("resolve-shortage", {"lines": [{"sku": "SKU-001", "quantity": 1}]})],
+    [
+        ("confirm", {}),
+        ("start-picking", {}),
+        ("pack", {}),
+        ("ship", {"carrier": "sf", "tracking_number": "SF0001"}),
+        ("deliver", {}),
+        ("resolve-shortage", {"lines": [{"sku": "SKU-001", "quantity": 1}]}),
+    ],
 )
 def test_transition_not_allowed_is_409_and_changes_nothing(api, stocked, transition, body):
     number = place(api)["number"]  # awaiting payment: only cancel (and confirm once paid) may run
     before = api.get(f"/api/orders/{number}/").json()
-    error = assert_error(api.post(f"/api/orders/{number}/{transition}/", body, format="json"), 409,
-                         "transition_not_allowed")
+    error = assert_error(
+        api.post(f"/api/orders/{number}/{transition}/", body, format="json"), 409, "transition_not_allowed"
+    )
     assert error["details"]["status"] == "awaiting_payment"
     assert api.get(f"/api/orders/{number}/").json() == before
 
@@ -129,26 +181,28 @@ def test_cancel_releases_stock_and_a_second_cancel_is_409(api, stocked):
     assert_error(api.post(f"/api/orders/{number}/cancel/", {}, format="json"), 409, "transition_not_allowed")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retail.fsm.transition_check(conditions=False) then calls django_fsm.has_transition_perm, which "
-    "checks the guards too: a backordered order (lines unreserved) answers 403 to every user",
-)
 def test_resolve_shortage_with_agreed_lines(api, stocked):
     number = place(api, lines=[{"sku": "SKU-002", "quantity": 50}])["number"]
-    bad = api.post(f"/api/orders/{number}/resolve-shortage/", {"lines": [{"sku": "NOPE", "quantity": 1}]},
-                   format="json")
+    bad = api.post(
+        f"/api/orders/{number}/resolve-shortage/", {"lines": [{"sku": "NOPE", "quantity": 1}]}, format="json"
+    )
     assert "lines[0].sku" in assert_error(bad, 400)["details"]
     assert_error(api.post(f"/api/orders/{number}/resolve-shortage/", {"lines": []}, format="json"), 400)
-    order = api.post(f"/api/orders/{number}/resolve-shortage/", {"lines": [{"sku": "SKU-002", "quantity": 5}]},
-                     format="json").json()
+    order = api.post(
+        f"/api/orders/{number}/resolve-shortage/",
+        {"lines": [{"sku": "SKU-002", "quantity": 5}]},
+        format="json",
+    ).json()
     assert order["status"] == "awaiting_payment" and order["subtotal"] == "400.00"
 
 
 def test_confirm_runs_the_audit_once_paid(api, stocked):
     number = place(api)["number"]
-    payment = api.post(f"/api/orders/{number}/payments/",
-                       {"method": "bank_transfer", "amount": "100.00", "reference": "BANK-1"}, format="json")
+    payment = api.post(
+        f"/api/orders/{number}/payments/",
+        {"method": "bank_transfer", "amount": "100.00", "reference": "BANK-1"},
+        format="json",
+    )
     assert payment.status_code == 201
     assert payment.json()["applied"] is True and payment.json()["amount"] == "100.00"
     assert api.get(f"/api/orders/{number}/").json()["status"] == "pending"  # the automatic audit ran
@@ -167,17 +221,25 @@ def test_payment_with_the_same_reference_is_not_recorded_twice(api, stocked):
 
 def test_payment_amount_mismatch_is_flagged_not_applied(api, stocked):
     number = place(api)["number"]
-    data = api.post(f"/api/orders/{number}/payments/", {"method": "card", "amount": "1.00", "reference": "C-1"},
-                    format="json").json()
+    data = api.post(
+        f"/api/orders/{number}/payments/",
+        {"method": "card", "amount": "1.00", "reference": "C-1"},
+        format="json",
+    ).json()
     assert data["applied"] is False and data["flag"] == "amount_mismatch"
     assert api.get(f"/api/orders/{number}/").json()["payment_status"] == "unpaid"
 
 
-@pytest.mark.parametrize("body", [{"method": "card", "amount": "-1", "reference": "R"},
-                                  {"method": "card", "amount": "abc", "reference": "R"},
-                                  {"method": "card", "amount": "1e400", "reference": "R"},
-                                  {"method": "bitcoin", "amount": "1.00", "reference": "R"},
-                                  {"method": "card", "amount": "1.00"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"method": "card", "amount": "-1", "reference": "R"},
+        {"method": "card", "amount": "abc", "reference": "R"},
+        {"method": "card", "amount": "1e400", "reference": "R"},
+        {"method": "bitcoin", "amount": "1.00", "reference": "R"},
+        {"method": "card", "amount": "1.00"},
+    ],
+)
 def test_bad_payment_is_400(api, stocked, body):
     number = place(api)["number"]
     assert_error(api.post(f"/api/orders/{number}/payments/", body, format="json"), 400)
@@ -188,8 +250,11 @@ def test_events_timeline_oldest_first_with_every_kind(api, stocked, admin_user):
     from orders.services import order_note_add
 
     number = place(api)["number"]
-    api.post(f"/api/orders/{number}/payments/", {"method": "card", "amount": "100.00", "reference": "C-9"},
-             format="json")
+    api.post(
+        f"/api/orders/{number}/payments/",
+        {"method": "card", "amount": "100.00", "reference": "C-9"},
+        format="json",
+    )
     order = Order.objects.get(number=number)
     order_note_add(order=order, text="客户要求周末送货", by=admin_user)
     order_fulfil(order=order, by=admin_user)
@@ -205,8 +270,11 @@ def test_events_timeline_oldest_first_with_every_kind(api, stocked, admin_user):
     assert payment["by"] == "root"
     for entry in events:
         assert {"kind", "at", "by", "description"} <= set(entry)
-    api.post(f"/api/logistics/shipments/{order.shipments.get().number}/events/",
-             {"status": "in_transit", "location": "深圳"}, format="json")
+    api.post(
+        f"/api/logistics/shipments/{order.shipments.get().number}/events/",
+        {"status": "in_transit", "location": "深圳"},
+        format="json",
+    )
     assert any(e["kind"] == "shipment" for e in api.get(f"/api/orders/{number}/events/").json())
 
 

@@ -28,8 +28,13 @@ def notify(client, provider, payload, *, secret=None, signature=None):
 
 
 def payload(order, **overrides):
-    return {"order": order.number, "reference": "WX-0001", "amount": str(order.total), "status": "succeeded",
-            **overrides}
+    return {
+        "order": order.number,
+        "reference": "WX-0001",
+        "amount": str(order.total),
+        "status": "succeeded",
+        **overrides,
+    }
 
 
 @pytest.mark.parametrize("provider", ["wechat_pay", "alipay"])
@@ -97,9 +102,14 @@ def test_failed_status_is_acknowledged_without_recording(anon, order):
     assert not Payment.objects.exists()
 
 
-@pytest.mark.parametrize("body", [{"order": "SO-NOPE", "reference": "R", "amount": "1.00", "status": "succeeded"},
-                                  {"reference": "R", "amount": "1.00", "status": "succeeded"},
-                                  {"order": "X", "reference": "R", "amount": "NaN", "status": "succeeded"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"order": "SO-NOPE", "reference": "R", "amount": "1.00", "status": "succeeded"},
+        {"reference": "R", "amount": "1.00", "status": "succeeded"},
+        {"order": "X", "reference": "R", "amount": "NaN", "status": "succeeded"},
+    ],
+)
 def test_signed_but_invalid_body_is_400(anon, order, body):
     response = notify(anon, "wechat_pay", body)
     assert_error(response, 400)
@@ -108,6 +118,10 @@ def test_signed_but_invalid_body_is_400(anon, order, body):
 
 def test_signed_malformed_json_is_400(anon):
     raw = b"{not json"
-    response = anon.post(URL.format("wechat_pay"), data=raw, content_type="application/json",
-                         HTTP_X_SIGNATURE=sign(raw, SECRETS["wechat_pay"]))
+    response = anon.post(
+        URL.format("wechat_pay"),
+        data=raw,
+        content_type="application/json",
+        HTTP_X_SIGNATURE=sign(raw, SECRETS["wechat_pay"]),
+    )
     assert_error(response, 400, "malformed_request")

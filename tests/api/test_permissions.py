@@ -96,8 +96,9 @@ class World:
     def request_number(self):
         from aftersales.services import aftersales_request_create
 
-        return aftersales_request_create(order=self._completed, type="return", reason="quality",
-                                         lines=[{"sku": "SKU-001", "quantity": 1}]).number
+        return aftersales_request_create(
+            order=self._completed, type="return", reason="quality", lines=[{"sku": "SKU-001", "quantity": 1}]
+        ).number
 
     @cached_property
     def ticket_id(self):
@@ -122,42 +123,78 @@ ENDPOINTS = {
     "catalog.categories.create": ("post", "/api/catalog/categories/", {"name": "新分类"}),
     "catalog.products.list": ("get", "/api/catalog/products/", None),
     "catalog.products.create": ("post", "/api/catalog/products/", {"name": "新品"}),
-    "catalog.products.approve": ("post", lambda w: f"/api/catalog/products/{w.review_product_id}/approve/", {}),
-    "catalog.skus.create": ("post", "/api/catalog/skus/",
-                            lambda w: {"code": "SKU-NEW", "product": w.product_id, "name": "新款", "price": "10.00"}),
+    "catalog.products.approve": (
+        "post",
+        lambda w: f"/api/catalog/products/{w.review_product_id}/approve/",
+        {},
+    ),
+    "catalog.skus.create": (
+        "post",
+        "/api/catalog/skus/",
+        lambda w: {"code": "SKU-NEW", "product": w.product_id, "name": "新款", "price": "10.00"},
+    ),
     "inventory.stock.list": ("get", "/api/inventory/stock/", None),
     "inventory.movements.list": ("get", "/api/inventory/movements/", None),
     "inventory.warehouses.create": ("post", "/api/inventory/warehouses/", {"code": "WH-NEW", "name": "新仓"}),
-    "inventory.receipts.create": ("post", "/api/inventory/receipts/",
-                                  {"warehouse": "WH-SH", "lines": [{"sku": "SKU-001", "quantity": 1}]}),
-    "inventory.adjustments.create": ("post", "/api/inventory/adjustments/",
-                                     {"warehouse": "WH-SH", "sku": "SKU-001", "counted": 11, "reason": "盘点"}),
+    "inventory.receipts.create": (
+        "post",
+        "/api/inventory/receipts/",
+        {"warehouse": "WH-SH", "lines": [{"sku": "SKU-001", "quantity": 1}]},
+    ),
+    "inventory.adjustments.create": (
+        "post",
+        "/api/inventory/adjustments/",
+        {"warehouse": "WH-SH", "sku": "SKU-001", "counted": 11, "reason": "盘点"},
+    ),
     "orders.list": ("get", "/api/orders/", None),
     "orders.create": ("post", "/api/orders/", order_body()),
     "orders.events": ("get", lambda w: f"/api/orders/{w.pending_number}/events/", None),
-    "orders.payments": ("post", lambda w: f"/api/orders/{w.awaiting_number}/payments/",
-                        {"method": "card", "amount": "100.00", "reference": "M-1"}),
+    "orders.payments": (
+        "post",
+        lambda w: f"/api/orders/{w.awaiting_number}/payments/",
+        {"method": "card", "amount": "100.00", "reference": "M-1"},
+    ),
     "orders.cancel": ("post", lambda w: f"/api/orders/{w.pending_number}/cancel/", {}),
     "orders.start_picking": ("post", lambda w: f"/api/orders/{w.pending_number}/start-picking/", {}),
     "orders.pack": ("post", lambda w: f"/api/orders/{w.processing_number}/pack/", {}),
-    "orders.ship": ("post", lambda w: f"/api/orders/{w.ready_number}/ship/",
-                    {"carrier": "sf", "tracking_number": "SF-MATRIX-9"}),
+    "orders.ship": (
+        "post",
+        lambda w: f"/api/orders/{w.ready_number}/ship/",
+        {"carrier": "sf", "tracking_number": "SF-MATRIX-9"},
+    ),
     "orders.deliver": ("post", lambda w: f"/api/orders/{w.shipped_number}/deliver/", {}),
     "logistics.pick_lists.list": ("get", "/api/logistics/pick-lists/", None),
-    "logistics.pick_records.create": ("post", lambda w: f"/api/logistics/pick-lists/{w.pick_list_id}/records/",
-                                      {"sku": "SKU-001", "quantity": 1}),
+    "logistics.pick_records.create": (
+        "post",
+        lambda w: f"/api/logistics/pick-lists/{w.pick_list_id}/records/",
+        {"sku": "SKU-001", "quantity": 1},
+    ),
     "logistics.shipments.list": ("get", "/api/logistics/shipments/", None),
-    "logistics.shipment_events.create": ("post", lambda w: f"/api/logistics/shipments/{w.shipment_number}/events/",
-                                         {"status": "in_transit", "location": "深圳"}),
+    "logistics.shipment_events.create": (
+        "post",
+        lambda w: f"/api/logistics/shipments/{w.shipment_number}/events/",
+        {"status": "in_transit", "location": "深圳"},
+    ),
     "aftersales.list": ("get", "/api/aftersales/requests/", None),
-    "aftersales.create": ("post", "/api/aftersales/requests/",
-                          lambda w: {"order": w.completed_number, "type": "return", "reason": "quality",
-                                     "lines": [{"sku": "SKU-001", "quantity": 1}]}),
+    "aftersales.create": (
+        "post",
+        "/api/aftersales/requests/",
+        lambda w: {
+            "order": w.completed_number,
+            "type": "return",
+            "reason": "quality",
+            "lines": [{"sku": "SKU-001", "quantity": 1}],
+        },
+    ),
     "aftersales.approve": ("post", lambda w: f"/api/aftersales/requests/{w.request_number}/approve/", {}),
     "crm.customers.list": ("get", "/api/crm/customers/", None),
     "crm.customers.create": ("post", "/api/crm/customers/", {"name": "李四", "phone": "13900139000"}),
     "crm.tickets.list": ("get", "/api/crm/tickets/", None),
-    "crm.tickets.create": ("post", "/api/crm/tickets/", {"subject": "咨询", "category": "product", "channel": "web"}),
+    "crm.tickets.create": (
+        "post",
+        "/api/crm/tickets/",
+        {"subject": "咨询", "category": "product", "channel": "web"},
+    ),
     "crm.tickets.reply": ("post", lambda w: f"/api/crm/tickets/{w.ticket_id}/reply/", {"body": "您好"}),
     "crm.coupons.list": ("get", "/api/crm/coupons/", None),
     "crm.coupons.create": ("post", "/api/crm/coupons/", {"kind": "fixed", "value": "5.00"}),
@@ -251,7 +288,10 @@ def test_anonymous_is_401_everywhere_but_the_public_endpoints(anon, db, endpoint
 
 def test_public_endpoints_need_no_login(anon, stocked):
     assert anon.get("/api/track/", {"number": "SO1", "contact": "1"}).status_code == 404
-    assert anon.post("/api/crm/surveys/no-such-token/", {"scores": {"product": 5}}, format="json").status_code == 404
+    assert (
+        anon.post("/api/crm/surveys/no-such-token/", {"scores": {"product": 5}}, format="json").status_code
+        == 404
+    )
     assert anon.post("/api/payments/notify/wechat_pay/", {}, format="json").status_code == 401
     assert anon.get("/api/schema/").status_code == 200
     assert anon.get("/api/docs/").status_code == 200
@@ -300,8 +340,11 @@ def test_warehouse_staff_see_their_own_and_unassigned_pick_lists(stocked):
     seen = {p["order"] for p in client.get("/api/logistics/pick-lists/").json()["results"]}
     assert seen == {mine.number, unassigned.number}
     assert client.get(f"/api/logistics/pick-lists/{ids[theirs.number]}/").status_code == 404
-    scan = client.post(f"/api/logistics/pick-lists/{ids[theirs.number]}/records/", {"sku": "SKU-001", "quantity": 1},
-                       format="json")
+    scan = client.post(
+        f"/api/logistics/pick-lists/{ids[theirs.number]}/records/",
+        {"sku": "SKU-001", "quantity": 1},
+        format="json",
+    )
     assert scan.status_code == 404
     manager = client_for(user_with_role("manager"))
     assert manager.get("/api/logistics/pick-lists/").json()["count"] == 3
@@ -316,10 +359,18 @@ def test_customer_service_see_their_own_and_their_groups_tickets(stocked):
     colleague = UserFactory(username="agent-b")
     ticket_create(subject="mine", category="product", channel="phone", owner=agent)
     ticket_create(subject="colleague's", category="product", channel="phone", owner=colleague)
-    ticket_create(subject="our group", category="product", channel="phone",
-                  group=Group.objects.get(name="customer_service"))
-    ticket_create(subject="managers' queue", category="complaint", channel="phone",
-                  group=Group.objects.get(name="manager"))
+    ticket_create(
+        subject="our group",
+        category="product",
+        channel="phone",
+        group=Group.objects.get(name="customer_service"),
+    )
+    ticket_create(
+        subject="managers' queue",
+        category="complaint",
+        channel="phone",
+        group=Group.objects.get(name="manager"),
+    )
     ticket_create(subject="nobody's", category="other", channel="web")
 
     seen = {t["subject"] for t in client_for(agent).get("/api/crm/tickets/").json()["results"]}

@@ -12,13 +12,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def number(api, stocked):
-    body = order_body(customer={"name": "张三", "phone": "+86 138-0013-8000", "email": "Zhang.San@Example.cn"},
-                      payment_method="cod")
+    body = order_body(
+        customer={"name": "张三", "phone": "+86 138-0013-8000", "email": "Zhang.San@Example.cn"},
+        payment_method="cod",
+    )
     return post_json(api, "/api/orders/", body).json()["number"]
 
 
-@pytest.mark.parametrize("contact", ["13800138000", "+86 138 0013 8000", "zhang.san@example.cn",
-                                     "ZHANG.SAN@EXAMPLE.CN "])
+@pytest.mark.parametrize(
+    "contact", ["13800138000", "+86 138 0013 8000", "zhang.san@example.cn", "ZHANG.SAN@EXAMPLE.CN "]
+)
 def test_number_and_phone_or_email_show_status_and_timeline(anon, number, contact):
     response = anon.get("/api/track/", {"number": number, "contact": contact})
     assert response.status_code == 200
@@ -32,7 +35,17 @@ def test_number_and_phone_or_email_show_status_and_timeline(anon, number, contac
 def test_answer_holds_no_personal_data(anon, number, admin_user):
     order_fulfil(order=Order.objects.get(number=number), by=admin_user)
     raw = anon.get("/api/track/", {"number": number, "contact": "13800138000"}).content.decode()
-    for personal in ["张三", "13800138000", "138-0013", "Zhang", "zhang", "科技园路", "深圳市", "广东省", "518000"]:
+    for personal in [
+        "张三",
+        "13800138000",
+        "138-0013",
+        "Zhang",
+        "zhang",
+        "科技园路",
+        "深圳市",
+        "广东省",
+        "518000",
+    ]:
         assert personal not in raw
     data = anon.get("/api/track/", {"number": number, "contact": "13800138000"}).json()
     assert data["shipments"][0]["carrier"] == "sf" and data["shipments"][0]["tracking_number"]
@@ -54,10 +67,23 @@ def test_unknown_number_and_wrong_contact_are_byte_identical_404(anon, number):
 def test_lookups_are_throttled_per_client(anon, number):
     for _ in range(30):
         assert anon.get("/api/track/", {"number": "SO1", "contact": "1"}).status_code == 404
-    error = assert_error(anon.get("/api/track/", {"number": number, "contact": "13800138000"}), 429, "throttled")
+    error = assert_error(
+        anon.get("/api/track/", {"number": number, "contact": "13800138000"}), 429, "throttled"
+    )
     assert error["details"]["wait"] > 0
-    other_client = anon.get("/api/track/", {"number": number, "contact": "13800138000"}, REMOTE_ADDR="10.0.0.9")
+    other_client = anon.get(
+        "/api/track/", {"number": number, "contact": "13800138000"}, REMOTE_ADDR="10.0.0.9"
+    )
     assert other_client.status_code == 200
+
+
+def test_a_forged_forwarded_for_header_does_not_lift_the_throttle(anon, number):
+    for i in range(30):
+        anon.get("/api/track/", {"number": "SO1", "contact": "1"}, HTTP_X_FORWARDED_FOR=f"10.9.9.{i}")
+    forged = anon.get(
+        "/api/track/", {"number": number, "contact": "13800138000"}, HTTP_X_FORWARDED_FOR="10.1.1.1"
+    )
+    assert forged.status_code == 429
 
 
 def test_a_staff_token_does_not_lift_the_tracking_throttle(api, number):

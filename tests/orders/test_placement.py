@@ -366,3 +366,17 @@ def test_warehouses_serve_by_priority_and_skip_inactive_ones(sku):
     assert order.lines.get().warehouse == third
     order = place(lines=[{"sku": sku.code, "quantity": 1}])
     assert order.lines.get().warehouse == second
+
+
+def test_cash_on_delivery_is_a_refundable_payment_once_delivered(stocked):
+    from logistics.services import order_deliver, order_fulfil
+    from orders.services import order_refund_record, order_refundable_amount
+
+    order = order_fulfil(order=place(payment_method="cod", lines=[{"sku": "SKU-001", "quantity": 2}]))
+    order = order_deliver(order=order)
+    assert order.status == "completed" and order.payment_status == "paid"
+    payment = order.payments.get()
+    assert (payment.method, payment.amount, payment.applied) == ("cod", order.total, True)
+    assert order_refundable_amount(order=order) == order.total
+    order_refund_record(order=order, amount=order.total, reference="RF-1")
+    assert Order.objects.get(pk=order.pk).payment_status == "refunded"
