@@ -11,7 +11,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_python(code: str, **env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in ("TESTING", "DATABASE_URL")}
+    # A fresh process with the deployment's environment, not the test run's (e.g. the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly refuses).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("TESTING", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env.update({"DJANGO_SETTINGS_MODULE": "retail.settings", **env_overrides})
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
