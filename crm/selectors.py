@@ -229,8 +229,11 @@ def surveys_for_customer(*, customer: Customer) -> QuerySet:
 
 # -- coupons --------------------------------------------------------------------------------------
 def coupon_list() -> QuerySet:
-    return Coupon.objects.select_related("customer", "ticket", "issued_by").annotate(
-        redeemed=Count("redemptions", filter=Q(redemptions__released_at__isnull=True))
+    # An aggregate drops Meta.ordering (GROUP BY), so the page order is stated here.
+    return (
+        Coupon.objects.select_related("customer", "ticket", "issued_by")
+        .annotate(redeemed=Count("redemptions", filter=Q(redemptions__released_at__isnull=True)))
+        .order_by("-issued_at", "-pk")
     )
 
 
