@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from inventory.services import MAX_QUANTITY, Allocation, stock_return
@@ -69,25 +70,25 @@ def _notify_customer(req: AftersalesRequest, event: str, **extra) -> None:
 def _lines_clean(lines) -> list[tuple[str, int]]:
     if not isinstance(lines, list) or not lines:
         raise ValidationError(
-            "售后申请至少需要一件商品。", code="no_lines", details={"lines": ["at least one line"]}
+            _("售后申请至少需要一件商品。"), code="no_lines", details={"lines": ["at least one line"]}
         )
     if len(lines) > MAX_LINES:
-        raise ValidationError("售后商品行过多。", details={"lines": [f"max {MAX_LINES}"]})
+        raise ValidationError(_("售后商品行过多。"), details={"lines": [f"max {MAX_LINES}"]})
     cleaned, seen = [], set()
     for i, line in enumerate(lines):
         if not isinstance(line, dict):
-            raise ValidationError("商品行格式错误。", details={f"lines[{i}]": ["must be an object"]})
+            raise ValidationError(_("商品行格式错误。"), details={f"lines[{i}]": ["must be an object"]})
         sku = clean_text(line.get("sku"), name=f"lines[{i}].sku", max_length=64, required=True)
         quantity = line.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
             raise ValidationError(
-                f"第 {i + 1} 行数量须为正整数。",
+                _("第 %(line)s 行数量须为正整数。") % {"line": i + 1},
                 code="invalid_quantity",
                 details={f"lines[{i}].quantity": [f"integer 1..{MAX_QUANTITY}"]},
             )
         if sku in seen:
             raise ValidationError(
-                f"SKU {sku} 重复出现，请合并为一行。",
+                _("SKU %(code)s 重复出现，请合并为一行。") % {"code": sku},
                 code="duplicate_sku",
                 details={f"lines[{i}].sku": [sku]},
             )
@@ -98,7 +99,9 @@ def _lines_clean(lines) -> list[tuple[str, int]]:
 
 def _choice_clean(value, choices, name: str) -> str:
     if value not in choices.values:
-        raise ValidationError(f"{name} 取值无效。", details={name: [f"one of {', '.join(choices.values)}"]})
+        raise ValidationError(
+            _("%(name)s 取值无效。") % {"name": name}, details={name: [f"one of {', '.join(choices.values)}"]}
+        )
     return value
 
 
@@ -126,14 +129,15 @@ def aftersales_request_create(
         order = order_lock(order)
         if order.status != Order.Status.COMPLETED or order.completed_at is None:
             raise ValidationError(
-                f"订单 {order.number} 尚未签收完成，不能申请售后。",
+                _("订单 %(order)s 尚未签收完成，不能申请售后。") % {"order": order.number},
                 code="not_delivered",
                 details={"order": [order.status]},
             )
         deadline = aftersales_window_end(order=order, type=type)
         if timezone.now() > deadline:
             raise ValidationError(
-                f"已超过{RequestType(type).label}期限（签收后 {settings.AFTERSALES_WINDOWS[type].days} 天）。",
+                _("已超过%(request_type)s期限（签收后 %(days)s 天）。")
+                % {"request_type": RequestType(type).label, "days": settings.AFTERSALES_WINDOWS[type].days},
                 code="window_closed",
                 details={"type": [f"window ended {timezone.localtime(deadline).isoformat()}"]},
             )
@@ -144,14 +148,15 @@ def aftersales_request_create(
             line = order_lines.get(sku)
             if line is None:
                 raise ValidationError(
-                    f"SKU {sku} 不在订单 {order.number} 中。",
+                    _("SKU %(code)s 不在订单 %(order)s 中。") % {"code": sku, "order": order.number},
                     code="sku_not_in_order",
                     details={f"lines[{i}].sku": [sku]},
                 )
             left = line.quantity - taken.get(line.pk, 0)
             if quantity > left:
                 raise ValidationError(
-                    f"{sku} 最多还可申请 {left} 件（已签收 {line.quantity} 件）。",
+                    _("%(sku)s 最多还可申请 %(left)s 件（已签收 %(delivered)s 件）。")
+                    % {"sku": sku, "left": left, "delivered": line.quantity},
                     code="quantity_exceeds_delivered",
                     details={f"lines[{i}].quantity": [f"at most {left}"]},
                 )
@@ -203,17 +208,17 @@ def aftersales_photo_add(*, request: AftersalesRequest, file, by=None) -> Afters
         FileExtensionValidator(PHOTO_EXTENSIONS)(file)
     except DjangoValidationError:
         raise ValidationError(
-            "照片格式不支持。",
+            _("照片格式不支持。"),
             code="invalid_photo",
             details={"photos": [f"one of {', '.join(PHOTO_EXTENSIONS)}"]},
         )
     if file.size > MAX_PHOTO_BYTES:
         raise ValidationError(
-            "照片过大（最大 10 MB）。", code="invalid_photo", details={"photos": ["max 10 MB"]}
+            _("照片过大（最大 10 MB）。"), code="invalid_photo", details={"photos": ["max 10 MB"]}
         )
     if AftersalesPhoto.objects.filter(request=request).count() >= MAX_PHOTOS:
         raise ValidationError(
-            f"每个申请最多 {MAX_PHOTOS} 张照片。",
+            _("每个申请最多 %(max)s 张照片。") % {"max": MAX_PHOTOS},
             code="too_many_photos",
             details={"photos": [f"max {MAX_PHOTOS}"]},
         )
@@ -245,7 +250,7 @@ def aftersales_reject(*, request: AftersalesRequest, by=None, reason: str = "") 
     transition_check(req, "reject", by=by)
     if not reason:
         raise ValidationError(
-            "拒绝售后申请必须填写原因。", code="reason_required", details={"reason": ["required"]}
+            _("拒绝售后申请必须填写原因。"), code="reason_required", details={"reason": ["required"]}
         )
     transition_run(req, "reject", by=by, description=reason)
     _notify_customer(req, "aftersales_rejected")
@@ -257,27 +262,27 @@ def _inspection_clean(req: AftersalesRequest, inspection) -> dict[str, str]:
         try:
             inspection = {item["sku"]: item["result"] for item in inspection}
         except (TypeError, KeyError):
-            raise ValidationError("检验结果格式错误。", details={"inspection": ["[{sku, result}]"]})
+            raise ValidationError(_("检验结果格式错误。"), details={"inspection": ["[{sku, result}]"]})
     inspection = inspection or {}
     if not isinstance(inspection, dict):
-        raise ValidationError("检验结果格式错误。", details={"inspection": ["{sku: result}"]})
+        raise ValidationError(_("检验结果格式错误。"), details={"inspection": ["{sku: result}"]})
     codes = {line.sku_code for line in req.lines.all()}
     unknown = sorted(set(inspection) - codes)
     if unknown:
         raise ValidationError(
-            "检验结果含有申请外的商品。", code="sku_not_in_request", details={"inspection": unknown}
+            _("检验结果含有申请外的商品。"), code="sku_not_in_request", details={"inspection": unknown}
         )
     bad = sorted(
         sku for sku, result in inspection.items() if result not in (Inspection.RESELLABLE, Inspection.DAMAGED)
     )
     if bad:
         raise ValidationError(
-            "检验结果须为 resellable 或 damaged。", code="invalid_inspection", details={"inspection": bad}
+            _("检验结果须为 resellable 或 damaged。"), code="invalid_inspection", details={"inspection": bad}
         )
     missing = sorted(codes - set(inspection))
     if missing and req.type != RequestType.REPAIR:
         raise ValidationError(
-            "每件退回商品都需要检验结果。", code="inspection_required", details={"inspection": missing}
+            _("每件退回商品都需要检验结果。"), code="inspection_required", details={"inspection": missing}
         )
     return inspection
 
@@ -323,9 +328,9 @@ def _amount_clean(amount) -> Decimal:
     try:
         value = Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP)
     except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError("金额格式错误。", details={"amount": ["decimal with 2 places"]})
+        raise ValidationError(_("金额格式错误。"), details={"amount": ["decimal with 2 places"]})
     if not value.is_finite() or value <= 0:
-        raise ValidationError("退款金额须为正数。", details={"amount": ["positive"]})
+        raise ValidationError(_("退款金额须为正数。"), details={"amount": ["positive"]})
     return value
 
 
@@ -363,11 +368,11 @@ def aftersales_refund(
     value = cap if amount in (None, "") else _amount_clean(amount)
     if value <= 0:
         raise ValidationError(
-            "此申请没有可退金额。", code="nothing_to_refund", details={"amount": ["max 0.00"]}
+            _("此申请没有可退金额。"), code="nothing_to_refund", details={"amount": ["max 0.00"]}
         )
     if value > cap:
         raise ValidationError(
-            f"退款金额 ¥{value} 超过可退金额 ¥{cap}。",
+            _("退款金额 ¥%(value)s 超过可退金额 ¥%(cap)s。") % {"value": value, "cap": cap},
             code="refund_exceeds_paid",
             details={"amount": [f"max {cap}"]},
         )
@@ -464,7 +469,7 @@ def aftersales_transition(
     service = AFTERSALES_TRANSITIONS.get(transition)
     if service is None:
         raise ValidationError(
-            "未知的售后操作。",
+            _("未知的售后操作。"),
             code="unknown_transition",
             details={"transition": [f"one of {', '.join(AFTERSALES_TRANSITIONS)}"]},
         )

@@ -1,6 +1,7 @@
 """Catalog writes: products, SKUs, the listing review."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
@@ -15,17 +16,17 @@ def product_transition(*, product: Product, transition: str, by=None, reason: st
     """Run one listing transition with its audit row; ``reject`` needs a reason, ``submit`` and
     ``publish`` need a complete listing (name, description, category, image, priced active SKU)."""
     if transition not in LISTING_TRANSITIONS:
-        raise ValidationError(f"Unknown listing transition '{transition}'.")
+        raise ValidationError(_("未知的上架流程操作“%(transition)s”。") % {"transition": transition})
     product = Product.objects.select_for_update().get(pk=product.pk)
     if _source_ok(product, transition) and (missing := product.missing_for_listing()):
         raise ValidationError(
-            "商品资料不完整，不能提交审核或上架。", code="listing_incomplete", details={"missing": missing}
+            _("商品资料不完整，不能提交审核或上架。"), code="listing_incomplete", details={"missing": missing}
         )
     if transition == "reject":
         transition_check(product, "reject", by=by)
         if not reason.strip():
             raise ValidationError(
-                "驳回必须填写原因。", code="reason_required", details={"reason": ["required"]}
+                _("驳回必须填写原因。"), code="reason_required", details={"reason": ["required"]}
             )
     return transition_run(product, transition, by=by, description=reason.strip())
 

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from retail.errors import Conflict, NotFound, TransitionNotAllowed, ValidationError
 from retail.fsm import transition_run
@@ -68,14 +69,19 @@ def _text(value, *, name: str, max_length: int, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationError(f"{name} 须为文本。", details={name: ["must be a string"]})
+        raise ValidationError(_("%(name)s 须为文本。") % {"name": name}, details={name: ["must be a string"]})
     value = value.strip()
     if "\x00" in value or any(unicodedata.category(ch) == "Cs" for ch in value):
-        raise ValidationError(f"{name} 含有非法字符。", details={name: ["invalid characters"]})
+        raise ValidationError(
+            _("%(name)s 含有非法字符。") % {"name": name}, details={name: ["invalid characters"]}
+        )
     if required and not value:
-        raise ValidationError(f"{name} 不能为空。", details={name: ["required"]})
+        raise ValidationError(_("%(name)s 不能为空。") % {"name": name}, details={name: ["required"]})
     if len(value) > max_length:
-        raise ValidationError(f"{name} 过长（最多 {max_length} 字）。", details={name: [f"max {max_length}"]})
+        raise ValidationError(
+            _("%(name)s 过长（最多 %(max_length)s 字）。") % {"name": name, "max_length": max_length},
+            details={name: [f"max {max_length}"]},
+        )
     return value
 
 
@@ -83,7 +89,9 @@ def _choice(value, *, name: str, choices, default=None) -> str:
     if value in (None, "") and default is not None:
         return default
     if value not in choices.values:
-        raise ValidationError(f"{name} 取值无效。", details={name: [f"one of {', '.join(choices.values)}"]})
+        raise ValidationError(
+            _("%(name)s 取值无效。") % {"name": name}, details={name: [f"one of {', '.join(choices.values)}"]}
+        )
     return value
 
 
@@ -91,9 +99,13 @@ def _money(value, *, name: str) -> Decimal:
     try:
         amount = Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
     except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError(f"{name} 须为金额。", details={name: ["decimal with 2 places"]})
+        raise ValidationError(
+            _("%(name)s 须为金额。") % {"name": name}, details={name: ["decimal with 2 places"]}
+        )
     if not amount.is_finite() or amount < 0 or amount >= Decimal("10000000000"):
-        raise ValidationError(f"{name} 超出范围。", details={name: ["0 ≤ amount < 10^10"]})
+        raise ValidationError(
+            _("%(name)s 超出范围。") % {"name": name}, details={name: ["0 ≤ amount < 10^10"]}
+        )
     return amount
 
 
@@ -101,7 +113,9 @@ def _limit(value, *, name: str) -> int | None:
     if value in (None, ""):
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"{name} 须为正整数或留空。", details={name: ["positive integer or null"]})
+        raise ValidationError(
+            _("%(name)s 须为正整数或留空。") % {"name": name}, details={name: ["positive integer or null"]}
+        )
     return value
 
 
@@ -118,7 +132,7 @@ def _order_ref(order, *, field: str = "order"):
         return order
     found = Order.objects.select_related("customer").filter(number=str(order).strip()).first()
     if found is None:
-        raise ValidationError("订单不存在。", details={field: [f"unknown order {order}"]})
+        raise ValidationError(_("订单不存在。"), details={field: [f"unknown order {order}"]})
     return found
 
 
@@ -129,7 +143,7 @@ def _customer_ref(customer, *, field: str = "customer") -> Customer | None:
         return customer
     found = Customer.objects.filter(pk=customer).first() if str(customer).isdigit() else None
     if found is None:
-        raise ValidationError("客户不存在。", details={field: [f"unknown customer {customer}"]})
+        raise ValidationError(_("客户不存在。"), details={field: [f"unknown customer {customer}"]})
     return found
 
 
@@ -156,7 +170,7 @@ def customer_for_contact(*, name: str, phone: str | None, email: str | None) -> 
     phone, email = normalize_phone(phone), normalize_email(email)
     if not phone and not email:
         raise ValidationError(
-            "请提供客户手机或邮箱。",
+            _("请提供客户手机或邮箱。"),
             code="missing_contact",
             details={"customer": ["phone or email required"]},
         )
@@ -180,7 +194,7 @@ def _clean_phone(phone) -> str | None:
     phone = _text(phone, name="phone", max_length=32)
     normalised = normalize_phone(phone)
     if phone and not 5 <= len(normalised or "") <= 20:
-        raise ValidationError("手机号码格式错误。", details={"phone": ["invalid phone"]})
+        raise ValidationError(_("手机号码格式错误。"), details={"phone": ["invalid phone"]})
     return normalised
 
 
@@ -190,7 +204,7 @@ def _clean_email(email) -> str | None:
         try:
             validate_email(email)
         except DjangoValidationError:
-            raise ValidationError("邮箱格式错误。", details={"email": ["invalid email"]})
+            raise ValidationError(_("邮箱格式错误。"), details={"email": ["invalid email"]})
     return normalize_email(email)
 
 
@@ -201,8 +215,13 @@ def _contact_taken(*, phone: str | None, email: str | None, exclude_pk=None) -> 
                 Customer.objects.filter(**{field: value}).exclude(pk=exclude_pk).values_list("pk", flat=True)
             )
             if other:
+                message = (
+                    _("该手机已属于客户 #%(customer)s，如为同一人请合并客户。")
+                    if field == "phone"
+                    else _("该邮箱已属于客户 #%(customer)s，如为同一人请合并客户。")
+                )
                 raise Conflict(
-                    f"该{'手机' if field == 'phone' else '邮箱'}已属于客户 #{other[0]}，如为同一人请合并客户。",
+                    message % {"customer": other[0]},
                     code="customer_exists",
                     details={field: [f"used by customer {other[0]}"]},
                 )
@@ -210,7 +229,7 @@ def _contact_taken(*, phone: str | None, email: str | None, exclude_pk=None) -> 
 
 def _tags_for(names) -> list[CustomerTag]:
     if not isinstance(names, list | tuple):
-        raise ValidationError("标签须为列表。", details={"tags": ["list of names"]})
+        raise ValidationError(_("标签须为列表。"), details={"tags": ["list of names"]})
     cleaned = sorted({_text(n, name="tags", max_length=40, required=True) for n in names})
     existing = {t.name: t for t in CustomerTag.objects.filter(name__in=cleaned)}
     CustomerTag.objects.bulk_create(
@@ -227,7 +246,7 @@ def customer_create(*, name, phone=None, email=None, note="", tags=(), by=None) 
     phone, email = _clean_phone(phone), _clean_email(email)
     if not phone and not email:
         raise ValidationError(
-            "请提供手机或邮箱。", code="missing_contact", details={"phone": ["phone or email required"]}
+            _("请提供手机或邮箱。"), code="missing_contact", details={"phone": ["phone or email required"]}
         )
     note = _text(note, name="note", max_length=5000)
     _contact_taken(phone=phone, email=email)
@@ -260,7 +279,7 @@ def customer_update(
         customer.note = _text(note, name="note", max_length=5000)
     if not customer.phone and not customer.email:
         raise ValidationError(
-            "客户须保留手机或邮箱之一。",
+            _("客户须保留手机或邮箱之一。"),
             code="missing_contact",
             details={"phone": ["phone or email required"]},
         )
@@ -324,7 +343,7 @@ def customer_merge(*, keep: Customer, duplicate: Customer, by=None, reason: str 
     reason = _text(reason, name="reason", max_length=2000)
     if keep.pk == duplicate.pk:
         raise ValidationError(
-            "不能与自身合并。", code="merge_same_customer", details={"duplicate": ["same customer"]}
+            _("不能与自身合并。"), code="merge_same_customer", details={"duplicate": ["same customer"]}
         )
     # Both rows locked in primary-key order, so two merges never deadlock.
     locked = {
@@ -332,7 +351,7 @@ def customer_merge(*, keep: Customer, duplicate: Customer, by=None, reason: str 
         for c in Customer.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk")
     }
     if len(locked) != 2:
-        raise NotFound("客户不存在或已被合并。")
+        raise NotFound(_("客户不存在或已被合并。"))
     keep, dup = locked[keep.pk], locked[duplicate.pk]
     _merge_coupon_usages(keep=keep, dup=dup)
     if keep.addresses.filter(is_default=True).exists():
@@ -403,7 +422,7 @@ def contact_log_record(
     """Log one contact (a call, a chat, a visit, a follow-up call 回访, ...) with its channel and time."""
     customer = _customer_ref(customer)
     if customer is None:
-        raise ValidationError("请指定客户。", details={"customer": ["required"]})
+        raise ValidationError(_("请指定客户。"), details={"customer": ["required"]})
     return ContactLog.objects.create(
         customer=customer,
         channel=_choice(channel, name="channel", choices=ContactChannel),
@@ -425,7 +444,7 @@ def _group_ref(group) -> Group | None:
         return group
     found = Group.objects.filter(name=str(group)).first()
     if found is None:
-        raise ValidationError("员工组不存在。", details={"group": [f"unknown group {group}"]})
+        raise ValidationError(_("员工组不存在。"), details={"group": [f"unknown group {group}"]})
     return found
 
 
@@ -552,7 +571,7 @@ def ticket_reply(
     ticket = _ticket_lock(ticket)
     if ticket.status == Ticket.S.CLOSED:
         raise TransitionNotAllowed(
-            f"工单 {ticket.number} 已关闭，不能回复。",
+            _("工单 %(ticket)s 已关闭，不能回复。") % {"ticket": ticket.number},
             details={"status": ticket.status, "transition": "reply"},
         )
     now = timezone.now()
@@ -583,17 +602,22 @@ def ticket_escalate(*, ticket: Ticket, reason, to_owner=None, to_group=None, by=
     reason = _text(reason, name="reason", max_length=2000, required=True)
     to_group = _group_ref(to_group)
     if to_owner is None and to_group is None:
-        raise ValidationError("请指定新的负责人或负责组。", details={"to_owner": ["owner or group required"]})
+        raise ValidationError(
+            _("请指定新的负责人或负责组。"), details={"to_owner": ["owner or group required"]}
+        )
     ticket = _ticket_lock(ticket)
     if ticket.status not in (Ticket.S.OPEN, Ticket.S.IN_PROGRESS):
         raise TransitionNotAllowed(
-            f"工单 {ticket.number} 已{ticket.get_status_display()}，不能转派。",
+            _("工单 %(ticket)s 已%(status)s，不能转派。")
+            % {"ticket": ticket.number, "status": ticket.get_status_display()},
             details={"status": ticket.status, "transition": "escalate"},
         )
     new_owner = to_owner if to_owner is not None else (None if to_group != ticket.group else ticket.owner)
     new_group = to_group or ticket.group
     if new_owner == ticket.owner and new_group == ticket.group:
-        raise ValidationError("负责人未变化。", code="no_change", details={"to_owner": ["already assigned"]})
+        raise ValidationError(
+            _("负责人未变化。"), code="no_change", details={"to_owner": ["already assigned"]}
+        )
     TicketEscalation.objects.create(
         ticket=ticket,
         from_owner=ticket.owner,
@@ -681,7 +705,7 @@ def survey_create_for_order(*, order) -> Survey:
     a second call (or a concurrent one) returns the same survey."""
     if order.completed_at is None:
         raise ValidationError(
-            "订单尚未完成，不能发起满意度调查。",
+            _("订单尚未完成，不能发起满意度调查。"),
             code="order_not_completed",
             details={"order": [order.number]},
         )
@@ -722,12 +746,13 @@ def survey_send_due(*, now=None) -> int:
 
 def _clean_scores(scores) -> dict[str, int]:
     if not isinstance(scores, dict):
-        raise ValidationError("评分格式错误。", details={"scores": ["object of dimension → 1..5"]})
+        raise ValidationError(_("评分格式错误。"), details={"scores": ["object of dimension → 1..5"]})
     cleaned = {}
     for key, value in scores.items():
         if key not in CsiDimension.values:
             raise ValidationError(
-                f"未知的评价维度：{key}。", details={f"scores.{key}": ["unknown dimension"]}
+                _("未知的评价维度：%(key)s。") % {"key": key},
+                details={f"scores.{key}": ["unknown dimension"]},
             )
         if value in (None, ""):
             continue
@@ -735,12 +760,14 @@ def _clean_scores(scores) -> dict[str, int]:
             value = int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
             raise ValidationError(
-                "评分须为 1 到 5 的整数。", code="invalid_score", details={f"scores.{key}": ["integer 1..5"]}
+                _("评分须为 1 到 5 的整数。"),
+                code="invalid_score",
+                details={f"scores.{key}": ["integer 1..5"]},
             )
         cleaned[key] = value
     if not cleaned:
         raise ValidationError(
-            "请至少为一项打分。", code="no_scores", details={"scores": ["at least one dimension"]}
+            _("请至少为一项打分。"), code="no_scores", details={"scores": ["at least one dimension"]}
         )
     return cleaned
 
@@ -763,9 +790,9 @@ def survey_submit(*, token: str, scores: dict, comment: str = "") -> SurveyRespo
         else None
     )
     if survey is None:
-        raise NotFound("调查链接无效或已失效。")
+        raise NotFound(_("调查链接无效或已失效。"))
     if survey.answered_at is not None:
-        raise Conflict("该调查已提交，感谢您的反馈。", code="survey_already_answered")
+        raise Conflict(_("该调查已提交，感谢您的反馈。"), code="survey_already_answered")
     cleaned = _clean_scores(scores)
     comment = _text(comment, name="comment", max_length=2000)
     weights = {key: Decimal(str(value)) for key, value in settings.CSI_WEIGHTS.items()}
@@ -825,17 +852,17 @@ def coupon_issue(
     kind = _choice(kind, name="kind", choices=Coupon.Kind)
     value = Decimal("0.00") if kind == Coupon.Kind.FREE_SHIPPING else _money(value, name="value")
     if kind == Coupon.Kind.FIXED and value <= 0:
-        raise ValidationError("减免金额须大于 0。", details={"value": ["> 0"]})
+        raise ValidationError(_("减免金额须大于 0。"), details={"value": ["> 0"]})
     if kind == Coupon.Kind.PERCENT and not 0 < value <= 100:
-        raise ValidationError("折扣百分比须在 0 到 100 之间。", details={"value": ["0 < percent ≤ 100"]})
+        raise ValidationError(_("折扣百分比须在 0 到 100 之间。"), details={"value": ["0 < percent ≤ 100"]})
     cap = None if cap in (None, "") else _money(cap, name="cap")
     if cap is not None and (kind != Coupon.Kind.PERCENT or cap <= 0):
         raise ValidationError(
-            "封顶金额仅用于折扣券，且须大于 0。", details={"cap": ["percent coupons only, > 0"]}
+            _("封顶金额仅用于折扣券，且须大于 0。"), details={"cap": ["percent coupons only, > 0"]}
         )
     valid_from = valid_from or timezone.now()
     if valid_to is not None and valid_to <= valid_from:
-        raise ValidationError("失效时间须晚于生效时间。", details={"valid_to": ["after valid_from"]})
+        raise ValidationError(_("失效时间须晚于生效时间。"), details={"valid_to": ["after valid_from"]})
     segment = _choice(segment, name="segment", choices=Segment, default="") if segment else ""
     if ticket is not None:
         source = Coupon.Source.TICKET if source == Coupon.Source.MANUAL else source
@@ -845,12 +872,12 @@ def coupon_issue(
     customer = _customer_ref(customer)
     if customer is not None and segment:
         raise ValidationError(
-            "指定客户与指定客户群只能选一项。", details={"segment": ["customer or segment"]}
+            _("指定客户与指定客户群只能选一项。"), details={"segment": ["customer or segment"]}
         )
     code = _text(code, name="code", max_length=40).upper() or f"C{secrets.token_hex(5).upper()}"
     if not COUPON_CODE.match(code):
         raise ValidationError(
-            "券码只能包含字母、数字、-、_（3-40 位）。", details={"code": ["A-Z 0-9 - _, 3..40"]}
+            _("券码只能包含字母、数字、-、_（3-40 位）。"), details={"code": ["A-Z 0-9 - _, 3..40"]}
         )
     try:
         with transaction.atomic():
@@ -875,7 +902,9 @@ def coupon_issue(
             )
     except IntegrityError:
         raise ValidationError(
-            f"券码 {code} 已存在。", code="coupon_code_taken", details={"code": ["already exists"]}
+            _("券码 %(code)s 已存在。") % {"code": code},
+            code="coupon_code_taken",
+            details={"code": ["already exists"]},
         )
     if notify and customer is not None:
         notification_queue(
@@ -930,32 +959,40 @@ def coupon_redeem(*, code: str, order) -> Decimal:
     code = (code or "").strip().upper()
     coupon = Coupon.objects.filter(code=code).first()
     if coupon is None or not coupon.is_active:
-        raise _coupon_error(f"优惠券 {code} 不存在或已停用。", "invalid_coupon", code)
+        raise _coupon_error(_("优惠券 %(code)s 不存在或已停用。") % {"code": code}, "invalid_coupon", code)
     now = timezone.now()
     if now < coupon.valid_from:
-        raise _coupon_error(f"优惠券 {code} 尚未生效。", "coupon_not_started", code)
+        raise _coupon_error(_("优惠券 %(code)s 尚未生效。") % {"code": code}, "coupon_not_started", code)
     if coupon.valid_to is not None and now > coupon.valid_to:
-        raise _coupon_error(f"优惠券 {code} 已过期。", "coupon_expired", code)
+        raise _coupon_error(_("优惠券 %(code)s 已过期。") % {"code": code}, "coupon_expired", code)
     if order.subtotal < coupon.min_order_amount:
         raise _coupon_error(
-            f"商品金额未满 ¥{coupon.min_order_amount}，不能使用优惠券 {code}。", "coupon_min_amount", code
+            _("商品金额未满 ¥%(amount)s，不能使用优惠券 %(code)s。")
+            % {"amount": coupon.min_order_amount, "code": code},
+            "coupon_min_amount",
+            code,
         )
     customer = order.customer
     if coupon.customer_id and coupon.customer_id != getattr(customer, "pk", None):
-        raise _coupon_error(f"优惠券 {code} 不属于该客户。", "invalid_coupon", code)
+        raise _coupon_error(_("优惠券 %(code)s 不属于该客户。") % {"code": code}, "invalid_coupon", code)
     if coupon.segment and (
         customer is None or selectors.customer_segment(customer=customer) != coupon.segment
     ):
-        raise _coupon_error(f"优惠券 {code} 仅限{coupon.get_segment_display()}使用。", "invalid_coupon", code)
+        raise _coupon_error(
+            _("优惠券 %(code)s 仅限%(segment)s使用。")
+            % {"code": code, "segment": coupon.get_segment_display()},
+            "invalid_coupon",
+            code,
+        )
     if coupon.per_customer_limit is not None and customer is None:
-        raise _coupon_error(f"优惠券 {code} 需要客户信息。", "invalid_coupon", code)
+        raise _coupon_error(_("优惠券 %(code)s 需要客户信息。") % {"code": code}, "invalid_coupon", code)
 
     # Lock order everywhere: coupon row, then the customer's usage row (coupon_release keeps it too).
     taken = Coupon.objects.filter(
         Q(total_limit__isnull=True) | Q(used_count__lt=F("total_limit")), pk=coupon.pk, is_active=True
     ).update(used_count=F("used_count") + 1)
     if not taken:
-        raise _coupon_error(f"优惠券 {code} 已被领完或用完。", "coupon_exhausted", code)
+        raise _coupon_error(_("优惠券 %(code)s 已被领完或用完。") % {"code": code}, "coupon_exhausted", code)
     if customer is not None:
         CouponUsage.objects.bulk_create(
             [CouponUsage(coupon=coupon, customer=customer)], ignore_conflicts=True
@@ -965,7 +1002,8 @@ def coupon_redeem(*, code: str, order) -> Decimal:
             usage = usage.filter(used__lt=coupon.per_customer_limit)
         if not usage.update(used=F("used") + 1):
             raise _coupon_error(
-                f"您已用过优惠券 {code}（每人限 {coupon.per_customer_limit} 次）。",
+                _("您已用过优惠券 %(code)s（每人限 %(limit)s 次）。")
+                % {"code": code, "limit": coupon.per_customer_limit},
                 "coupon_customer_limit",
                 code,
             )

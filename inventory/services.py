@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from retail.errors import InsufficientStock, ValidationError
 
@@ -33,7 +34,7 @@ class ReserveRequest:
 def _check_quantity(quantity, field="quantity") -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
         raise ValidationError(
-            f"数量须为 1 到 {MAX_QUANTITY} 之间的整数。",
+            _("数量须为 1 到 %(max)s 之间的整数。") % {"max": MAX_QUANTITY},
             code="invalid_quantity",
             details={field: [str(quantity)]},
         )
@@ -58,7 +59,7 @@ def stock_receive(
 ) -> list[StockMovement]:
     """Add received units: ``lines`` is ``[(sku, quantity), ...]``; one receipt row per line."""
     if not lines:
-        raise ValidationError("入库单至少需要一行。", code="no_lines", details={"lines": ["required"]})
+        raise ValidationError(_("入库单至少需要一行。"), code="no_lines", details={"lines": ["required"]})
     movements = []
     for sku, quantity in sorted(lines, key=lambda line: line[0].code):
         _check_quantity(quantity)
@@ -84,17 +85,18 @@ def stock_adjust(*, warehouse: Warehouse, sku, counted: int, reason: str, by=Non
     A count below what is reserved for open orders is refused: release or re-plan those first."""
     if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_QUANTITY:
         raise ValidationError(
-            "盘点数量须为非负整数。", code="invalid_quantity", details={"counted": [str(counted)]}
+            _("盘点数量须为非负整数。"), code="invalid_quantity", details={"counted": [str(counted)]}
         )
     if not (reason or "").strip():
         raise ValidationError(
-            "盘点调整必须填写原因。", code="reason_required", details={"reason": ["required"]}
+            _("盘点调整必须填写原因。"), code="reason_required", details={"reason": ["required"]}
         )
     row = _stock_row(sku.pk, warehouse.pk)
     row = Stock.objects.select_for_update().get(pk=row.pk)
     if counted < row.reserved:
         raise ValidationError(
-            f"盘点数 {counted} 小于已预留 {row.reserved}。",
+            _("盘点数 %(counted)s 小于已预留 %(reserved)s。")
+            % {"counted": counted, "reserved": row.reserved},
             code="count_below_reserved",
             details={"counted": [f"reserved {row.reserved}"]},
         )
@@ -159,7 +161,8 @@ def stock_reserve(
         if warehouse_id is None:
             if all_or_nothing:
                 raise InsufficientStock(
-                    f"SKU {req.sku_code} 库存不足。", details={"sku": req.sku_code, "quantity": req.quantity}
+                    _("SKU %(code)s 库存不足。") % {"code": req.sku_code},
+                    details={"sku": req.sku_code, "quantity": req.quantity},
                 )
             continue
         movements.append(
@@ -203,7 +206,8 @@ def _apply(
             _stock_row(a.sku_id, a.warehouse_id)
         if rows.update(**updates) != 1:
             raise InsufficientStock(
-                f"库存行 SKU#{a.sku_id}@仓库#{a.warehouse_id} 不足以执行 {kind}。",
+                _("库存行 SKU#%(sku_id)s@仓库#%(warehouse_id)s 不足以执行 %(kind)s。")
+                % {"sku_id": a.sku_id, "warehouse_id": a.warehouse_id, "kind": kind},
                 code="stock_state_conflict",
                 details={"sku_id": a.sku_id, "warehouse_id": a.warehouse_id, "quantity": q},
             )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory.services import MAX_QUANTITY
 from orders.models import Order
@@ -52,7 +53,7 @@ def _actor(by):
 def _require_perm(by, perm: str) -> None:
     """``by=None`` is the system (tasks, demo data), which holds every permission."""
     if by is not None and not by.has_perm(perm):
-        raise PermissionDenied(f"你没有权限：{perm}。")
+        raise PermissionDenied(_("你没有权限：%(perm)s。") % {"perm": perm})
 
 
 def tracking_url_for(order: Order) -> str:
@@ -64,7 +65,7 @@ def carrier_clean(carrier) -> str:
     """A known carrier code, else ``ValidationError`` naming the field."""
     if not isinstance(carrier, str) or carrier not in Carrier.values:
         raise ValidationError(
-            f"未知承运商：{carrier}。",
+            _("未知承运商：%(carrier)s。") % {"carrier": carrier},
             code="unknown_carrier",
             details={"carrier": [f"one of {', '.join(Carrier.values)}"]},
         )
@@ -75,13 +76,13 @@ def tracking_number_clean(tracking_number) -> str:
     value = clean_text(tracking_number, name="tracking_number", max_length=64)
     if not value:
         raise ValidationError(
-            "发货必须填写物流单号。",
+            _("发货必须填写物流单号。"),
             code="tracking_number_required",
             details={"tracking_number": ["required"]},
         )
     if not TRACKING_NUMBER.match(value):
         raise ValidationError(
-            "物流单号只能包含字母、数字和连字符（4–64 位）。",
+            _("物流单号只能包含字母、数字和连字符（4–64 位）。"),
             code="invalid_tracking_number",
             details={"tracking_number": ["4-64 letters, digits or '-'"]},
         )
@@ -91,7 +92,7 @@ def tracking_number_clean(tracking_number) -> str:
 def _quantity_clean(quantity) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
         raise ValidationError(
-            f"数量须为 1 到 {MAX_QUANTITY} 的整数。",
+            _("数量须为 1 到 %(max)s 的整数。") % {"max": MAX_QUANTITY},
             code="invalid_quantity",
             details={"quantity": [f"integer 1..{MAX_QUANTITY}"]},
         )
@@ -109,7 +110,7 @@ def order_start_picking(*, order: Order, by=None, picker=None) -> Order:
     unreserved = [line.sku_code for line in lines if not line.reserved or line.warehouse_id is None]
     if unreserved:
         raise Conflict(
-            "订单行未预留库存，不能拣货。", code="lines_not_reserved", details={"lines": unreserved}
+            _("订单行未预留库存，不能拣货。"), code="lines_not_reserved", details={"lines": unreserved}
         )
     bins = bin_locations([(line.sku_id, line.warehouse_id) for line in lines])
     by_warehouse = defaultdict(list)
@@ -173,7 +174,8 @@ def pick_record(*, pick_list: PickList, code: str, quantity: int, by=None) -> Pi
         pick_list = PickList.objects.select_for_update().get(pk=pick_list.pk)
         if pick_list.status not in (PickList.Status.OPEN, PickList.Status.PICKING):
             raise TransitionNotAllowed(
-                f"拣货单 {pick_list.number} 状态为“{pick_list.get_status_display()}”，不能再登记拣货。",
+                _("拣货单 %(pick_list)s 状态为“%(status)s”，不能再登记拣货。")
+                % {"pick_list": pick_list.number, "status": pick_list.get_status_display()},
                 details={"status": pick_list.status, "transition": "pick"},
             )
         line = next(
@@ -191,7 +193,7 @@ def pick_record(*, pick_list: PickList, code: str, quantity: int, by=None) -> Pi
                 picker=actor,
             )
             refusal = (
-                f"{code} 不在拣货单 {pick_list.number} 上。",
+                _("%(code)s 不在拣货单 %(pick_list)s 上。") % {"code": code, "pick_list": pick_list.number},
                 {"code": [code], "reason": "not_on_list"},
             )
         elif not _pick_line_add(line, quantity):
@@ -207,7 +209,8 @@ def pick_record(*, pick_list: PickList, code: str, quantity: int, by=None) -> Pi
                 picker=actor,
             )
             refusal = (
-                f"{line.sku_code} 超拣：还需拣 {left} 件，扫描了 {quantity} 件。",
+                _("%(sku)s 超拣：还需拣 %(left)s 件，扫描了 %(quantity)s 件。")
+                % {"sku": line.sku_code, "left": left, "quantity": quantity},
                 {"quantity": [f"at most {left}"], "reason": "over_pick"},
             )
         else:
@@ -313,10 +316,10 @@ def order_pack(*, order: Order, by=None, qc_passed: bool = True, qc_note: str = 
     is raised and the order stays 处理中. Callers must not roll that back."""
     qc_note = clean_text(qc_note, name="qc_note", max_length=1000)
     if not isinstance(qc_passed, bool):
-        raise ValidationError("qc_passed 须为 true 或 false。", details={"qc_passed": ["boolean"]})
+        raise ValidationError(_("qc_passed 须为 true 或 false。"), details={"qc_passed": ["boolean"]})
     if not qc_passed and not qc_note:
         raise ValidationError(
-            "质检未通过时必须说明原因。", code="qc_note_required", details={"qc_note": ["required"]}
+            _("质检未通过时必须说明原因。"), code="qc_note_required", details={"qc_note": ["required"]}
         )
     with transaction.atomic():
         order = order_lock(order)
@@ -332,7 +335,7 @@ def order_pack(*, order: Order, by=None, qc_passed: bool = True, qc_note: str = 
         mismatches = _pick_mismatches(order, pick_lists)
         if mismatches:
             raise Conflict(
-                "拣货记录与订单不一致，不能打包。", code="picks_incomplete", details={"lines": mismatches}
+                _("拣货记录与订单不一致，不能打包。"), code="picks_incomplete", details={"lines": mismatches}
             )
         qc = QualityCheck.objects.create(order=order, passed=qc_passed, note=qc_note, checked_by=_actor(by))
         if qc_passed:
@@ -353,7 +356,9 @@ def order_pack(*, order: Order, by=None, qc_passed: bool = True, qc_note: str = 
     if not qc_passed:
         logger.warning("order %s: QC failed, back to picking (%s)", order.number, qc_note)
         raise Conflict(
-            f"质检未通过，订单已退回重新拣货：{qc_note}", code="qc_failed", details={"qc_note": [qc_note]}
+            _("质检未通过，订单已退回重新拣货：%(qc_note)s") % {"qc_note": qc_note},
+            code="qc_failed",
+            details={"qc_note": [qc_note]},
         )
     return order
 
@@ -423,7 +428,7 @@ def shipping_plan_override(*, order: Order, carrier: str, by=None, reason: str =
     order = order_lock(order)
     if order.status != Order.Status.READY_TO_SHIP:
         raise TransitionNotAllowed(
-            "只有待发货订单可以调整发货计划。",
+            _("只有待发货订单可以调整发货计划。"),
             details={"status": order.status, "transition": "override_plan"},
         )
     plan = ShippingPlan.objects.filter(order=order).first() or shipping_plan_propose(order=order)
@@ -444,7 +449,7 @@ def order_ship(*, order: Order, by=None, carrier: str | None = None, tracking_nu
             carrier = getattr(ShippingPlan.objects.filter(order=order).first(), "carrier", "")
             if not carrier:
                 raise ValidationError(
-                    "请选择承运商。", code="unknown_carrier", details={"carrier": ["required"]}
+                    _("请选择承运商。"), code="unknown_carrier", details={"carrier": ["required"]}
                 )
         carrier = carrier_clean(carrier)
         transition_check(order, "ship", by=by)
@@ -481,7 +486,8 @@ def order_ship(*, order: Order, by=None, carrier: str | None = None, tracking_nu
 
 def _duplicate_tracking(carrier: str, tracking_number: str) -> ValidationError:
     return ValidationError(
-        f"{carrier_label(carrier)} 物流单号 {tracking_number} 已被使用。",
+        _("%(carrier)s 物流单号 %(tracking_number)s 已被使用。")
+        % {"carrier": carrier_label(carrier), "tracking_number": tracking_number},
         code="duplicate_tracking_number",
         details={"tracking_number": ["already used"]},
     )
@@ -491,7 +497,7 @@ def _occurred_at_clean(occurred_at) -> datetime:
     if occurred_at is None:
         return timezone.now()
     if not isinstance(occurred_at, datetime):
-        raise ValidationError("occurred_at 须为时间。", details={"occurred_at": ["ISO 8601 datetime"]})
+        raise ValidationError(_("occurred_at 须为时间。"), details={"occurred_at": ["ISO 8601 datetime"]})
     if timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at)
     return occurred_at
@@ -509,7 +515,7 @@ def shipment_record_event(
     _require_perm(by, "logistics.record_shipment_event")
     if status not in ShipmentEvent.Status.values:
         raise ValidationError(
-            "未知物流状态。",
+            _("未知物流状态。"),
             code="invalid_status",
             details={"status": [f"one of {', '.join(ShipmentEvent.Status.values)}"]},
         )

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from catalog.selectors import sku_map_for_order
@@ -52,14 +53,19 @@ def clean_text(value, *, name: str, max_length: int, required: bool = False) -> 
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationError(f"{name} 须为文本。", details={name: ["must be a string"]})
+        raise ValidationError(_("%(name)s 须为文本。") % {"name": name}, details={name: ["must be a string"]})
     value = value.strip()
     if "\x00" in value or any(unicodedata.category(ch) == "Cs" for ch in value):
-        raise ValidationError(f"{name} 含有非法字符。", details={name: ["invalid characters"]})
+        raise ValidationError(
+            _("%(name)s 含有非法字符。") % {"name": name}, details={name: ["invalid characters"]}
+        )
     if required and not value:
-        raise ValidationError(f"{name} 不能为空。", details={name: ["required"]})
+        raise ValidationError(_("%(name)s 不能为空。") % {"name": name}, details={name: ["required"]})
     if len(value) > max_length:
-        raise ValidationError(f"{name} 过长（最多 {max_length} 字）。", details={name: [f"max {max_length}"]})
+        raise ValidationError(
+            _("%(name)s 过长（最多 %(max_length)s 字）。") % {"name": name, "max_length": max_length},
+            details={name: [f"max {max_length}"]},
+        )
     return value
 
 
@@ -86,27 +92,27 @@ class PlacementInput:
 def _clean_lines(lines) -> list[LineInput]:
     if not isinstance(lines, list) or not lines:
         raise ValidationError(
-            "订单至少需要一行商品。", code="no_lines", details={"lines": ["at least one line"]}
+            _("订单至少需要一行商品。"), code="no_lines", details={"lines": ["at least one line"]}
         )
     if len(lines) > MAX_LINES:
-        raise ValidationError("订单行过多。", details={"lines": [f"max {MAX_LINES}"]})
+        raise ValidationError(_("订单行过多。"), details={"lines": [f"max {MAX_LINES}"]})
     cleaned, seen = [], set()
     for i, line in enumerate(lines):
         if not isinstance(line, dict):
-            raise ValidationError("订单行格式错误。", details={f"lines[{i}]": ["must be an object"]})
+            raise ValidationError(_("订单行格式错误。"), details={f"lines[{i}]": ["must be an object"]})
         sku = clean_text(line.get("sku"), name=f"lines[{i}].sku", max_length=64, required=True)
         quantity = line.get("quantity")
         if isinstance(quantity, str) and quantity.strip().isdigit():
             quantity = int(quantity.strip())
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
             raise ValidationError(
-                f"第 {i + 1} 行数量须为 1 到 {MAX_QUANTITY} 的整数。",
+                _("第 %(line)s 行数量须为 1 到 %(max)s 的整数。") % {"line": i + 1, "max": MAX_QUANTITY},
                 code="invalid_quantity",
                 details={f"lines[{i}].quantity": [f"integer 1..{MAX_QUANTITY}"]},
             )
         if sku in seen:
             raise ValidationError(
-                f"SKU {sku} 重复出现，请合并为一行。",
+                _("SKU %(code)s 重复出现，请合并为一行。") % {"code": sku},
                 code="duplicate_sku",
                 details={f"lines[{i}].sku": [sku]},
             )
@@ -117,23 +123,23 @@ def _clean_lines(lines) -> list[LineInput]:
 
 def _clean_contact(customer) -> tuple[str, str, str]:
     if not isinstance(customer, dict):
-        raise ValidationError("缺少客户信息。", code="missing_contact", details={"customer": ["required"]})
+        raise ValidationError(_("缺少客户信息。"), code="missing_contact", details={"customer": ["required"]})
     name = clean_text(customer.get("name"), name="customer.name", max_length=100, required=True)
     phone = clean_text(customer.get("phone"), name="customer.phone", max_length=32)
     email = clean_text(customer.get("email"), name="customer.email", max_length=254)
     if not phone and not email:
         raise ValidationError(
-            "请提供客户手机或邮箱。",
+            _("请提供客户手机或邮箱。"),
             code="missing_contact",
             details={"customer": ["phone or email required"]},
         )
     if phone and not 5 <= len(normalize_phone(phone) or "") <= 20:
-        raise ValidationError("手机号码格式错误。", details={"customer.phone": ["invalid phone"]})
+        raise ValidationError(_("手机号码格式错误。"), details={"customer.phone": ["invalid phone"]})
     if email:
         try:
             validate_email(email)
         except DjangoValidationError:
-            raise ValidationError("邮箱格式错误。", details={"customer.email": ["invalid email"]})
+            raise ValidationError(_("邮箱格式错误。"), details={"customer.email": ["invalid email"]})
     return name, phone, email
 
 
@@ -141,7 +147,7 @@ def _clean_address(address, *, required: bool) -> dict:
     if address in (None, "") and not required:
         return {}
     if not isinstance(address, dict):
-        raise ValidationError("收货地址格式错误。", details={"shipping_address": ["must be an object"]})
+        raise ValidationError(_("收货地址格式错误。"), details={"shipping_address": ["must be an object"]})
     cleaned = {}
     for key, max_length in ADDRESS_FIELDS.items():
         cleaned[key] = clean_text(
@@ -156,17 +162,19 @@ def _clean_address(address, *, required: bool) -> dict:
 def placement_clean(*, channel, customer, shipping_address, lines, payment_method, note="", coupon=None):
     """Check a placement request completely before anything is written; raises ``ValidationError``."""
     if channel not in Channel.values:
-        raise ValidationError("未知渠道。", details={"channel": [f"one of {', '.join(Channel.values)}"]})
+        raise ValidationError(_("未知渠道。"), details={"channel": [f"one of {', '.join(Channel.values)}"]})
     if payment_method not in PaymentMethod.values:
         raise ValidationError(
-            "未知支付方式。", details={"payment_method": [f"one of {', '.join(PaymentMethod.values)}"]}
+            _("未知支付方式。"), details={"payment_method": [f"one of {', '.join(PaymentMethod.values)}"]}
         )
     if channel == Channel.STORE and payment_method not in STORE_METHODS:
         raise ValidationError(
-            "门店订单须当场付款。", details={"payment_method": ["store orders pay at the counter"]}
+            _("门店订单须当场付款。"), details={"payment_method": ["store orders pay at the counter"]}
         )
     if channel != Channel.STORE and payment_method == PaymentMethod.CASH:
-        raise ValidationError("现金仅限门店订单。", details={"payment_method": ["cash is for store orders"]})
+        raise ValidationError(
+            _("现金仅限门店订单。"), details={"payment_method": ["cash is for store orders"]}
+        )
     name, phone, email = _clean_contact(customer)
     return PlacementInput(
         channel=channel,
@@ -187,11 +195,13 @@ def _orderable_skus(lines: list[LineInput]) -> dict:
         sku = skus.get(line.sku)
         if sku is None:
             raise ValidationError(
-                f"SKU {line.sku} 不存在。", code="unknown_sku", details={f"lines[{i}].sku": [line.sku]}
+                _("SKU %(code)s 不存在。") % {"code": line.sku},
+                code="unknown_sku",
+                details={f"lines[{i}].sku": [line.sku]},
             )
         if not sku.orderable:
             raise ValidationError(
-                f"SKU {line.sku} 未上架或已停用，不能下单。",
+                _("SKU %(code)s 未上架或已停用，不能下单。") % {"code": line.sku},
                 code="sku_not_orderable",
                 details={f"lines[{i}].sku": [line.sku]},
             )
@@ -481,7 +491,7 @@ def order_confirm(*, order: Order, by=None) -> Order:
     if order.needs_review:
         transition_check(order, "confirm", by=by)
         if by is None or not by.has_perm("orders.review_order"):
-            raise ValidationError("大额订单需销售主管审核。", code="review_required")
+            raise ValidationError(_("大额订单需销售主管审核。"), code="review_required")
         transition_run(order, "confirm", by=by, description="人工审核通过")
         order_transitioned.send(
             sender=Order, order=order, transition="confirm", source=Order.S.AWAITING_PAYMENT, by=by
@@ -501,9 +511,9 @@ def _parse_amount(amount) -> Decimal:
     try:
         value = Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP)
     except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError("金额格式错误。", details={"amount": ["decimal with 2 places"]})
+        raise ValidationError(_("金额格式错误。"), details={"amount": ["decimal with 2 places"]})
     if not value.is_finite() or value <= 0 or value >= Decimal("10000000000"):
-        raise ValidationError("金额须为正数。", details={"amount": ["positive, below 10^10"]})
+        raise ValidationError(_("金额须为正数。"), details={"amount": ["positive, below 10^10"]})
     return value
 
 
@@ -517,7 +527,7 @@ def order_payment_record(
     and flagged for refund, never applied. A payment that settles the order runs the automatic audit."""
     if method not in PaymentMethod.values:
         raise ValidationError(
-            "未知支付方式。", details={"method": [f"one of {', '.join(PaymentMethod.values)}"]}
+            _("未知支付方式。"), details={"method": [f"one of {', '.join(PaymentMethod.values)}"]}
         )
     reference = clean_text(reference, name="reference", max_length=100, required=True)
     value = _parse_amount(amount)
@@ -760,7 +770,8 @@ def order_refund_record(
     refundable = order_refundable_amount(order=order)
     if value > refundable:
         raise ValidationError(
-            f"退款金额 ¥{value} 超过可退金额 ¥{refundable}。",
+            _("退款金额 ¥%(value)s 超过可退金额 ¥%(refundable)s。")
+            % {"value": value, "refundable": refundable},
             code="refund_exceeds_paid",
             details={"amount": [f"max {refundable}"]},
         )
@@ -796,7 +807,9 @@ def order_place_replacement(*, original: Order, lines, reference: str, by=None) 
     for i, li in enumerate(cleaned):
         if li.sku not in skus:
             raise ValidationError(
-                f"SKU {li.sku} 不存在。", code="unknown_sku", details={f"lines[{i}].sku": [li.sku]}
+                _("SKU %(code)s 不存在。") % {"code": li.sku},
+                code="unknown_sku",
+                details={f"lines[{i}].sku": [li.sku]},
             )
     number = document_number("SO")
     actor = _actor(by)

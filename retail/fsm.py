@@ -1,6 +1,7 @@
 """Shared state-machine helpers: one audit mechanism (django-fsm-log's StateLog) for every FSM."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from django_fsm_log.models import StateLog
 
@@ -15,13 +16,19 @@ def transition_check(obj, method_name: str, *, by=None, conditions: bool = True)
     method = getattr(obj, method_name)
     if not can_proceed(method, check_conditions=conditions):
         raise TransitionNotAllowed(
-            f"{obj._meta.verbose_name} {obj}: '{method_name}' is not allowed from '{obj.status}'.",
+            _("%(model)s %(object)s：当前状态“%(status)s”不允许执行“%(transition)s”。")
+            % {
+                "model": obj._meta.verbose_name,
+                "object": obj,
+                "status": obj.status,
+                "transition": method_name,
+            },
             details={"status": obj.status, "transition": method_name},
         )
     if by is not None and not _may(method, by):
         from retail.errors import PermissionDenied
 
-        raise PermissionDenied(f"你没有执行 '{method_name}' 的权限。")
+        raise PermissionDenied(_("你没有执行“%(transition)s”的权限。") % {"transition": method_name})
 
 
 def _may(method, user) -> bool:
