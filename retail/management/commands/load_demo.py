@@ -184,7 +184,7 @@ class Command(BaseCommand):
         if orders < 0 or customers < 1 or days < 7:
             raise CommandError("--orders must be >= 0, --customers >= 1 and --days >= 7.")
         started = time.monotonic()
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" and not connection.in_atomic_block:
             # A bulk load into the embedded database: skip the fsync after each of the tens of thousands
             # of small commits (a power cut mid-load can only hurt a demo file that gets loaded again).
             with connection.cursor() as cursor:
