@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from orders.services import order_note_add
 from retail.models import IdempotencyRecord, Sequence
+from retail.numbering import sequence_next
 from tests.conftest import place
 from tests.factories import SKUFactory, stock_in
 
@@ -24,6 +25,7 @@ def one_of_each(stocked, admin_user):
     order = place(channel="store", payment_method="cash", shipping_address={})  # paid at the counter
     order_note_add(order=order, text="客户要求开发票", by=admin_user)
     IdempotencyRecord.objects.create(user=admin_user, key="k-1", scope="orders.create", fingerprint="f" * 64)
+    sequence_next("DEMO-TEST")  # document numbers use PostgreSQL sequences; counter rows serve the rest
     assert Sequence.objects.exists()
     return order
 
