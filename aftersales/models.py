@@ -3,7 +3,6 @@ and the request state machine (audited by django-fsm-log)."""
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -13,9 +12,9 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from logistics.models import Carrier
+from retail.models import staff_fk
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
-USER = settings.AUTH_USER_MODEL
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "heic", "gif"]
 
 
@@ -74,12 +73,8 @@ class AftersalesRequest(ConcurrentTransitionMixin, models.Model):
     status = FSMField(
         _("状态"), max_length=20, choices=Status.choices, default=S.SUBMITTED, protected=True, db_index=True
     )
-    created_by = models.ForeignKey(
-        USER, verbose_name=_("提交人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reviewed_by = models.ForeignKey(
-        USER, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = staff_fk(_("提交人"))
+    reviewed_by = staff_fk(_("审核人"))
     review_note = models.TextField(_("审核意见"), blank=True)
     reject_reason = models.TextField(_("拒绝原因"), blank=True)
     inspection_note = models.TextField(_("检验说明"), blank=True)
@@ -265,9 +260,7 @@ class AftersalesPhoto(models.Model):
     file = models.FileField(
         _("照片"), upload_to=photo_path, validators=[FileExtensionValidator(PHOTO_EXTENSIONS)]
     )
-    uploaded_by = models.ForeignKey(
-        USER, verbose_name=_("上传人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = staff_fk(_("上传人"))
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:

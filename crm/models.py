@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from retail.models import staff_fk
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -129,14 +131,7 @@ class CustomerMerge(models.Model):
     merged_email = models.EmailField(_("被合并客户邮箱"), blank=True)
     moved = models.JSONField(_("转移记录数"), default=dict, help_text=_("模型 → 转移的行数"))
     reason = models.TextField(_("原因"), blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    by = staff_fk(_("操作人"))
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:
@@ -172,14 +167,7 @@ class ContactLog(models.Model):
     direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices)
     purpose = models.CharField(_("目的"), max_length=12, choices=Purpose.choices, default=Purpose.INQUIRY)
     summary = models.TextField(_("摘要"))
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("经办人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    staff = staff_fk(_("经办人"))
     order = models.ForeignKey(
         "orders.Order",
         verbose_name=_("关联订单"),
@@ -278,14 +266,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("创建人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = staff_fk(_("创建人"))
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     first_response_due = models.DateTimeField(_("首次响应截止"))
     resolution_due = models.DateTimeField(_("解决截止"))
@@ -393,14 +374,7 @@ class TicketReply(models.Model):
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="replies"
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("回复人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    author = staff_fk(_("回复人"))
     from_customer = models.BooleanField(_("客户消息"), default=False)
     body = models.TextField(_("内容"))
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
@@ -420,22 +394,8 @@ class TicketEscalation(models.Model):
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="escalations"
     )
-    from_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("原负责人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    to_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("新负责人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    from_owner = staff_fk(_("原负责人"))
+    to_owner = staff_fk(_("新负责人"))
     from_group = models.ForeignKey(
         "auth.Group",
         verbose_name=_("原负责组"),
@@ -454,14 +414,7 @@ class TicketEscalation(models.Model):
     )
     status = models.CharField(_("当时状态"), max_length=12, choices=Ticket.Status.choices)
     reason = models.TextField(_("原因"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    by = staff_fk(_("操作人"))
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:
@@ -630,14 +583,7 @@ class Coupon(models.Model):
         on_delete=models.SET_NULL,
         related_name="coupons",
     )
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("发放人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    issued_by = staff_fk(_("发放人"))
     issued_at = models.DateTimeField(_("发放时间"), default=timezone.now, db_index=True)
 
     class Meta:

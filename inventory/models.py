@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from retail.models import staff_fk
+
 
 class Warehouse(models.Model):
     code = models.CharField(_("编码"), max_length=32, unique=True)
@@ -82,9 +84,7 @@ class StockMovement(models.Model):
     reserved_delta = models.IntegerField(_("预留变化"), default=0)
     reference = models.CharField(_("单号"), max_length=40, blank=True, db_index=True)
     reason = models.CharField(_("原因"), max_length=200, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
-    )
+    actor = staff_fk(_("操作人"), related_name=None)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -4,7 +4,6 @@ plans, shipments and carrier tracking events. State machines audit through djang
 import re
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -13,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from retail.models import staff_fk
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
-USER = settings.AUTH_USER_MODEL
 
 
 class Carrier(models.TextChoices):
@@ -50,9 +50,7 @@ class PickList(ConcurrentTransitionMixin, models.Model):
     status = FSMField(
         _("状态"), max_length=12, choices=Status.choices, default=S.OPEN, protected=True, db_index=True
     )
-    picker = models.ForeignKey(
-        USER, verbose_name=_("拣货员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    picker = staff_fk(_("拣货员"))
     reopen_reason = models.TextField(_("退回重拣原因"), blank=True)
     created_at = models.DateTimeField(_("生成时间"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("开始拣货时间"), null=True, blank=True)
@@ -175,9 +173,7 @@ class PickRecord(models.Model):
         _("差错"), max_length=20, choices=Error.choices, default=Error.NONE, blank=True, db_index=True
     )
     voided = models.BooleanField(_("已作废"), default=False, help_text=_("质检未通过后重拣，此记录不再计数"))
-    picker = models.ForeignKey(
-        USER, verbose_name=_("拣货员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    picker = staff_fk(_("拣货员"))
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -197,9 +193,7 @@ class QualityCheck(models.Model):
     )
     passed = models.BooleanField(_("质检通过"))
     note = models.TextField(_("质检说明"), blank=True)
-    checked_by = models.ForeignKey(
-        USER, verbose_name=_("质检员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    checked_by = staff_fk(_("质检员"))
     created_at = models.DateTimeField(_("质检时间"), default=timezone.now)
 
     class Meta:
@@ -221,9 +215,7 @@ class OutboundNote(models.Model):
     quality_check = models.OneToOneField(
         QualityCheck, verbose_name=_("质检"), on_delete=models.PROTECT, related_name="outbound_note"
     )
-    packed_by = models.ForeignKey(
-        USER, verbose_name=_("打包员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    packed_by = staff_fk(_("打包员"))
     issued_at = models.DateTimeField(_("出库时间"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -252,9 +244,7 @@ class OutboundNoteLine(models.Model):
     name = models.CharField(_("商品名称"), max_length=300)
     bin_location = models.CharField(_("库位"), max_length=32, blank=True)
     quantity = models.PositiveIntegerField(_("数量"))
-    picker = models.ForeignKey(
-        USER, verbose_name=_("拣货员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    picker = staff_fk(_("拣货员"))
 
     class Meta:
         verbose_name = _("出库单行")
@@ -341,9 +331,7 @@ class ShippingPlan(models.Model):
     weight_grams = models.PositiveIntegerField(_("重量(克)"), default=0)
     volume_cm3 = models.PositiveIntegerField(_("体积(立方厘米)"), default=0)
     note = models.CharField(_("说明"), max_length=300, blank=True)
-    overridden_by = models.ForeignKey(
-        USER, verbose_name=_("人工调整人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    overridden_by = staff_fk(_("人工调整人"))
     override_reason = models.CharField(_("调整原因"), max_length=300, blank=True)
     proposed_at = models.DateTimeField(_("生成时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -380,9 +368,7 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
     status = FSMField(
         _("状态"), max_length=20, choices=Status.choices, default=S.CREATED, protected=True, db_index=True
     )
-    shipped_by = models.ForeignKey(
-        USER, verbose_name=_("发货人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    shipped_by = staff_fk(_("发货人"))
     shipped_at = models.DateTimeField(_("发货时间"), default=timezone.now, db_index=True)
     delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     exception_at = models.DateTimeField(_("最近异常时间"), null=True, blank=True)
@@ -440,9 +426,7 @@ class ShipmentEvent(models.Model):
     location = models.CharField(_("地点"), max_length=200, blank=True)
     description = models.CharField(_("描述"), max_length=500, blank=True)
     occurred_at = models.DateTimeField(_("发生时间"), db_index=True)
-    recorded_by = models.ForeignKey(
-        USER, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = staff_fk(_("登记人"))
     created_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from retail.models import staff_fk
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -95,14 +97,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     )
     cancel_reason = models.TextField(_("取消原因"), blank=True)
     idempotency_key = models.CharField(_("幂等键"), max_length=300, null=True, blank=True, unique=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("录入人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = staff_fk(_("录入人"))
     replaces = models.ForeignKey(
         "self",
         verbose_name=_("换货原订单"),
@@ -311,14 +306,7 @@ class Payment(models.Model):
     flag = models.CharField(
         _("异常标记"), max_length=20, choices=Flag.choices, default=Flag.NONE, blank=True, db_index=True
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登记人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    recorded_by = staff_fk(_("登记人"))
     raw = models.JSONField(_("原始报文"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
@@ -339,14 +327,7 @@ class Payment(models.Model):
 
 class OrderNote(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("作者"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    author = staff_fk(_("作者"))
     text = models.TextField(_("内容"))
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 

@@ -77,3 +77,15 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.scope}:{self.key}"
+
+
+def staff_fk(verbose_name, *, related_name: str | None = "+") -> models.ForeignKey:
+    """The staff member who did something on a row (kept when the user is deleted: the row stays)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+    )
