@@ -6,23 +6,32 @@ from django.db import connection
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+def _redis_answers() -> bool:
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip PostgreSQL-only tests on SQLite with a reason, or fail them when REQUIRE_SERVICES=1."""
-    if connection.vendor == "postgresql":
-        return
-    reason = "needs PostgreSQL: set DATABASE_URL or start the local server on 127.0.0.1:5432"
-    for item in items:
-        if "postgres" in item.keywords:
-            if REQUIRE_SERVICES:
-                item.add_marker(pytest.mark.xfail(reason=reason, strict=True, run=False))
-                item.add_marker(pytest.mark.usefixtures("_require_postgres"))
-            else:
+    """Skip tests whose service is missing, with the reason; under REQUIRE_SERVICES=1 a missing
+    service stops the run at collection instead, so CI can never pass by skipping."""
+    missing = []
+    if connection.vendor != "postgresql" and any("postgres" in item.keywords for item in items):
+        missing.append(
+            ("postgres", "needs PostgreSQL: set DATABASE_URL or start the local server on 127.0.0.1:5432")
+        )
+    if any("redis" in item.keywords for item in items) and not _redis_answers():
+        missing.append(("redis", "needs Redis on 127.0.0.1:6379 (or TEST_REDIS_URL)"))
+    if missing and REQUIRE_SERVICES:
+        raise pytest.UsageError("REQUIRE_SERVICES=1 but " + "; ".join(reason for _, reason in missing))
+    for marker, reason in missing:
+        for item in items:
+            if marker in item.keywords:
                 item.add_marker(pytest.mark.skip(reason=reason))
-
-
-@pytest.fixture
-def _require_postgres():
-    pytest.fail("REQUIRE_SERVICES=1 but the tests run without PostgreSQL")
 
 
 @pytest.fixture(autouse=True)
