@@ -1,7 +1,9 @@
 """The set-up contract: production settings pass `check --deploy`, the dev key is refused, /healthz answers."""
 
+import json
 import os
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -66,3 +68,64 @@ def test_a_fresh_install_has_its_periodic_tasks():
 
     app.loader.import_default_modules()
     assert {"orders.expire_unpaid", "retail.notification_resend_pending"} <= set(app.tasks)
+
+
+@pytest.fixture
+def own_redis():
+    from tests.helpers.redis_server import RedisServer
+
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+def _redis_settings(settings, url):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.CELERY_BROKER_URL = url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+
+@pytest.mark.django_db
+def test_healthz_reports_cache_and_broker_separately(client, settings, own_redis):
+    _redis_settings(settings, own_redis.url)
+    body = client.get("/healthz").json()
+    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "broker": "ok"}}
+
+
+@pytest.mark.django_db
+def test_healthz_is_degraded_but_serving_when_redis_is_down(client, settings, own_redis):
+    _redis_settings(settings, own_redis.url)
+    own_redis.stop()
+    started = time.monotonic()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["cache"].startswith("error: ")
+    assert body["checks"]["broker"].startswith("error: ")
+    assert time.monotonic() - started < 5, "the probe must not hang on a dead Redis"
+
+
+def test_healthz_answers_503_when_the_database_is_gone():
+    from tests.helpers.redis_server import free_port
+
+    code = (
+        "import django, json; django.setup()\n"
+        "from django.test import Client\n"
+        "r = Client().get('/healthz')\n"
+        "print(r.status_code, json.dumps(r.json()))"
+    )
+    dead = f"postgres://postgres@127.0.0.1:{free_port()}/nothing_listens_here"
+    result = run_python(code, DATABASE_URL=dead, DEBUG="true", ALLOWED_HOSTS="testserver")
+    assert result.returncode == 0, result.stderr
+    status, body = result.stdout.strip().split(" ", 1)
+    assert status == "503"
+    assert json.loads(body)["status"] == "unavailable"
+    assert json.loads(body)["checks"]["database"].startswith("error: OperationalError")
