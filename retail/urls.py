@@ -9,6 +9,7 @@ from retail import views
 admin.site.site_header = _("零售订单系统")
 admin.site.site_title = _("零售订单系统")
 admin.site.index_title = _("业务管理")
+handler500 = "retail.views.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -129,3 +129,25 @@ def test_healthz_answers_503_when_the_database_is_gone():
     assert status == "503"
     assert json.loads(body)["status"] == "unavailable"
     assert json.loads(body)["checks"]["database"].startswith("error: OperationalError")
+
+
+def test_an_unhandled_error_under_api_answers_json_in_the_error_shape():
+    from tests.helpers.redis_server import free_port
+
+    code = (
+        "import django, json; django.setup()\n"
+        "from django.test import Client\n"
+        "c = Client(raise_request_exception=False)\n"
+        "for path in ('/api/orders/', '/survey/some-token/'):\n"
+        "    r = c.get(path, HTTP_AUTHORIZATION='Token x', secure=True)\n"
+        "    print(r.status_code, r['Content-Type'], r.content[:200].decode(errors='replace').replace(chr(10), ' '))\n"
+    )
+    dead = f"postgres://postgres@127.0.0.1:{free_port()}/nothing_listens_here"
+    env = {**PRODUCTION, "DATABASE_URL": dead, "ALLOWED_HOSTS": "testserver"}
+    result = run_python(code, **env)
+    assert result.returncode == 0, result.stderr
+    api, page = result.stdout.strip().splitlines()
+    status, content_type, body = api.split(" ", 2)
+    assert (status, content_type) == ("500", "application/json")
+    assert json.loads(body)["error"]["code"] == "server_error"
+    assert page.startswith("500 text/html"), page
