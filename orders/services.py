@@ -1,9 +1,8 @@
 """Order use cases: placement, payment, the automatic audit, shortage, cancel, expiry, transitions."""
 
 import logging
-import unicodedata
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -15,13 +14,7 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from catalog.selectors import sku_map_for_order
-from crm.services import (
-    coupon_redeem,
-    coupon_release,
-    customer_for_contact,
-    normalize_phone,
-    survey_create_for_order,
-)
+from crm.services import coupon_redeem, coupon_release, customer_for_contact, survey_create_for_order
 from inventory.services import (
     MAX_QUANTITY,
     Allocation,
@@ -30,17 +23,18 @@ from inventory.services import (
     stock_reserve,
     stock_ship,
 )
+from retail import error_codes as codes
 from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
 from retail.notifications.services import notification_queue, notifications_queue
 from retail.numbering import document_number
+from retail.validation import CENT, actor_of, amount_clean, normalize_phone, quantity_clean, text_clean
 
 from .models import Channel, Order, OrderLine, OrderNote, Payment, PaymentMethod, PaymentStatus
 from .signals import order_transitioned
 
 logger = logging.getLogger(__name__)
 
-CENT = Decimal("0.01")
 MAX_LINES = 200
 STORE_METHODS = {PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.WECHAT_PAY, PaymentMethod.ALIPAY}
 ADDRESS_FIELDS = {"province": 50, "city": 50, "district": 50, "line": 300, "postcode": 12}
@@ -48,27 +42,6 @@ REQUIRED_ADDRESS = ("province", "city", "line")
 
 
 # -- input checking -------------------------------------------------------------------------------
-def clean_text(value, *, name: str, max_length: int, required: bool = False) -> str:
-    """Text as given (trimmed); NUL characters, invalid Unicode and over-long text are refused."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationError(_("%(name)s 须为文本。") % {"name": name}, details={name: ["must be a string"]})
-    value = value.strip()
-    if "\x00" in value or any(unicodedata.category(ch) == "Cs" for ch in value):
-        raise ValidationError(
-            _("%(name)s 含有非法字符。") % {"name": name}, details={name: ["invalid characters"]}
-        )
-    if required and not value:
-        raise ValidationError(_("%(name)s 不能为空。") % {"name": name}, details={name: ["required"]})
-    if len(value) > max_length:
-        raise ValidationError(
-            _("%(name)s 过长（最多 %(max_length)s 字）。") % {"name": name, "max_length": max_length},
-            details={name: [f"max {max_length}"]},
-        )
-    return value
-
-
 @dataclass
 class LineInput:
     sku: str
@@ -92,7 +65,7 @@ class PlacementInput:
 def _clean_lines(lines) -> list[LineInput]:
     if not isinstance(lines, list) or not lines:
         raise ValidationError(
-            _("订单至少需要一行商品。"), code="no_lines", details={"lines": ["at least one line"]}
+            _("订单至少需要一行商品。"), code=codes.NO_LINES, details={"lines": ["at least one line"]}
         )
     if len(lines) > MAX_LINES:
         raise ValidationError(_("订单行过多。"), details={"lines": [f"max {MAX_LINES}"]})
@@ -100,20 +73,20 @@ def _clean_lines(lines) -> list[LineInput]:
     for i, line in enumerate(lines):
         if not isinstance(line, dict):
             raise ValidationError(_("订单行格式错误。"), details={f"lines[{i}]": ["must be an object"]})
-        sku = clean_text(line.get("sku"), name=f"lines[{i}].sku", max_length=64, required=True)
+        sku = text_clean(line.get("sku"), name=f"lines[{i}].sku", max_length=64, required=True)
         quantity = line.get("quantity")
         if isinstance(quantity, str) and quantity.strip().isdigit():
             quantity = int(quantity.strip())
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
-            raise ValidationError(
-                _("第 %(line)s 行数量须为 1 到 %(max)s 的整数。") % {"line": i + 1, "max": MAX_QUANTITY},
-                code="invalid_quantity",
-                details={f"lines[{i}].quantity": [f"integer 1..{MAX_QUANTITY}"]},
-            )
+        quantity = quantity_clean(
+            quantity,
+            name=f"lines[{i}].quantity",
+            maximum=MAX_QUANTITY,
+            message=_("第 %(line)s 行数量须为 1 到 %(max)s 的整数。") % {"line": i + 1, "max": MAX_QUANTITY},
+        )
         if sku in seen:
             raise ValidationError(
                 _("SKU %(code)s 重复出现，请合并为一行。") % {"code": sku},
-                code="duplicate_sku",
+                code=codes.DUPLICATE_SKU,
                 details={f"lines[{i}].sku": [sku]},
             )
         seen.add(sku)
@@ -123,14 +96,16 @@ def _clean_lines(lines) -> list[LineInput]:
 
 def _clean_contact(customer) -> tuple[str, str, str]:
     if not isinstance(customer, dict):
-        raise ValidationError(_("缺少客户信息。"), code="missing_contact", details={"customer": ["required"]})
-    name = clean_text(customer.get("name"), name="customer.name", max_length=100, required=True)
-    phone = clean_text(customer.get("phone"), name="customer.phone", max_length=32)
-    email = clean_text(customer.get("email"), name="customer.email", max_length=254)
+        raise ValidationError(
+            _("缺少客户信息。"), code=codes.MISSING_CONTACT, details={"customer": ["required"]}
+        )
+    name = text_clean(customer.get("name"), name="customer.name", max_length=100, required=True)
+    phone = text_clean(customer.get("phone"), name="customer.phone", max_length=32)
+    email = text_clean(customer.get("email"), name="customer.email", max_length=254)
     if not phone and not email:
         raise ValidationError(
             _("请提供客户手机或邮箱。"),
-            code="missing_contact",
+            code=codes.MISSING_CONTACT,
             details={"customer": ["phone or email required"]},
         )
     if phone and not 5 <= len(normalize_phone(phone) or "") <= 20:
@@ -150,7 +125,7 @@ def _clean_address(address, *, required: bool) -> dict:
         raise ValidationError(_("收货地址格式错误。"), details={"shipping_address": ["must be an object"]})
     cleaned = {}
     for key, max_length in ADDRESS_FIELDS.items():
-        cleaned[key] = clean_text(
+        cleaned[key] = text_clean(
             address.get(key),
             name=f"shipping_address.{key}",
             max_length=max_length,
@@ -184,8 +159,8 @@ def placement_clean(*, channel, customer, shipping_address, lines, payment_metho
         address=_clean_address(shipping_address, required=channel != Channel.STORE),
         lines=_clean_lines(lines),
         payment_method=payment_method,
-        note=clean_text(note, name="note", max_length=2000),
-        coupon=clean_text(coupon, name="coupon", max_length=40),
+        note=text_clean(note, name="note", max_length=2000),
+        coupon=text_clean(coupon, name="coupon", max_length=40),
     )
 
 
@@ -196,21 +171,16 @@ def _orderable_skus(lines: list[LineInput]) -> dict:
         if sku is None:
             raise ValidationError(
                 _("SKU %(code)s 不存在。") % {"code": line.sku},
-                code="unknown_sku",
+                code=codes.UNKNOWN_SKU,
                 details={f"lines[{i}].sku": [line.sku]},
             )
         if not sku.orderable:
             raise ValidationError(
                 _("SKU %(code)s 未上架或已停用，不能下单。") % {"code": line.sku},
-                code="sku_not_orderable",
+                code=codes.SKU_NOT_ORDERABLE,
                 details={f"lines[{i}].sku": [line.sku]},
             )
     return skus
-
-
-def _actor(by):
-    """The user to record as actor; ``None`` (the system) and anonymous users record nobody."""
-    return by if getattr(by, "pk", None) else None
 
 
 def _line_for(order: Order, sku, quantity: int, warehouse_id: int | None, *, free: bool = False) -> OrderLine:
@@ -259,7 +229,7 @@ def _log_rows(order: Order, steps: list[tuple[str | None, str, str]], by, descri
         [
             StateLog(
                 timestamp=now,
-                by=_actor(by),
+                by=actor_of(by),
                 source_state=source,
                 state=target,
                 transition=name,
@@ -324,7 +294,7 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
     allocation = stock_reserve(
         requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in data.lines],
         reference=number,
-        by=_actor(by),
+        by=actor_of(by),
         all_or_nothing=store,
     )
     order = Order(
@@ -339,7 +309,7 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
         note=data.note,
         coupon_code=data.coupon,
         idempotency_key=idempotency_key,
-        created_by=_actor(by),
+        created_by=actor_of(by),
         placed_at=now,
     )
     order_lines = [
@@ -437,7 +407,7 @@ def order_transition(*, order: Order, transition: str, by=None, description: str
                 reference=order.number,
                 amount=order.total,
                 applied=True,
-                recorded_by=_actor(by),
+                recorded_by=actor_of(by),
             )
         survey_create_for_order(order=order)  # the 1-day feedback step (seed 001 §三.5.3)
     order_transitioned.send(sender=Order, order=order, transition=transition, source=source, by=by)
@@ -451,7 +421,7 @@ def order_stock_ship(*, order: Order, by=None) -> list[OrderLine]:
     stock_ship(
         allocations=[Allocation(line.sku_id, line.warehouse_id, line.quantity) for line in lines],
         reference=order.number,
-        by=_actor(by),
+        by=actor_of(by),
     )
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved=False)
     return lines
@@ -491,7 +461,7 @@ def order_confirm(*, order: Order, by=None) -> Order:
     if order.needs_review:
         transition_check(order, "confirm", by=by)
         if by is None or not by.has_perm("orders.review_order"):
-            raise ValidationError(_("大额订单需销售主管审核。"), code="review_required")
+            raise ValidationError(_("大额订单需销售主管审核。"), code=codes.REVIEW_REQUIRED)
         transition_run(order, "confirm", by=by, description="人工审核通过")
         order_transitioned.send(
             sender=Order, order=order, transition="confirm", source=Order.S.AWAITING_PAYMENT, by=by
@@ -507,16 +477,6 @@ def order_confirm(*, order: Order, by=None) -> Order:
     return _auto_audit(order, by=by)
 
 
-def _parse_amount(amount) -> Decimal:
-    try:
-        value = Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP)
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError(_("金额格式错误。"), details={"amount": ["decimal with 2 places"]})
-    if not value.is_finite() or value <= 0 or value >= Decimal("10000000000"):
-        raise ValidationError(_("金额须为正数。"), details={"amount": ["positive, below 10^10"]})
-    return value
-
-
 def order_payment_record(
     *, order: Order, method: str, amount, reference: str, provider: str = "", by=None, raw=None
 ) -> tuple[Payment, bool]:
@@ -529,8 +489,8 @@ def order_payment_record(
         raise ValidationError(
             _("未知支付方式。"), details={"method": [f"one of {', '.join(PaymentMethod.values)}"]}
         )
-    reference = clean_text(reference, name="reference", max_length=100, required=True)
-    value = _parse_amount(amount)
+    reference = text_clean(reference, name="reference", max_length=100, required=True)
+    value = amount_clean(amount)
     existing = Payment.objects.filter(
         provider=provider, kind=Payment.Kind.PAYMENT, reference=reference
     ).first()
@@ -557,7 +517,7 @@ def _record_payment(order, method, value, reference, provider, by, raw) -> Payme
         flag = Payment.Flag.DUPLICATE
     elif value != order.total:
         flag = Payment.Flag.AMOUNT_MISMATCH
-    actor = _actor(by)
+    actor = actor_of(by)
     payment = Payment.objects.create(
         order=order,
         method=method,
@@ -607,7 +567,7 @@ def _release_all(order: Order, *, by, reason: str) -> None:
         stock_release(
             allocations=allocations,
             reference=order.number,
-            by=_actor(by),
+            by=actor_of(by),
             reason=reason,
         )
         order.lines.filter(reserved=True).update(reserved=False)
@@ -616,7 +576,7 @@ def _release_all(order: Order, *, by, reason: str) -> None:
 @transaction.atomic
 def order_cancel(*, order: Order, by=None, reason: str = "") -> Order:
     """Cancel: reservations are released, a paid amount becomes refund due, the customer is told."""
-    reason = clean_text(reason, name="reason", max_length=1000)
+    reason = text_clean(reason, name="reason", max_length=1000)
     order = order_lock(order)
     source = order.status
     transition_check(order, "cancel", by=by)
@@ -680,7 +640,7 @@ def order_resolve_shortage(*, order: Order, lines, by=None, description: str = "
     order = order_lock(order)
     transition_check(order, "resolve_shortage", by=by, conditions=False)
     skus = _orderable_skus(cleaned)
-    actor = _actor(by)
+    actor = actor_of(by)
     wanted = {li.sku: li.quantity for li in cleaned}
     keep, drop = [], []
     for line in order.lines.all():
@@ -738,8 +698,8 @@ def _paid_amount(order: Order) -> Decimal:
 
 @transaction.atomic
 def order_note_add(*, order: Order, text: str, by=None) -> OrderNote:
-    text = clean_text(text, name="text", max_length=5000, required=True)
-    return OrderNote.objects.create(order=order, author=_actor(by), text=text)
+    text = text_clean(text, name="text", max_length=5000, required=True)
+    return OrderNote.objects.create(order=order, author=actor_of(by), text=text)
 
 
 def order_refundable_amount(*, order: Order) -> Decimal:
@@ -764,15 +724,15 @@ def order_refund_record(
     """Record money paid back on an order, never more than was paid less earlier refunds.
 
     ``payment_status`` becomes ``refunded`` once everything paid has been refunded."""
-    value = _parse_amount(amount)
-    reference = clean_text(reference, name="reference", max_length=100, required=True)
+    value = amount_clean(amount)
+    reference = text_clean(reference, name="reference", max_length=100, required=True)
     order = order_lock(order)
     refundable = order_refundable_amount(order=order)
     if value > refundable:
         raise ValidationError(
             _("退款金额 ¥%(value)s 超过可退金额 ¥%(refundable)s。")
             % {"value": value, "refundable": refundable},
-            code="refund_exceeds_paid",
+            code=codes.REFUND_EXCEEDS_PAID,
             details={"amount": [f"max {refundable}"]},
         )
     refund = Payment.objects.create(
@@ -783,7 +743,7 @@ def order_refund_record(
         reference=reference,
         amount=value,
         applied=True,
-        recorded_by=_actor(by),
+        recorded_by=actor_of(by),
         raw={"reason": reason} if reason else None,
     )
     if value == refundable:
@@ -808,11 +768,11 @@ def order_place_replacement(*, original: Order, lines, reference: str, by=None) 
         if li.sku not in skus:
             raise ValidationError(
                 _("SKU %(code)s 不存在。") % {"code": li.sku},
-                code="unknown_sku",
+                code=codes.UNKNOWN_SKU,
                 details={f"lines[{i}].sku": [li.sku]},
             )
     number = document_number("SO")
-    actor = _actor(by)
+    actor = actor_of(by)
     allocation = stock_reserve(
         requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in cleaned],
         reference=number,
