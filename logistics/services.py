@@ -18,7 +18,7 @@ from orders.services import order_lock, order_note_add, order_stock_ship, order_
 from retail import error_codes as codes
 from retail.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationError
 from retail.fsm import transition_check, transition_run
-from retail.notifications.services import notification_queue
+from retail.notifications.outbox import notification_queue
 from retail.numbering import document_number
 from retail.validation import actor_of, quantity_clean, text_clean
 

@@ -26,7 +26,7 @@ from inventory.services import (
 from retail import error_codes as codes
 from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
-from retail.notifications.services import notification_queue, notifications_queue
+from retail.notifications.outbox import notification_queue, notifications_queue
 from retail.numbering import document_number
 from retail.validation import CENT, actor_of, amount_clean, normalize_phone, quantity_clean, text_clean
 
