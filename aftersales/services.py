@@ -1,10 +1,9 @@
 """After-sales use cases: filing a request (eligibility: delivered, in the window, not more than was
 delivered), review, receiving with inspection (restock or write-off), refund, exchange, repair, close.
 
-Transitions are one function each (``aftersales_approve`` …); ``aftersales_transition`` dispatches by
-the API's transition name. All of them lock the order, then the request."""
+Transitions are one function each (``aftersales_approve`` …), called by name with their own
+arguments. All of them lock the order, then the request."""
 
-import inspect
 import logging
 from decimal import ROUND_DOWN, Decimal
 
@@ -254,8 +253,8 @@ def _inspection_clean(req: AftersalesRequest, inspection) -> dict[str, str]:
     inspection = inspection or {}
     if not isinstance(inspection, dict):
         raise ValidationError(_("检验结果格式错误。"), details={"inspection": ["{sku: result}"]})
-    codes = {line.sku_code for line in req.lines.all()}
-    unknown = sorted(set(inspection) - codes)
+    sku_codes = {line.sku_code for line in req.lines.all()}
+    unknown = sorted(set(inspection) - sku_codes)
     if unknown:
         raise ValidationError(
             _("检验结果含有申请外的商品。"), code=codes.SKU_NOT_IN_REQUEST, details={"inspection": unknown}
@@ -269,7 +268,7 @@ def _inspection_clean(req: AftersalesRequest, inspection) -> dict[str, str]:
             code=codes.INVALID_INSPECTION,
             details={"inspection": bad},
         )
-    missing = sorted(codes - set(inspection))
+    missing = sorted(sku_codes - set(inspection))
     if missing and req.type != RequestType.REPAIR:
         raise ValidationError(
             _("每件退回商品都需要检验结果。"), code=codes.INSPECTION_REQUIRED, details={"inspection": missing}
@@ -434,32 +433,3 @@ def aftersales_close(*, request: AftersalesRequest, by=None, note: str = "") -> 
     transition_run(req, "close", by=by, description=note)
     _notify_customer(req, "aftersales_closed")
     return req
-
-
-AFTERSALES_TRANSITIONS = {
-    "approve": aftersales_approve,
-    "reject": aftersales_reject,
-    "receive": aftersales_receive,
-    "refund": aftersales_refund,
-    "exchange": aftersales_exchange,
-    "repair": aftersales_repair,
-    "close": aftersales_close,
-}
-
-
-def aftersales_transition(
-    *, request: AftersalesRequest, transition: str, by=None, **kwargs
-) -> AftersalesRequest:
-    """Run the transition the API names (``approve`` … ``close``) with the arguments it takes; other
-    keyword arguments are ignored, as the API ignores unknown body fields."""
-    service = AFTERSALES_TRANSITIONS.get(transition)
-    if service is None:
-        raise ValidationError(
-            _("未知的售后操作。"),
-            code=codes.UNKNOWN_TRANSITION,
-            details={"transition": [f"one of {', '.join(AFTERSALES_TRANSITIONS)}"]},
-        )
-    accepted = inspect.signature(service).parameters
-    return service(
-        request=request, by=by, **{k: v for k, v in kwargs.items() if k in accepted and k != "request"}
-    )

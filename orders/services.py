@@ -25,7 +25,7 @@ from inventory.services import (
 )
 from retail import error_codes as codes
 from retail.errors import ValidationError
-from retail.fsm import transition_check, transition_run
+from retail.fsm import fsm_set_initial_state, transition_check, transition_run
 from retail.notifications.outbox import notification_queue, notifications_queue
 from retail.numbering import document_number
 from retail.validation import CENT, actor_of, amount_clean, normalize_phone, quantity_clean, text_clean
@@ -333,11 +333,11 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
 
     steps = [(None, Order.S.AWAITING_PAYMENT, "place")]
     if short:
-        _set_status(order, Order.S.BACKORDERED)
+        fsm_set_initial_state(order, "status", Order.S.BACKORDERED)
         order.backordered_at = now
         steps.append((Order.S.AWAITING_PAYMENT, Order.S.BACKORDERED, "mark_shortage"))
     elif order.payment_settled() and not order.needs_review:
-        _set_status(order, Order.S.PENDING)
+        fsm_set_initial_state(order, "status", Order.S.PENDING)
         order._stamp_confirmed()
         steps.append((Order.S.AWAITING_PAYMENT, Order.S.PENDING, "confirm"))
     order.save(force_insert=True)
@@ -356,11 +356,6 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
     _notify_placed(order, short=short)
     logger.info("order %s placed (%s, %s)", order.number, order.channel, order.status)
     return order
-
-
-def _set_status(order: Order, status: str) -> None:
-    """Set the state of an order that is not saved yet (creation is not a transition)."""
-    order.__dict__["status"] = status
 
 
 def _notify_placed(order: Order, *, short: bool) -> None:
@@ -390,13 +385,26 @@ def order_lock(order: Order | str) -> Order:
     return Order.objects.select_for_update().get(number=number)
 
 
-@transaction.atomic
-def order_transition(*, order: Order, transition: str, by=None, description: str = "", **kwargs) -> Order:
-    """Run one transition on the locked order with its audit row, then tell the other apps."""
-    order = order_lock(order)
+def order_transition(
+    *, order: Order, transition: str, by=None, description: str = "", locked: bool = False
+) -> Order:
+    """The one way an order changes state: lock the row, check the transition (state, guards,
+    permission), run it with its audit row, save, and tell the other apps (``order_transitioned``,
+    in this transaction). Delivery also records a cash-on-delivery payment and opens the survey.
+
+    ``locked=True``: the caller took the row lock (``order_lock``) in this transaction already and
+    passes that instance, with whatever it changed on it, to be saved with the transition (no
+    second lock, no savepoint: the caller's transaction is the one that matters)."""
+    if not locked:
+        with transaction.atomic():
+            return _order_transition_run(order_lock(order), transition, by=by, description=description)
+    return _order_transition_run(order, transition, by=by, description=description)
+
+
+def _order_transition_run(order: Order, transition: str, *, by, description: str) -> Order:
     source = order.status
     cash_on_delivery = order.payment_status == PaymentStatus.COD
-    transition_run(order, transition, by=by, description=description, **kwargs)
+    transition_run(order, transition, by=by, description=description)
     if transition == "deliver":
         if cash_on_delivery:
             # The carrier collected the money at hand-over: a payment row, so it can be refunded.
@@ -441,9 +449,13 @@ def _auto_audit(order: Order, *, by=None) -> Order:
             )
         return order
     if order.audit_passes():
-        transition_run(order, "confirm", by=None, description="自动审核：付款与库存均已确认")
-        order_transitioned.send(
-            sender=Order, order=order, transition="confirm", source=Order.S.AWAITING_PAYMENT, by=by
+        # The system confirms (no actor on the audit row), whoever paid or reserved last.
+        order_transition(
+            order=order,
+            transition="confirm",
+            by=None,
+            description="自动审核：付款与库存均已确认",
+            locked=True,
         )
         notification_queue(
             event="order_to_warehouse",
@@ -462,10 +474,7 @@ def order_confirm(*, order: Order, by=None) -> Order:
         transition_check(order, "confirm", by=by)
         if by is None or not by.has_perm("orders.review_order"):
             raise ValidationError(_("大额订单需销售主管审核。"), code=codes.REVIEW_REQUIRED)
-        transition_run(order, "confirm", by=by, description="人工审核通过")
-        order_transitioned.send(
-            sender=Order, order=order, transition="confirm", source=Order.S.AWAITING_PAYMENT, by=by
-        )
+        order_transition(order=order, transition="confirm", by=by, description="人工审核通过", locked=True)
         notification_queue(
             event="order_to_warehouse",
             reference=order.number,
@@ -578,12 +587,10 @@ def order_cancel(*, order: Order, by=None, reason: str = "") -> Order:
     """Cancel: reservations are released, a paid amount becomes refund due, the customer is told."""
     reason = text_clean(reason, name="reason", max_length=1000)
     order = order_lock(order)
-    source = order.status
-    transition_check(order, "cancel", by=by)
+    transition_check(order, "cancel", by=by)  # before any stock moves
     _release_all(order, by=by, reason=reason or "cancel")
-    transition_run(order, "cancel", by=by, description=reason)
+    order_transition(order=order, transition="cancel", by=by, description=reason, locked=True)
     _coupon_give_back(order)
-    order_transitioned.send(sender=Order, order=order, transition="cancel", source=source, by=by)
     notification_queue(
         event="order_cancelled",
         reference=order.number,
@@ -614,11 +621,10 @@ def order_expire_unpaid(*, now=None) -> int:
             if not order.payment_overdue() or order.status != Order.S.AWAITING_PAYMENT:
                 continue  # paid or changed meanwhile
             _release_all(order, by=None, reason="payment window expired")
-            transition_run(order, "expire", by=None, description="超过付款时限，自动取消")
-            _coupon_give_back(order)
-            order_transitioned.send(
-                sender=Order, order=order, transition="expire", source=Order.S.AWAITING_PAYMENT, by=None
+            order_transition(
+                order=order, transition="expire", by=None, description="超过付款时限，自动取消", locked=True
             )
+            _coupon_give_back(order)
             notification_queue(
                 event="order_expired",
                 reference=order.number,
@@ -669,9 +675,12 @@ def order_resolve_shortage(*, order: Order, lines, by=None, description: str = "
     if order.payment_status == PaymentStatus.UNPAID:
         order.payment_due_at = timezone.now() + settings.ORDERS_PAYMENT_WINDOW
     order.save()
-    transition_run(order, "resolve_shortage", by=by, description=description or "缺货已与客户协商处理")
-    order_transitioned.send(
-        sender=Order, order=order, transition="resolve_shortage", source=Order.S.BACKORDERED, by=by
+    order_transition(
+        order=order,
+        transition="resolve_shortage",
+        by=by,
+        description=description or "缺货已与客户协商处理",
+        locked=True,
     )
     notification_queue(
         event="order_updated",
@@ -802,11 +811,11 @@ def order_place_replacement(*, original: Order, lines, reference: str, by=None) 
     order.subtotal = order.discount_total = order.shipping_fee = order.total = Decimal("0.00")
     steps = [(None, Order.S.AWAITING_PAYMENT, "place")]
     if all(line.reserved for line in new_lines):
-        _set_status(order, Order.S.PENDING)
+        fsm_set_initial_state(order, "status", Order.S.PENDING)
         order._stamp_confirmed()
         steps.append((Order.S.AWAITING_PAYMENT, Order.S.PENDING, "confirm"))
     else:
-        _set_status(order, Order.S.BACKORDERED)
+        fsm_set_initial_state(order, "status", Order.S.BACKORDERED)
         order.backordered_at = now
         steps.append((Order.S.AWAITING_PAYMENT, Order.S.BACKORDERED, "mark_shortage"))
     order.save(force_insert=True)

@@ -77,8 +77,11 @@ def amount_clean(
         raise ValidationError(
             invalid_message or _("金额格式错误。"), details={name: ["decimal with 2 places"]}
         )
-    too_small = amount < 0 if allow_zero else amount <= 0
-    if not amount.is_finite() or too_small or (maximum is not None and amount >= maximum):
+    if (
+        not amount.is_finite()  # first: NaN cannot be compared
+        or (amount < 0 if allow_zero else amount <= 0)
+        or (maximum is not None and amount >= maximum)
+    ):
         raise ValidationError(
             range_message or _("金额须为正数。"), details={name: [range_detail or "positive, below 10^10"]}
         )
