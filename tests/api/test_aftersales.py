@@ -7,11 +7,12 @@ from django.utils import timezone
 
 from aftersales.models import AftersalesRequest
 from inventory.models import Stock
-from logistics.services import order_deliver, order_fulfil
+from logistics.services import order_deliver
 from orders.models import Order
 from orders.services import order_payment_record, order_place
-from tests.api.conftest import order_body, post_json
 from tests.api.test_errors import assert_error
+from tests.helpers.api import order_body, post_json
+from tests.helpers.fulfil import order_fulfil
 
 pytestmark = pytest.mark.django_db
 URL = "/api/aftersales/requests/"

@@ -11,8 +11,8 @@ from orders.services import order_place
 from retail import error_codes as codes
 from retail.api.exceptions import constraint_name
 from retail.models import IdempotencyRecord, Sequence
-from tests.api.conftest import order_body
 from tests.factories import UserFactory
+from tests.helpers.api import order_body
 
 
 def _violation(create, *, first: bool = True) -> IntegrityError:

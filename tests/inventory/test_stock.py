@@ -55,7 +55,7 @@ def test_adjust_needs_a_reason_and_cannot_go_below_reserved(sku, warehouse):
 
 
 def test_ship_release_and_return_move_stock_through_the_ledger(sku, warehouse):
-    from tests.conftest import place
+    from tests.helpers.orders import place
 
     stock_in(sku, warehouse, 10)
     order = place(payment_method="cod", lines=[{"sku": sku.code, "quantity": 3}])
