@@ -1,12 +1,11 @@
 """After-sales use cases: filing a request (eligibility: delivered, in the window, not more than was
 delivered), review, receiving with inspection (restock or write-off), refund, exchange, repair, close.
 
-Transitions are one function each (``aftersales_approve`` …); ``aftersales_transition`` dispatches by
-the API's transition name. All of them lock the order, then the request."""
+Transitions are one function each (``aftersales_approve`` …), called by name with their own
+arguments. All of them lock the order, then the request."""
 
-import inspect
 import logging
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -21,16 +20,17 @@ from inventory.services import MAX_QUANTITY, Allocation, stock_return
 from logistics.services import carrier_clean, tracking_number_clean
 from orders.models import Order
 from orders.services import (
-    clean_text,
     order_lock,
     order_place_replacement,
     order_refund_record,
     order_refundable_amount,
 )
+from retail import error_codes as codes
 from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
-from retail.notifications.services import notification_queue
+from retail.notifications.outbox import notification_queue
 from retail.numbering import document_number
+from retail.validation import CENT, actor_of, amount_clean, choice_clean, quantity_clean, text_clean
 
 from .models import (
     PHOTO_EXTENSIONS,
@@ -46,14 +46,9 @@ from .selectors import requested_units_by_line
 
 logger = logging.getLogger(__name__)
 
-CENT = Decimal("0.01")
 MAX_LINES = 200
 MAX_PHOTOS = 9
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-
-
-def _actor(by):
-    return by if getattr(by, "pk", None) else None
 
 
 def _notify_customer(req: AftersalesRequest, event: str, **extra) -> None:
@@ -70,7 +65,7 @@ def _notify_customer(req: AftersalesRequest, event: str, **extra) -> None:
 def _lines_clean(lines) -> list[tuple[str, int]]:
     if not isinstance(lines, list) or not lines:
         raise ValidationError(
-            _("售后申请至少需要一件商品。"), code="no_lines", details={"lines": ["at least one line"]}
+            _("售后申请至少需要一件商品。"), code=codes.NO_LINES, details={"lines": ["at least one line"]}
         )
     if len(lines) > MAX_LINES:
         raise ValidationError(_("售后商品行过多。"), details={"lines": [f"max {MAX_LINES}"]})
@@ -78,31 +73,23 @@ def _lines_clean(lines) -> list[tuple[str, int]]:
     for i, line in enumerate(lines):
         if not isinstance(line, dict):
             raise ValidationError(_("商品行格式错误。"), details={f"lines[{i}]": ["must be an object"]})
-        sku = clean_text(line.get("sku"), name=f"lines[{i}].sku", max_length=64, required=True)
+        sku = text_clean(line.get("sku"), name=f"lines[{i}].sku", max_length=64, required=True)
         quantity = line.get("quantity")
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
-            raise ValidationError(
-                _("第 %(line)s 行数量须为正整数。") % {"line": i + 1},
-                code="invalid_quantity",
-                details={f"lines[{i}].quantity": [f"integer 1..{MAX_QUANTITY}"]},
-            )
+        quantity_clean(
+            quantity,
+            name=f"lines[{i}].quantity",
+            maximum=MAX_QUANTITY,
+            message=_("第 %(line)s 行数量须为正整数。") % {"line": i + 1},
+        )
         if sku in seen:
             raise ValidationError(
                 _("SKU %(code)s 重复出现，请合并为一行。") % {"code": sku},
-                code="duplicate_sku",
+                code=codes.DUPLICATE_SKU,
                 details={f"lines[{i}].sku": [sku]},
             )
         seen.add(sku)
         cleaned.append((sku, quantity))
     return cleaned
-
-
-def _choice_clean(value, choices, name: str) -> str:
-    if value not in choices.values:
-        raise ValidationError(
-            _("%(name)s 取值无效。") % {"name": name}, details={name: [f"one of {', '.join(choices.values)}"]}
-        )
-    return value
 
 
 def aftersales_window_end(*, order: Order, type: str):
@@ -121,16 +108,16 @@ def aftersales_request_create(
     and ``quantity_exceeds_delivered`` beyond what was delivered less the order's earlier requests
     that were not rejected (checked under the order's row lock, so two requests cannot both pass).
     The customer and the after-sales staff are told."""
-    type = _choice_clean(type, RequestType, "type")
-    reason = _choice_clean(reason, Reason, "reason")
-    description = clean_text(description, name="description", max_length=2000)
+    type = choice_clean(type, name="type", choices=RequestType)
+    reason = choice_clean(reason, name="reason", choices=Reason)
+    description = text_clean(description, name="description", max_length=2000)
     wanted = _lines_clean(lines)
     with transaction.atomic():
         order = order_lock(order)
         if order.status != Order.Status.COMPLETED or order.completed_at is None:
             raise ValidationError(
                 _("订单 %(order)s 尚未签收完成，不能申请售后。") % {"order": order.number},
-                code="not_delivered",
+                code=codes.NOT_DELIVERED,
                 details={"order": [order.status]},
             )
         deadline = aftersales_window_end(order=order, type=type)
@@ -138,7 +125,7 @@ def aftersales_request_create(
             raise ValidationError(
                 _("已超过%(request_type)s期限（签收后 %(days)s 天）。")
                 % {"request_type": RequestType(type).label, "days": settings.AFTERSALES_WINDOWS[type].days},
-                code="window_closed",
+                code=codes.WINDOW_CLOSED,
                 details={"type": [f"window ended {timezone.localtime(deadline).isoformat()}"]},
             )
         order_lines = {line.sku_code: line for line in order.lines.all()}
@@ -149,7 +136,7 @@ def aftersales_request_create(
             if line is None:
                 raise ValidationError(
                     _("SKU %(code)s 不在订单 %(order)s 中。") % {"code": sku, "order": order.number},
-                    code="sku_not_in_order",
+                    code=codes.SKU_NOT_IN_ORDER,
                     details={f"lines[{i}].sku": [sku]},
                 )
             left = line.quantity - taken.get(line.pk, 0)
@@ -157,7 +144,7 @@ def aftersales_request_create(
                 raise ValidationError(
                     _("%(sku)s 最多还可申请 %(left)s 件（已签收 %(delivered)s 件）。")
                     % {"sku": sku, "left": left, "delivered": line.quantity},
-                    code="quantity_exceeds_delivered",
+                    code=codes.QUANTITY_EXCEEDS_DELIVERED,
                     details={f"lines[{i}].quantity": [f"at most {left}"]},
                 )
             request_lines.append(
@@ -175,7 +162,7 @@ def aftersales_request_create(
             type=type,
             reason=reason,
             description=description,
-            created_by=_actor(by),
+            created_by=actor_of(by),
         )
         for line in request_lines:
             line.request = req
@@ -186,7 +173,7 @@ def aftersales_request_create(
             source_state=None,
             state=req.status,
             transition="submit",
-            by=_actor(by),
+            by=actor_of(by),
         )
         for photo in photos:
             aftersales_photo_add(request=req, file=photo, by=by)
@@ -209,20 +196,20 @@ def aftersales_photo_add(*, request: AftersalesRequest, file, by=None) -> Afters
     except DjangoValidationError:
         raise ValidationError(
             _("照片格式不支持。"),
-            code="invalid_photo",
+            code=codes.INVALID_PHOTO,
             details={"photos": [f"one of {', '.join(PHOTO_EXTENSIONS)}"]},
         )
     if file.size > MAX_PHOTO_BYTES:
         raise ValidationError(
-            _("照片过大（最大 10 MB）。"), code="invalid_photo", details={"photos": ["max 10 MB"]}
+            _("照片过大（最大 10 MB）。"), code=codes.INVALID_PHOTO, details={"photos": ["max 10 MB"]}
         )
     if AftersalesPhoto.objects.filter(request=request).count() >= MAX_PHOTOS:
         raise ValidationError(
             _("每个申请最多 %(max)s 张照片。") % {"max": MAX_PHOTOS},
-            code="too_many_photos",
+            code=codes.TOO_MANY_PHOTOS,
             details={"photos": [f"max {MAX_PHOTOS}"]},
         )
-    return AftersalesPhoto.objects.create(request=request, file=file, uploaded_by=_actor(by))
+    return AftersalesPhoto.objects.create(request=request, file=file, uploaded_by=actor_of(by))
 
 
 # -- transitions ----------------------------------------------------------------------------------
@@ -234,7 +221,7 @@ def _lock(request: AftersalesRequest) -> AftersalesRequest:
 @transaction.atomic
 def aftersales_approve(*, request: AftersalesRequest, by=None, note: str = "") -> AftersalesRequest:
     """已提交 → 待退回 (goods come back: return, exchange, repair) or 已批准 (refund only); customer told."""
-    note = clean_text(note, name="note", max_length=1000)
+    note = text_clean(note, name="note", max_length=1000)
     req = _lock(request)
     transition_run(req, "approve", by=by, description=note)
     _notify_customer(req, "aftersales_approved")
@@ -245,12 +232,12 @@ def aftersales_approve(*, request: AftersalesRequest, by=None, note: str = "") -
 def aftersales_reject(*, request: AftersalesRequest, by=None, reason: str = "") -> AftersalesRequest:
     """已提交 → 已拒绝 with a reason (required), which the customer is told; the units become free
     for another request."""
-    reason = clean_text(reason, name="reason", max_length=1000)
+    reason = text_clean(reason, name="reason", max_length=1000)
     req = _lock(request)
     transition_check(req, "reject", by=by)
     if not reason:
         raise ValidationError(
-            _("拒绝售后申请必须填写原因。"), code="reason_required", details={"reason": ["required"]}
+            _("拒绝售后申请必须填写原因。"), code=codes.REASON_REQUIRED, details={"reason": ["required"]}
         )
     transition_run(req, "reject", by=by, description=reason)
     _notify_customer(req, "aftersales_rejected")
@@ -266,23 +253,25 @@ def _inspection_clean(req: AftersalesRequest, inspection) -> dict[str, str]:
     inspection = inspection or {}
     if not isinstance(inspection, dict):
         raise ValidationError(_("检验结果格式错误。"), details={"inspection": ["{sku: result}"]})
-    codes = {line.sku_code for line in req.lines.all()}
-    unknown = sorted(set(inspection) - codes)
+    sku_codes = {line.sku_code for line in req.lines.all()}
+    unknown = sorted(set(inspection) - sku_codes)
     if unknown:
         raise ValidationError(
-            _("检验结果含有申请外的商品。"), code="sku_not_in_request", details={"inspection": unknown}
+            _("检验结果含有申请外的商品。"), code=codes.SKU_NOT_IN_REQUEST, details={"inspection": unknown}
         )
     bad = sorted(
         sku for sku, result in inspection.items() if result not in (Inspection.RESELLABLE, Inspection.DAMAGED)
     )
     if bad:
         raise ValidationError(
-            _("检验结果须为 resellable 或 damaged。"), code="invalid_inspection", details={"inspection": bad}
+            _("检验结果须为 resellable 或 damaged。"),
+            code=codes.INVALID_INSPECTION,
+            details={"inspection": bad},
         )
-    missing = sorted(codes - set(inspection))
+    missing = sorted(sku_codes - set(inspection))
     if missing and req.type != RequestType.REPAIR:
         raise ValidationError(
-            _("每件退回商品都需要检验结果。"), code="inspection_required", details={"inspection": missing}
+            _("每件退回商品都需要检验结果。"), code=codes.INSPECTION_REQUIRED, details={"inspection": missing}
         )
     return inspection
 
@@ -295,7 +284,7 @@ def aftersales_receive(
     ``[{"sku", "result"}]``). Returned or exchanged goods go back on hand in the warehouse they
     shipped from (ledger ``return``); damaged ones are written off at once (``return`` + ``write_off``).
     Goods in for repair stay the customer's: no stock moves."""
-    note = clean_text(note, name="note", max_length=1000)
+    note = text_clean(note, name="note", max_length=1000)
     req = _lock(request)
     transition_check(req, "receive", by=by)
     results = _inspection_clean(req, inspection)
@@ -315,23 +304,13 @@ def aftersales_receive(
                 stock_return(
                     allocations=allocations,
                     reference=req.number,
-                    by=_actor(by),
+                    by=actor_of(by),
                     resellable=resellable,
                     reason=f"售后 {req.number} {req.get_reason_display()}",
                 )
     transition_run(req, "receive", by=by, description=note)
     _notify_customer(req, "aftersales_received")
     return req
-
-
-def _amount_clean(amount) -> Decimal:
-    try:
-        value = Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP)
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError(_("金额格式错误。"), details={"amount": ["decimal with 2 places"]})
-    if not value.is_finite() or value <= 0:
-        raise ValidationError(_("退款金额须为正数。"), details={"amount": ["positive"]})
-    return value
 
 
 def aftersales_line_refund_caps(*, request: AftersalesRequest) -> dict[int, Decimal]:
@@ -361,19 +340,25 @@ def aftersales_refund(
     """已收货 (return, exchange) or 已批准 (refund only) → 已退款. ``amount`` defaults to the most that
     may be refunded and is refused above it (``refund_exceeds_paid``). The money goes back through
     the refund backend and is recorded on the order (payment_status ``refunded`` once all is back)."""
-    note = clean_text(note, name="note", max_length=1000)
+    note = text_clean(note, name="note", max_length=1000)
     req = _lock(request)
     transition_check(req, "refund", by=by)
     cap = aftersales_refundable_amount(request=req)
-    value = cap if amount in (None, "") else _amount_clean(amount)
+    value = (
+        cap
+        if amount in (None, "")
+        else amount_clean(
+            amount, maximum=None, range_message=_("退款金额须为正数。"), range_detail="positive"
+        )
+    )
     if value <= 0:
         raise ValidationError(
-            _("此申请没有可退金额。"), code="nothing_to_refund", details={"amount": ["max 0.00"]}
+            _("此申请没有可退金额。"), code=codes.NOTHING_TO_REFUND, details={"amount": ["max 0.00"]}
         )
     if value > cap:
         raise ValidationError(
             _("退款金额 ¥%(value)s 超过可退金额 ¥%(cap)s。") % {"value": value, "cap": cap},
-            code="refund_exceeds_paid",
+            code=codes.REFUND_EXCEEDS_PAID,
             details={"amount": [f"max {cap}"]},
         )
     backend = get_refund_backend()
@@ -411,7 +396,7 @@ def aftersales_exchange(
 ) -> AftersalesRequest:
     """已收货 → 已换货: a zero-price replacement order linked to the original (same SKUs and
     quantities unless ``lines`` says otherwise, e.g. another size) goes through the normal flow."""
-    note = clean_text(note, name="note", max_length=1000)
+    note = text_clean(note, name="note", max_length=1000)
     req = _lock(request)
     transition_check(req, "exchange", by=by)
     if lines is None:
@@ -429,7 +414,7 @@ def aftersales_repair(
 ) -> AftersalesRequest:
     """已收货 → 已维修: the repaired goods go back to the customer with a carrier and tracking number
     (both required), which the customer is told."""
-    note = clean_text(note, name="note", max_length=1000)
+    note = text_clean(note, name="note", max_length=1000)
     carrier = carrier_clean(carrier)
     tracking_number = tracking_number_clean(tracking_number)
     req = _lock(request)
@@ -443,37 +428,8 @@ def aftersales_repair(
 @transaction.atomic
 def aftersales_close(*, request: AftersalesRequest, by=None, note: str = "") -> AftersalesRequest:
     """已拒绝 / 已退款 / 已换货 / 已维修 → 已关闭."""
-    note = clean_text(note, name="note", max_length=1000)
+    note = text_clean(note, name="note", max_length=1000)
     req = _lock(request)
     transition_run(req, "close", by=by, description=note)
     _notify_customer(req, "aftersales_closed")
     return req
-
-
-AFTERSALES_TRANSITIONS = {
-    "approve": aftersales_approve,
-    "reject": aftersales_reject,
-    "receive": aftersales_receive,
-    "refund": aftersales_refund,
-    "exchange": aftersales_exchange,
-    "repair": aftersales_repair,
-    "close": aftersales_close,
-}
-
-
-def aftersales_transition(
-    *, request: AftersalesRequest, transition: str, by=None, **kwargs
-) -> AftersalesRequest:
-    """Run the transition the API names (``approve`` … ``close``) with the arguments it takes; other
-    keyword arguments are ignored, as the API ignores unknown body fields."""
-    service = AFTERSALES_TRANSITIONS.get(transition)
-    if service is None:
-        raise ValidationError(
-            _("未知的售后操作。"),
-            code="unknown_transition",
-            details={"transition": [f"one of {', '.join(AFTERSALES_TRANSITIONS)}"]},
-        )
-    accepted = inspect.signature(service).parameters
-    return service(
-        request=request, by=by, **{k: v for k, v in kwargs.items() if k in accepted and k != "request"}
-    )

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from retail import error_codes as codes
 from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
 
@@ -20,13 +21,15 @@ def product_transition(*, product: Product, transition: str, by=None, reason: st
     product = Product.objects.select_for_update().get(pk=product.pk)
     if _source_ok(product, transition) and (missing := product.missing_for_listing()):
         raise ValidationError(
-            _("商品资料不完整，不能提交审核或上架。"), code="listing_incomplete", details={"missing": missing}
+            _("商品资料不完整，不能提交审核或上架。"),
+            code=codes.LISTING_INCOMPLETE,
+            details={"missing": missing},
         )
     if transition == "reject":
         transition_check(product, "reject", by=by)
         if not reason.strip():
             raise ValidationError(
-                _("驳回必须填写原因。"), code="reason_required", details={"reason": ["required"]}
+                _("驳回必须填写原因。"), code=codes.REASON_REQUIRED, details={"reason": ["required"]}
             )
     return transition_run(product, transition, by=by, description=reason.strip())
 

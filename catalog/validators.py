@@ -1,6 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from retail import error_codes as codes
+
 
 def barcode_check_digit_ok(code: str) -> bool:
     """EAN-13, EAN-8 and UPC-A share one rule: weights 3,1 from the right, excluding the check digit."""
@@ -14,4 +16,6 @@ def barcode_check_digit_ok(code: str) -> bool:
 
 def validate_barcode(value: str) -> None:
     if value and not barcode_check_digit_ok(value):
-        raise ValidationError(_("条码须为 EAN-13、EAN-8 或 UPC-A 数字且校验位正确。"), code="invalid_barcode")
+        raise ValidationError(
+            _("条码须为 EAN-13、EAN-8 或 UPC-A 数字且校验位正确。"), code=codes.INVALID_BARCODE
+        )

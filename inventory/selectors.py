@@ -1,6 +1,24 @@
-from django.db.models import F, Sum
+from django.conf import settings
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 
 from .models import Stock, StockMovement
+
+
+def stock_low_q() -> LessThanOrEqual:
+    """The low-stock rule, as a condition on ``Stock`` rows for ``filter``/``exclude``: available
+    (on hand less reserved) at or below the row's reorder point, else ``INVENTORY_DEFAULT_REORDER_POINT``
+    (the same default as ``Stock.effective_reorder_point``)."""
+    return LessThanOrEqual(
+        F("on_hand") - F("reserved"),
+        Coalesce(F("reorder_point"), Value(settings.INVENTORY_DEFAULT_REORDER_POINT)),
+    )
+
+
+def stock_low_list():
+    """Stock rows at or below their reorder point, with SKU and warehouse."""
+    return stock_list().filter(stock_low_q())
 
 
 def stock_list():

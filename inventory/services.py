@@ -7,7 +7,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from retail import error_codes as codes
 from retail.errors import InsufficientStock, ValidationError
+from retail.validation import actor_of, quantity_clean
 
 from .models import Stock, StockMovement, Warehouse
 
@@ -32,13 +34,13 @@ class ReserveRequest:
 
 
 def _check_quantity(quantity, field="quantity") -> int:
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
-        raise ValidationError(
-            _("数量须为 1 到 %(max)s 之间的整数。") % {"max": MAX_QUANTITY},
-            code="invalid_quantity",
-            details={field: [str(quantity)]},
-        )
-    return quantity
+    return quantity_clean(
+        quantity,
+        name=field,
+        maximum=MAX_QUANTITY,
+        message=_("数量须为 1 到 %(max)s 之间的整数。") % {"max": MAX_QUANTITY},
+        detail=str(quantity),
+    )
 
 
 def _stock_row(sku_id: int, warehouse_id: int) -> Stock:
@@ -59,7 +61,7 @@ def stock_receive(
 ) -> list[StockMovement]:
     """Add received units: ``lines`` is ``[(sku, quantity), ...]``; one receipt row per line."""
     if not lines:
-        raise ValidationError(_("入库单至少需要一行。"), code="no_lines", details={"lines": ["required"]})
+        raise ValidationError(_("入库单至少需要一行。"), code=codes.NO_LINES, details={"lines": ["required"]})
     movements = []
     for sku, quantity in sorted(lines, key=lambda line: line[0].code):
         _check_quantity(quantity)
@@ -72,7 +74,7 @@ def stock_receive(
                 kind=Kind.RECEIPT,
                 on_hand_delta=quantity,
                 reference=reference,
-                actor=by,
+                actor=actor_of(by),
             )
         )
     return StockMovement.objects.bulk_create(movements)
@@ -85,11 +87,11 @@ def stock_adjust(*, warehouse: Warehouse, sku, counted: int, reason: str, by=Non
     A count below what is reserved for open orders is refused: release or re-plan those first."""
     if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_QUANTITY:
         raise ValidationError(
-            _("盘点数量须为非负整数。"), code="invalid_quantity", details={"counted": [str(counted)]}
+            _("盘点数量须为非负整数。"), code=codes.INVALID_QUANTITY, details={"counted": [str(counted)]}
         )
     if not (reason or "").strip():
         raise ValidationError(
-            _("盘点调整必须填写原因。"), code="reason_required", details={"reason": ["required"]}
+            _("盘点调整必须填写原因。"), code=codes.REASON_REQUIRED, details={"reason": ["required"]}
         )
     row = _stock_row(sku.pk, warehouse.pk)
     row = Stock.objects.select_for_update().get(pk=row.pk)
@@ -97,7 +99,7 @@ def stock_adjust(*, warehouse: Warehouse, sku, counted: int, reason: str, by=Non
         raise ValidationError(
             _("盘点数 %(counted)s 小于已预留 %(reserved)s。")
             % {"counted": counted, "reserved": row.reserved},
-            code="count_below_reserved",
+            code=codes.COUNT_BELOW_RESERVED,
             details={"counted": [f"reserved {row.reserved}"]},
         )
     delta = counted - row.on_hand
@@ -111,7 +113,7 @@ def stock_adjust(*, warehouse: Warehouse, sku, counted: int, reason: str, by=Non
         on_hand_delta=delta,
         reason=reason.strip()[:200],
         reference=f"ADJ-{row.pk}",
-        actor=by,
+        actor=actor_of(by),
     )
 
 
@@ -172,7 +174,7 @@ def stock_reserve(
                 kind=Kind.RESERVATION,
                 reserved_delta=req.quantity,
                 reference=reference,
-                actor=by,
+                actor=actor_of(by),
             )
         )
     if movements:
@@ -208,7 +210,7 @@ def _apply(
             raise InsufficientStock(
                 _("库存行 SKU#%(sku_id)s@仓库#%(warehouse_id)s 不足以执行 %(kind)s。")
                 % {"sku_id": a.sku_id, "warehouse_id": a.warehouse_id, "kind": kind},
-                code="stock_state_conflict",
+                code=codes.STOCK_STATE_CONFLICT,
                 details={"sku_id": a.sku_id, "warehouse_id": a.warehouse_id, "quantity": q},
             )
         movements.append(
@@ -219,7 +221,7 @@ def _apply(
                 on_hand_delta=on_hand * q,
                 reserved_delta=reserved * q,
                 reference=reference,
-                actor=by,
+                actor=actor_of(by),
                 reason=reason[:200],
             )
         )

@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 
 from inventory.services import MAX_QUANTITY
 from orders.models import Order
-from orders.services import clean_text, order_lock, order_note_add, order_stock_ship, order_transition
+from orders.services import order_lock, order_note_add, order_stock_ship, order_transition
+from retail import error_codes as codes
 from retail.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationError
 from retail.fsm import transition_check, transition_run
-from retail.notifications.services import notification_queue
+from retail.notifications.outbox import notification_queue
 from retail.numbering import document_number
+from retail.validation import actor_of, quantity_clean, text_clean
 
 from .models import (
     Carrier,
@@ -46,10 +48,6 @@ EVENT_TRANSITIONS = {
 }
 
 
-def _actor(by):
-    return by if getattr(by, "pk", None) else None
-
-
 def _require_perm(by, perm: str) -> None:
     """``by=None`` is the system (tasks, demo data), which holds every permission."""
     if by is not None and not by.has_perm(perm):
@@ -66,37 +64,27 @@ def carrier_clean(carrier) -> str:
     if not isinstance(carrier, str) or carrier not in Carrier.values:
         raise ValidationError(
             _("未知承运商：%(carrier)s。") % {"carrier": carrier},
-            code="unknown_carrier",
+            code=codes.UNKNOWN_CARRIER,
             details={"carrier": [f"one of {', '.join(Carrier.values)}"]},
         )
     return carrier
 
 
 def tracking_number_clean(tracking_number) -> str:
-    value = clean_text(tracking_number, name="tracking_number", max_length=64)
+    value = text_clean(tracking_number, name="tracking_number", max_length=64)
     if not value:
         raise ValidationError(
             _("发货必须填写物流单号。"),
-            code="tracking_number_required",
+            code=codes.TRACKING_NUMBER_REQUIRED,
             details={"tracking_number": ["required"]},
         )
     if not TRACKING_NUMBER.match(value):
         raise ValidationError(
             _("物流单号只能包含字母、数字和连字符（4–64 位）。"),
-            code="invalid_tracking_number",
+            code=codes.INVALID_TRACKING_NUMBER,
             details={"tracking_number": ["4-64 letters, digits or '-'"]},
         )
     return value
-
-
-def _quantity_clean(quantity) -> int:
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
-        raise ValidationError(
-            _("数量须为 1 到 %(max)s 的整数。") % {"max": MAX_QUANTITY},
-            code="invalid_quantity",
-            details={"quantity": [f"integer 1..{MAX_QUANTITY}"]},
-        )
-    return quantity
 
 
 # -- picking --------------------------------------------------------------------------------------
@@ -110,7 +98,7 @@ def order_start_picking(*, order: Order, by=None, picker=None) -> Order:
     unreserved = [line.sku_code for line in lines if not line.reserved or line.warehouse_id is None]
     if unreserved:
         raise Conflict(
-            _("订单行未预留库存，不能拣货。"), code="lines_not_reserved", details={"lines": unreserved}
+            _("订单行未预留库存，不能拣货。"), code=codes.LINES_NOT_RESERVED, details={"lines": unreserved}
         )
     bins = bin_locations([(line.sku_id, line.warehouse_id) for line in lines])
     by_warehouse = defaultdict(list)
@@ -119,7 +107,7 @@ def order_start_picking(*, order: Order, by=None, picker=None) -> Order:
     pick_lists = []
     for warehouse_id in sorted(by_warehouse):
         pick_list = PickList.objects.create(
-            number=document_number("PK"), order=order, warehouse_id=warehouse_id, picker=_actor(picker)
+            number=document_number("PK"), order=order, warehouse_id=warehouse_id, picker=actor_of(picker)
         )
         PickListLine.objects.bulk_create(
             [
@@ -166,9 +154,9 @@ def pick_record(*, pick_list: PickList, code: str, quantity: int, by=None) -> Pi
     counts it), so callers must not wrap this call in a transaction they roll back. The first
     good scan starts the list; the scan that picks the last unit completes it (``completed_at``)."""
     _require_perm(by, "logistics.record_pick")
-    code = clean_text(code, name="code", max_length=64, required=True)
-    quantity = _quantity_clean(quantity)
-    actor = _actor(by)
+    code = text_clean(code, name="code", max_length=64, required=True)
+    quantity = quantity_clean(quantity, maximum=MAX_QUANTITY)
+    actor = actor_of(by)
     refusal = None
     with transaction.atomic():
         pick_list = PickList.objects.select_for_update().get(pk=pick_list.pk)
@@ -225,7 +213,7 @@ def pick_record(*, pick_list: PickList, code: str, quantity: int, by=None) -> Pi
         logger.warning(
             "pick list %s: scan %s × %s refused (%s)", pick_list.number, code, quantity, record.error
         )
-        raise ValidationError(refusal[0], code="pick_rejected", details=refusal[1])
+        raise ValidationError(refusal[0], code=codes.PICK_REJECTED, details=refusal[1])
     return record
 
 
@@ -285,7 +273,7 @@ def _reset_picks(order: Order, pick_lists: list[PickList], *, by, reason: str) -
 
 def _issue_outbound_note(order: Order, pick_lists: list[PickList], qc: QualityCheck, *, by) -> OutboundNote:
     note = OutboundNote.objects.create(
-        number=document_number("OB"), order=order, quality_check=qc, packed_by=_actor(by)
+        number=document_number("OB"), order=order, quality_check=qc, packed_by=actor_of(by)
     )
     OutboundNoteLine.objects.bulk_create(
         [
@@ -314,12 +302,12 @@ def order_pack(*, order: Order, by=None, qc_passed: bool = True, qc_note: str = 
     A failed QC (``qc_passed=False``, ``qc_note`` = the reason, required) is committed first: the QC
     row, an order note, the pick lists reopened and their scans voided; then ``Conflict`` ``qc_failed``
     is raised and the order stays 处理中. Callers must not roll that back."""
-    qc_note = clean_text(qc_note, name="qc_note", max_length=1000)
+    qc_note = text_clean(qc_note, name="qc_note", max_length=1000)
     if not isinstance(qc_passed, bool):
         raise ValidationError(_("qc_passed 须为 true 或 false。"), details={"qc_passed": ["boolean"]})
     if not qc_passed and not qc_note:
         raise ValidationError(
-            _("质检未通过时必须说明原因。"), code="qc_note_required", details={"qc_note": ["required"]}
+            _("质检未通过时必须说明原因。"), code=codes.QC_NOTE_REQUIRED, details={"qc_note": ["required"]}
         )
     with transaction.atomic():
         order = order_lock(order)
@@ -335,9 +323,11 @@ def order_pack(*, order: Order, by=None, qc_passed: bool = True, qc_note: str = 
         mismatches = _pick_mismatches(order, pick_lists)
         if mismatches:
             raise Conflict(
-                _("拣货记录与订单不一致，不能打包。"), code="picks_incomplete", details={"lines": mismatches}
+                _("拣货记录与订单不一致，不能打包。"),
+                code=codes.PICKS_INCOMPLETE,
+                details={"lines": mismatches},
             )
-        qc = QualityCheck.objects.create(order=order, passed=qc_passed, note=qc_note, checked_by=_actor(by))
+        qc = QualityCheck.objects.create(order=order, passed=qc_passed, note=qc_note, checked_by=actor_of(by))
         if qc_passed:
             note = _issue_outbound_note(order, pick_lists, qc, by=by)
             order = order_transition(
@@ -357,7 +347,7 @@ def order_pack(*, order: Order, by=None, qc_passed: bool = True, qc_note: str = 
         logger.warning("order %s: QC failed, back to picking (%s)", order.number, qc_note)
         raise Conflict(
             _("质检未通过，订单已退回重新拣货：%(qc_note)s") % {"qc_note": qc_note},
-            code="qc_failed",
+            code=codes.QC_FAILED,
             details={"qc_note": [qc_note]},
         )
     return order
@@ -424,7 +414,7 @@ def shipping_plan_propose(*, order: Order) -> ShippingPlan:
 def shipping_plan_override(*, order: Order, carrier: str, by=None, reason: str = "") -> ShippingPlan:
     """Staff choose another carrier than the proposed one; the reason is kept on the plan."""
     carrier = carrier_clean(carrier)
-    reason = clean_text(reason, name="reason", max_length=300)
+    reason = text_clean(reason, name="reason", max_length=300)
     order = order_lock(order)
     if order.status != Order.Status.READY_TO_SHIP:
         raise TransitionNotAllowed(
@@ -432,7 +422,7 @@ def shipping_plan_override(*, order: Order, carrier: str, by=None, reason: str =
             details={"status": order.status, "transition": "override_plan"},
         )
     plan = ShippingPlan.objects.filter(order=order).first() or shipping_plan_propose(order=order)
-    plan.carrier, plan.overridden_by, plan.override_reason = carrier, _actor(by), reason
+    plan.carrier, plan.overridden_by, plan.override_reason = carrier, actor_of(by), reason
     plan.save(update_fields=["carrier", "overridden_by", "override_reason", "updated_at"])
     return plan
 
@@ -449,7 +439,7 @@ def order_ship(*, order: Order, by=None, carrier: str | None = None, tracking_nu
             carrier = getattr(ShippingPlan.objects.filter(order=order).first(), "carrier", "")
             if not carrier:
                 raise ValidationError(
-                    _("请选择承运商。"), code="unknown_carrier", details={"carrier": ["required"]}
+                    _("请选择承运商。"), code=codes.UNKNOWN_CARRIER, details={"carrier": ["required"]}
                 )
         carrier = carrier_clean(carrier)
         transition_check(order, "ship", by=by)
@@ -462,7 +452,7 @@ def order_ship(*, order: Order, by=None, carrier: str | None = None, tracking_nu
                     order=order,
                     carrier=carrier,
                     tracking_number=tracking_number,
-                    shipped_by=_actor(by),
+                    shipped_by=actor_of(by),
                 )
         except IntegrityError:
             raise _duplicate_tracking(carrier, tracking_number)
@@ -488,7 +478,7 @@ def _duplicate_tracking(carrier: str, tracking_number: str) -> ValidationError:
     return ValidationError(
         _("%(carrier)s 物流单号 %(tracking_number)s 已被使用。")
         % {"carrier": carrier_label(carrier), "tracking_number": tracking_number},
-        code="duplicate_tracking_number",
+        code=codes.DUPLICATE_TRACKING_NUMBER,
         details={"tracking_number": ["already used"]},
     )
 
@@ -516,11 +506,11 @@ def shipment_record_event(
     if status not in ShipmentEvent.Status.values:
         raise ValidationError(
             _("未知物流状态。"),
-            code="invalid_status",
+            code=codes.INVALID_STATUS,
             details={"status": [f"one of {', '.join(ShipmentEvent.Status.values)}"]},
         )
-    location = clean_text(location, name="location", max_length=200)
-    description = clean_text(description, name="description", max_length=500)
+    location = text_clean(location, name="location", max_length=200)
+    description = text_clean(description, name="description", max_length=500)
     occurred_at = _occurred_at_clean(occurred_at)
     key = {"status": status, "occurred_at": occurred_at, "location": location}
     try:
@@ -548,7 +538,7 @@ def _record_event(shipment: Shipment, key: dict, *, description: str, by) -> tup
             description=" ".join(filter(None, [key["location"], description])),
         )
     event = ShipmentEvent.objects.create(
-        shipment=shipment, description=description, recorded_by=_actor(by), **key
+        shipment=shipment, description=description, recorded_by=actor_of(by), **key
     )
     if not current:
         return event, True
@@ -588,7 +578,7 @@ def _order_complete(order: Order, *, by, description: str) -> Order:
 def order_deliver(*, order: Order, by=None, description: str = "") -> Order:
     """已发货 → 已完成 on staff confirmation: the order's open shipments are marked delivered with a
     ``delivered`` event, then the order completes (the survey hook runs on this transition)."""
-    description = clean_text(description, name="description", max_length=500) or "员工确认签收"
+    description = text_clean(description, name="description", max_length=500) or "员工确认签收"
     order = order_lock(order)
     transition_check(order, "deliver", by=by)
     now = timezone.now()
@@ -601,35 +591,6 @@ def order_deliver(*, order: Order, by=None, description: str = "") -> Order:
             status=ShipmentEvent.Status.DELIVERED,
             occurred_at=now,
             description=description,
-            recorded_by=_actor(by),
+            recorded_by=actor_of(by),
         )
     return _order_complete(order, by=by, description=description)
-
-
-@transaction.atomic
-def order_fulfil(*, order: Order, by=None, carrier: str = "sf", tracking_number: str | None = None) -> Order:
-    """Take a 待处理, 处理中 or 待发货 order the rest of the way to 已发货: start picking, pick what is
-    left exactly, pack with QC passed and ship, all or nothing (demo data and tests). The tracking
-    number defaults to one derived from the order number."""
-    order = order_lock(order)
-    if order.status == Order.Status.PENDING:
-        order = order_start_picking(order=order, by=by)
-    if order.status == Order.Status.PROCESSING:
-        for pick_list in PickList.objects.filter(
-            order=order, status__in=[PickList.Status.OPEN, PickList.Status.PICKING]
-        ):
-            for line in pick_list.lines.all():
-                if line.quantity > line.picked_quantity:
-                    pick_record(
-                        pick_list=pick_list,
-                        code=line.sku_code,
-                        quantity=line.quantity - line.picked_quantity,
-                        by=by,
-                    )
-        order = order_pack(order=order, by=by)
-    return order_ship(
-        order=order,
-        by=by,
-        carrier=carrier,
-        tracking_number=tracking_number or f"{carrier.upper()}{order.number}",
-    )

@@ -1,8 +1,12 @@
-"""Business errors with a stable code; the API exception handler and the forms turn them into messages."""
+"""Business errors with a stable code; the API exception handler and the forms turn them into messages.
+
+The codes live in ``retail.error_codes`` (one registry, listed in the OpenAPI description)."""
+
+from retail import error_codes as codes
 
 
 class BusinessError(Exception):
-    code = "business_error"
+    code = codes.BUSINESS_ERROR
     status_code = 400
 
     def __init__(self, message: str = "", *, code: str | None = None, details: dict | None = None):
@@ -14,30 +18,30 @@ class BusinessError(Exception):
 
 
 class ValidationError(BusinessError):
-    code = "validation_error"
+    code = codes.VALIDATION_ERROR
     status_code = 400
 
 
 class TransitionNotAllowed(BusinessError):
-    code = "transition_not_allowed"
+    code = codes.TRANSITION_NOT_ALLOWED
     status_code = 409
 
 
 class InsufficientStock(BusinessError):
-    code = "insufficient_stock"
+    code = codes.INSUFFICIENT_STOCK
     status_code = 409
 
 
 class Conflict(BusinessError):
-    code = "conflict"
+    code = codes.CONFLICT
     status_code = 409
 
 
 class NotFound(BusinessError):
-    code = "not_found"
+    code = codes.NOT_FOUND
     status_code = 404
 
 
 class PermissionDenied(BusinessError):
-    code = "permission_denied"
+    code = codes.PERMISSION_DENIED
     status_code = 403

@@ -52,3 +52,16 @@ def transition_run(obj, method_name: str, *, by=None, description: str = "", **k
 
 def state_log_for(obj):
     return StateLog.objects.for_(obj).select_related("by").order_by("timestamp", "pk")
+
+
+def fsm_set_initial_state(obj, field: str, value: str) -> None:
+    """Give a new, unsaved row its first state directly (an order placed straight into 待处理 or 缺货).
+
+    Creation is not a transition: there is no earlier state to leave, and the service writes the
+    audit rows for the steps it took itself. A ``protected`` FSMField refuses plain assignment, so
+    the value goes into the instance's ``__dict__`` under the descriptor. That is safe only while the
+    row is not in the database: on a saved row it would skip the guards, the permission, the audit
+    row and ``order_transitioned``, so a saved row raises ``ValueError`` here; use a transition."""
+    if not obj._state.adding:
+        raise ValueError(f"{obj._meta.label} {obj.pk}: the state of a saved row changes by a transition")
+    obj.__dict__[field] = value

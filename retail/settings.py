@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from retail import error_codes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -184,7 +186,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Retail order system API",
-    "DESCRIPTION": "REST contract for web shop, POS, carriers, payment providers and ERP (API.md).",
+    "DESCRIPTION": "REST contract for web shop, POS, carriers, payment providers and ERP (docs/api.md).\n\n"
+    'Every error is `{"error": {"code", "message", "details"}}`; the codes (retail/error_codes.py):\n\n'
+    + error_codes.describe(),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -15,10 +15,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from crm.services import normalize_email, normalize_phone
 from orders.models import Order
 from retail.api.schema import ErrorSerializer
 from retail.fsm import state_log_for
+from retail.validation import normalize_email, normalize_phone
 
 NOT_FOUND_MESSAGE = "未找到该订单，请核对订单号和手机号或邮箱。"
 

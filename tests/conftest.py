@@ -56,25 +56,3 @@ def sku(db):
     from tests.factories import SKUFactory
 
     return SKUFactory(code="SKU-001", price="50.00", cost="30.00")
-
-
-def place(**overrides):
-    """Place an order with sensible defaults; returns the order."""
-    from orders.services import order_place
-
-    data = {
-        "channel": "online",
-        "customer": {"name": "张三", "phone": "13800138000", "email": "zhang@example.cn"},
-        "shipping_address": {
-            "province": "广东省",
-            "city": "深圳市",
-            "district": "南山区",
-            "line": "科技园路1号",
-            "postcode": "518000",
-        },
-        "lines": [{"sku": "SKU-001", "quantity": 1}],
-        "payment_method": "wechat_pay",
-    }
-    data.update(overrides)
-    order, _created = order_place(**data)
-    return order

@@ -20,29 +20,57 @@ from .serializers import (
     RepairSerializer,
 )
 
+# name → (body, summary, the service called with the body's fields, each named)
 TRANSITIONS = {
-    "approve": (NoteSerializer, "Approve: goods come back (awaiting_return) or, refund only, approved"),
-    "reject": (RejectSerializer, "Reject with a reason"),
+    "approve": (
+        NoteSerializer,
+        "Approve: goods come back (awaiting_return) or, refund only, approved",
+        lambda req, by, d: services.aftersales_approve(request=req, by=by, note=d["note"]),
+    ),
+    "reject": (
+        RejectSerializer,
+        "Reject with a reason",
+        lambda req, by, d: services.aftersales_reject(request=req, by=by, reason=d["reason"]),
+    ),
     "receive": (
         ReceiveSerializer,
         "Goods received and inspected: resellable back on hand, damaged written off",
+        lambda req, by, d: services.aftersales_receive(
+            request=req, by=by, inspection=d["inspection"], note=d["note"]
+        ),
     ),
-    "refund": (RefundSerializer, "Refund (return, exchange after receipt; refund only after approval)"),
-    "exchange": (ExchangeSerializer, "Exchange: a zero-price replacement order"),
-    "repair": (RepairSerializer, "Repaired and sent back with carrier and tracking number"),
-    "close": (NoteSerializer, "Close a settled or rejected request"),
+    "refund": (
+        RefundSerializer,
+        "Refund (return, exchange after receipt; refund only after approval)",
+        lambda req, by, d: services.aftersales_refund(request=req, by=by, amount=d["amount"], note=d["note"]),
+    ),
+    "exchange": (
+        ExchangeSerializer,
+        "Exchange: a zero-price replacement order",
+        lambda req, by, d: services.aftersales_exchange(request=req, by=by, lines=d["lines"], note=d["note"]),
+    ),
+    "repair": (
+        RepairSerializer,
+        "Repaired and sent back with carrier and tracking number",
+        lambda req, by, d: services.aftersales_repair(
+            request=req, by=by, carrier=d["carrier"], tracking_number=d["tracking_number"], note=d["note"]
+        ),
+    ),
+    "close": (
+        NoteSerializer,
+        "Close a settled or rejected request",
+        lambda req, by, d: services.aftersales_close(request=req, by=by, note=d["note"]),
+    ),
 }
 
 
 def _transition(name: str):
-    body_serializer, summary = TRANSITIONS[name]
+    body_serializer, summary, service = TRANSITIONS[name]
 
     def run(self, request, number=None):
         body = body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.aftersales_transition(
-            request=self.get_object(), transition=name, by=request.user, **body.validated_data
-        )
+        service(self.get_object(), request.user, body.validated_data)
         return Response(AftersalesRequestSerializer(selectors.aftersales_request_get(number=number)).data)
 
     run.__name__ = name

@@ -1,9 +1,7 @@
 import django_filters
-from django.conf import settings
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
 
 from inventory.models import Stock, StockMovement, Warehouse
+from inventory.selectors import stock_low_q
 from retail.api.filters import BoundFilter, StrictBooleanFilter
 
 
@@ -27,12 +25,7 @@ class StockFilter(django_filters.FilterSet):
         fields = ["sku", "warehouse", "low"]
 
     def filter_low(self, qs, name, value):
-        at_or_below = {
-            "available_qty__lte": Coalesce(
-                F("reorder_point"), Value(settings.INVENTORY_DEFAULT_REORDER_POINT)
-            )
-        }
-        return qs.filter(**at_or_below) if value else qs.exclude(**at_or_below)
+        return qs.filter(stock_low_q()) if value else qs.exclude(stock_low_q())
 
 
 class MovementFilter(django_filters.FilterSet):

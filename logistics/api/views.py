@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from logistics import selectors, services
 from orders.api.views import TRANSITION_RESPONSES, OrderLookupMixin, order_response
+from retail import error_codes as codes
 from retail.api.base import ApiView, GenericViewSet
 from retail.api.permissions import is_manager
 from retail.api.schema import ErrorSerializer
@@ -183,7 +184,7 @@ class OrderFulfilmentViewSet(OrderLookupMixin, GenericViewSet):
             picker = get_user_model().objects.filter(username=username, is_active=True).first()
             if picker is None:
                 raise ValidationError(
-                    f"用户 {username} 不存在。", code="unknown_user", details={"picker": [username]}
+                    f"用户 {username} 不存在。", code=codes.UNKNOWN_USER, details={"picker": [username]}
                 )
         order = services.order_start_picking(order=self.get_order(), by=request.user, picker=picker)
         return order_response(request, order)

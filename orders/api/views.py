@@ -1,5 +1,3 @@
-import hashlib
-import hmac
 import logging
 
 from django.conf import settings
@@ -13,11 +11,13 @@ from rest_framework.response import Response
 from crm.models import Customer
 from orders import selectors, services
 from orders.models import Order
+from retail import error_codes as codes
 from retail.api.base import ApiView, EmptySerializer, GenericViewSet
 from retail.api.exceptions import Unauthorized
 from retail.api.idempotency import idempotent, scoped_key
 from retail.api.schema import IDEMPOTENCY_KEY, ErrorSerializer
 from retail.errors import NotFound, ValidationError
+from retail.signing import signature_verify
 
 from .filters import OrderFilter
 from .serializers import (
@@ -220,13 +220,11 @@ class PaymentNotifyView(ApiView):
     def post(self, request, provider):
         raw = request.body  # the signature covers the bytes as sent, before any parsing
         secret = settings.PAYMENT_PROVIDER_SECRETS.get(provider)
-        signature = request.headers.get("X-Signature", "")
-        expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest() if secret else None
-        if expected is None or not hmac.compare_digest(signature.encode(), expected.encode()):
+        if not signature_verify(secret=secret, body=raw, signature=request.headers.get("X-Signature", "")):
             logger.warning(
                 "payment notification refused: provider %r, bad or missing signature", provider[:30]
             )
-            raise Unauthorized("Unknown provider or invalid signature.", code="invalid_signature")
+            raise Unauthorized("Unknown provider or invalid signature.", code=codes.INVALID_SIGNATURE)
         body = PaymentNotificationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -241,7 +239,7 @@ class PaymentNotifyView(ApiView):
         order = Order.objects.filter(number=data["order"]).first()
         if order is None:
             raise ValidationError(
-                f"订单 {data['order']} 不存在。", code="unknown_order", details={"order": [data["order"]]}
+                f"订单 {data['order']} 不存在。", code=codes.UNKNOWN_ORDER, details={"order": [data["order"]]}
             )
         services.order_payment_record(
             order=order,

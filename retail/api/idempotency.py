@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, QueryDict
 from rest_framework.renderers import JSONRenderer
 
+from retail import error_codes as codes
 from retail.errors import Conflict, ValidationError
 from retail.models import IdempotencyRecord
 
@@ -37,7 +38,7 @@ def _clean_key(key: str) -> str:
     if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
         raise ValidationError(
             f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
-            code="invalid_idempotency_key",
+            code=codes.INVALID_IDEMPOTENCY_KEY,
             details={HEADER: ["1..255 printable ASCII characters"]},
         )
     return key
@@ -47,11 +48,13 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
     if record.fingerprint != fingerprint:
         raise Conflict(
             f"{HEADER} was already used with a different request body.",
-            code="idempotency_key_reused",
+            code=codes.IDEMPOTENCY_KEY_REUSED,
             details={HEADER: [record.key]},
         )
     if record.status_code is None:
-        raise Conflict("The first request with this key has not finished.", code="idempotency_in_progress")
+        raise Conflict(
+            "The first request with this key has not finished.", code=codes.IDEMPOTENCY_IN_PROGRESS
+        )
     response = HttpResponse(record.response_body, status=record.status_code, content_type="application/json")
     response["Idempotent-Replayed"] = "true"
     return response

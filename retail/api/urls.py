@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from retail import error_codes as codes
 from retail.tracking import TrackView
 
 from .exceptions import error_body
@@ -11,7 +12,7 @@ from .exceptions import error_body
 
 def api_not_found(request, path=""):
     """Unknown API paths answer in the API's error shape, not the HTML 404 page."""
-    return JsonResponse(error_body("not_found", "No such API endpoint."), status=404)
+    return JsonResponse(error_body(codes.NOT_FOUND, "No such API endpoint."), status=404)
 
 
 urlpatterns = [

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from orders.services import order_note_add
 from retail.models import IdempotencyRecord, Sequence
 from retail.numbering import sequence_next
-from tests.conftest import place
 from tests.factories import SKUFactory, stock_in
+from tests.helpers.orders import place
 
 CORE_APPS = {"catalog", "inventory", "orders", "retail"}
 MODELS = sorted(

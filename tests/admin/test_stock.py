@@ -5,10 +5,9 @@ import pytest
 
 from inventory.models import Stock, StockMovement
 from inventory.selectors import ledger_mismatches
-from tests.conftest import place
 from tests.factories import stock_in
-
-from .helpers import messages_of
+from tests.helpers.admin import messages_of
+from tests.helpers.orders import place
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,9 @@ from inventory.models import Stock
 from logistics.models import PickList, Shipment, ShippingPlan
 from logistics.services import pick_record
 from orders.models import Order, Payment
-from tests.conftest import place
 from tests.factories import ProductFactory, SKUFactory, stock_in
-
-from .helpers import messages_of, transition_url
+from tests.helpers.admin import messages_of, transition_url
+from tests.helpers.orders import place
 
 pytestmark = pytest.mark.django_db
 

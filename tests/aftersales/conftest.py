@@ -2,7 +2,8 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from tests.factories import UserFactory, WarehouseFactory
-from tests.logistics.helpers import delivered_order, stocked_sku
+from tests.helpers.fulfil import delivered_order
+from tests.helpers.orders import stocked_sku
 
 
 @pytest.fixture

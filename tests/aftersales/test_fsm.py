@@ -10,8 +10,8 @@ from aftersales.models import AftersalesRequest, RequestType
 from aftersales.services import aftersales_approve
 from retail.errors import PermissionDenied, TransitionNotAllowed
 from retail.fsm import transition_run
-from tests.conftest import place
 from tests.factories import UserFactory
+from tests.helpers.orders import place
 
 pytestmark = pytest.mark.django_db
 

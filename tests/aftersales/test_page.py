@@ -84,7 +84,7 @@ def test_lookups_are_throttled(client, delivered, settings):
 
 
 def test_before_delivery_the_page_says_when(client, skus):
-    from tests.logistics.helpers import pending_order
+    from tests.helpers.orders import pending_order
 
     order = pending_order([{"sku": "SKU-A", "quantity": 1}])
     html = client.get(URL, {"number": order.number, "contact": "13800138000"}).content.decode()

@@ -19,7 +19,6 @@ from aftersales.services import (
     aftersales_refundable_amount,
     aftersales_repair,
     aftersales_request_create,
-    aftersales_transition,
 )
 from inventory.models import Stock, StockMovement
 from orders.models import Order, Payment, PaymentStatus
@@ -218,20 +217,3 @@ def test_a_repair_is_tracked_back_to_the_customer(delivered):
     req = aftersales_repair(request=req, carrier="sf", tracking_number="SF8880001", note="更换主板")
     assert (req.status, req.repair_carrier, req.repair_tracking_number) == ("repaired", "sf", "SF8880001")
     assert aftersales_close(request=req).status == AftersalesRequest.Status.CLOSED
-
-
-def test_the_dispatcher_runs_transitions_by_api_name(delivered):
-    req = aftersales_request_create(
-        order=delivered, type="return", reason="changed_mind", lines=[{"sku": "SKU-A", "quantity": 1}]
-    )
-    with pytest.raises(ValidationError) as exc:
-        aftersales_transition(request=req, transition="reject")
-    assert exc.value.code == "reason_required"
-    req = aftersales_transition(request=req, transition="reject", reason="商品已拆封使用", unknown_field=1)
-    assert (req.status, req.reject_reason) == ("rejected", "商品已拆封使用")
-    with pytest.raises(TransitionNotAllowed):
-        aftersales_transition(request=req, transition="approve")
-    with pytest.raises(ValidationError) as exc:
-        aftersales_transition(request=req, transition="destroy")
-    assert exc.value.code == "unknown_transition"
-    assert aftersales_transition(request=req, transition="close").status == "closed"

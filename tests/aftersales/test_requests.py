@@ -7,10 +7,10 @@ from django_fsm_log.models import StateLog
 
 from aftersales.models import AftersalesRequest
 from aftersales.services import aftersales_photo_add, aftersales_reject, aftersales_request_create
-from logistics.services import order_fulfil
 from retail.errors import ValidationError
 from retail.models import Notification
-from tests.logistics.helpers import pending_order
+from tests.helpers.fulfil import order_fulfil
+from tests.helpers.orders import pending_order
 
 pytestmark = pytest.mark.django_db
 

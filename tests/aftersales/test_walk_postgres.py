@@ -28,7 +28,8 @@ from logistics.services import (
 )
 from orders.models import Order, PaymentStatus
 from retail.errors import ValidationError
-from tests.logistics.helpers import delivered_order, pending_order, stocked_sku
+from tests.helpers.fulfil import delivered_order
+from tests.helpers.orders import pending_order, stocked_sku
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -1,16 +1,11 @@
-import hashlib
-import hmac
-import json
+"""API fixtures (the builders are in tests/helpers/api.py)."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import SKUFactory, UserFactory, WarehouseFactory, stock_in
-
-ROLES = ["sales", "warehouse", "logistics", "aftersales", "customer_service", "manager", "integration"]
+from tests.helpers.api import client_for, user_with_role
 
 
 @pytest.fixture(autouse=True)
@@ -19,20 +14,6 @@ def _fresh_throttles():
     cache.clear()
     yield
     cache.clear()
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-def user_with_role(role: str | None, username: str | None = None):
-    user = UserFactory(username=username or f"{role or 'norole'}-user")
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 @pytest.fixture
@@ -68,34 +49,3 @@ def stocked(db):
     stock_in(sku1, wh, 10)
     stock_in(sku2, wh, 5)
     return {"warehouse": wh, "skus": [sku1, sku2]}
-
-
-ORDER_BODY = {
-    "channel": "online",
-    "customer": {"name": "张三", "phone": "13800138000", "email": "zhang@example.cn"},
-    "shipping_address": {
-        "province": "广东省",
-        "city": "深圳市",
-        "district": "南山区",
-        "line": "科技园路1号",
-        "postcode": "518000",
-    },
-    "lines": [{"sku": "SKU-001", "quantity": 2}],
-    "payment_method": "wechat_pay",
-    "coupon": None,
-    "note": "",
-}
-
-
-def order_body(**overrides):
-    return {**json.loads(json.dumps(ORDER_BODY)), **overrides}
-
-
-def post_json(client, url, body, **extra):
-    return client.post(
-        url, data=json.dumps(body, ensure_ascii=False), content_type="application/json", **extra
-    )
-
-
-def sign(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -7,11 +7,12 @@ from django.utils import timezone
 
 from aftersales.models import AftersalesRequest
 from inventory.models import Stock
-from logistics.services import order_deliver, order_fulfil
+from logistics.services import order_deliver
 from orders.models import Order
 from orders.services import order_payment_record, order_place
-from tests.api.conftest import order_body, post_json
 from tests.api.test_errors import assert_error
+from tests.helpers.api import order_body, post_json
+from tests.helpers.fulfil import order_fulfil
 
 pytestmark = pytest.mark.django_db
 URL = "/api/aftersales/requests/"
@@ -144,3 +145,12 @@ def test_repair_needs_a_known_carrier(api, delivered):
     )
     repaired = post_json(api, f"{url}/repair/", {"carrier": "sf", "tracking_number": "SF-REPAIR-1"}).json()
     assert repaired["status"] == "repaired" and repaired["repair_carrier"] == "sf"
+
+
+def test_each_transition_is_reached_by_its_api_name(api, delivered):
+    url = f"{URL}{file(api, delivered).json()['number']}"
+    rejected = post_json(api, f"{url}/reject/", {"reason": "商品已拆封使用", "unknown_field": 1})
+    assert (rejected.json()["status"], rejected.json()["reject_reason"]) == ("rejected", "商品已拆封使用")
+    assert_error(post_json(api, f"{url}/approve/", {}), 409, "transition_not_allowed")
+    assert_error(post_json(api, f"{url}/destroy/", {}), 404, "not_found")
+    assert post_json(api, f"{url}/close/", {}).json()["status"] == "closed"

@@ -3,9 +3,9 @@
 import pytest
 
 from catalog.models import SKU, Product
-from tests.api.conftest import post_json
 from tests.api.test_errors import assert_error
 from tests.factories import CategoryFactory, ProductFactory, SKUFactory
+from tests.helpers.api import post_json
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,13 @@ import pytest
 
 from crm.models import Coupon, Customer, Ticket
 from crm.services import survey_create_for_order
-from logistics.services import order_deliver, order_fulfil
+from logistics.services import order_deliver
 from orders.models import Order
 from orders.services import order_place
-from tests.api.conftest import order_body, post_json
 from tests.api.test_errors import assert_error
 from tests.factories import SKUFactory, stock_in
+from tests.helpers.api import order_body, post_json
+from tests.helpers.fulfil import order_fulfil
 
 pytestmark = pytest.mark.django_db
 

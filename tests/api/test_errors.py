@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orders.models import Order
-from tests.api.conftest import order_body, post_json
+from tests.helpers.api import order_body, post_json
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.db import connection
 from inventory.models import StockMovement
 from orders.models import Order
 from retail.models import IdempotencyRecord
-from tests.api.conftest import client_for, order_body, post_json, user_with_role
 from tests.api.test_errors import assert_error
+from tests.helpers.api import client_for, order_body, post_json, user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@
 import pytest
 
 from inventory.models import Stock
-from tests.api.conftest import order_body, post_json
 from tests.api.test_errors import assert_error
+from tests.helpers.api import order_body, post_json
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,12 @@
 import pytest
 
 from logistics.models import PickRecord
-from logistics.services import order_fulfil, order_start_picking
+from logistics.services import order_start_picking
 from orders.models import Order
 from orders.services import order_place
-from tests.api.conftest import order_body, post_json
 from tests.api.test_errors import assert_error
+from tests.helpers.api import order_body, post_json
+from tests.helpers.fulfil import order_fulfil
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_failed_qc_sends_the_order_back_to_picking(api, picking):
 
 
 def test_start_picking_assigns_a_picker(api, stocked, role_client):
-    from tests.api.conftest import user_with_role
+    from tests.helpers.api import user_with_role
 
     user_with_role("warehouse", username="picker-1")
     number = order_place(**order_body(payment_method="cod"))[0].number

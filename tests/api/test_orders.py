@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 
 from inventory.models import Stock
-from logistics.services import order_fulfil
 from orders.models import Order, Payment
-from tests.api.conftest import order_body, post_json
 from tests.api.test_errors import assert_error
+from tests.helpers.api import order_body, post_json
+from tests.helpers.fulfil import order_fulfil
 
 pytestmark = pytest.mark.django_db
 

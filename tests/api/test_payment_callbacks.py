@@ -5,8 +5,8 @@ import json
 import pytest
 
 from orders.models import Order, Payment
-from tests.api.conftest import order_body, post_json, sign
 from tests.api.test_errors import assert_error
+from tests.helpers.api import order_body, post_json, sign
 
 pytestmark = pytest.mark.django_db
 

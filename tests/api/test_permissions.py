@@ -7,8 +7,8 @@ import pytest
 
 from catalog.services import product_transition
 from logistics.models import PickList
-from tests.api.conftest import ROLES, client_for, order_body, user_with_role
 from tests.factories import ProductFactory, UserFactory
+from tests.helpers.api import ROLES, client_for, order_body, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ class World:
 
     @cached_property
     def _shipped(self):
-        from logistics.services import order_fulfil
+        from tests.helpers.fulfil import order_fulfil
 
         return order_fulfil(order=self._order(), tracking_number="SF-MATRIX-1")
 
@@ -84,7 +84,8 @@ class World:
 
     @cached_property
     def _completed(self):
-        from logistics.services import order_deliver, order_fulfil
+        from logistics.services import order_deliver
+        from tests.helpers.fulfil import order_fulfil
 
         return order_deliver(order=order_fulfil(order=self._order(), tracking_number="SF-MATRIX-2"))
 

@@ -6,10 +6,11 @@ from django.test.utils import CaptureQueriesContext
 
 from aftersales.services import aftersales_request_create
 from crm.services import coupon_issue, customer_create, ticket_create
-from logistics.services import order_deliver, order_fulfil, order_start_picking
+from logistics.services import order_deliver, order_start_picking
 from orders.services import order_place
-from tests.api.conftest import order_body, post_json
 from tests.factories import CategoryFactory, SKUFactory, WarehouseFactory, stock_in
+from tests.helpers.api import order_body, post_json
+from tests.helpers.fulfil import order_fulfil
 
 pytestmark = pytest.mark.django_db
 

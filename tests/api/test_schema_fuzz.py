@@ -15,8 +15,8 @@ from schemathesis.checks import (
 from schemathesis.runner import events, from_schema
 
 from orders.services import order_place
-from tests.api.conftest import order_body
 from tests.factories import SKUFactory, UserFactory, WarehouseFactory, stock_in
+from tests.helpers.api import order_body
 
 EXAMPLES_PER_OPERATION = 8
 

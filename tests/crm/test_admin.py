@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from crm import services
 from crm.models import ContactLog, Coupon, Customer, CustomerMerge, Ticket, TicketEscalation, TicketReply
-from tests.crm.conftest import complete, customer_data, place_valid
+from tests.helpers.crm import complete, customer_data, place_valid
 
 pytestmark = pytest.mark.django_db
 

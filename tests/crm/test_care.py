@@ -8,7 +8,7 @@ from django_celery_beat.models import PeriodicTask
 from crm import services, tasks
 from crm.models import Coupon
 from retail.models import Notification
-from tests.crm.conftest import at, complete, customer_data, place_valid
+from tests.helpers.crm import at, complete, customer_data, place_valid
 
 pytestmark = pytest.mark.django_db
 

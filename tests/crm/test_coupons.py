@@ -12,9 +12,9 @@ from orders.models import Order
 from orders.services import order_cancel, order_expire_unpaid, order_place
 from retail.errors import ValidationError
 from retail.models import Notification
-from tests.conftest import place
-from tests.crm.conftest import at, customer_data, place_valid
 from tests.factories import stock_in
+from tests.helpers.crm import at, customer_data, place_valid
+from tests.helpers.orders import place
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from crm.models import (
 from orders.models import Order
 from orders.services import order_cancel
 from retail.errors import Conflict, ValidationError
-from tests.conftest import place
-from tests.crm.conftest import at, complete, customer_data, place_valid
+from tests.helpers.crm import at, complete, customer_data, place_valid
+from tests.helpers.orders import place
 
 pytestmark = pytest.mark.django_db
 

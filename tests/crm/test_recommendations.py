@@ -4,8 +4,8 @@ from catalog.models import SKU, Product
 from crm.selectors import recommendations_for_customer
 from inventory.models import Warehouse
 from orders.services import order_cancel
-from tests.crm.conftest import customer_data, place_valid
 from tests.factories import CategoryFactory, ProductFactory, SKUFactory, WarehouseFactory, stock_in
+from tests.helpers.crm import customer_data, place_valid
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from crm import selectors, services
 from crm.models import Survey, SurveyAnswer, SurveyResponse
 from retail.errors import Conflict, NotFound, ValidationError
 from retail.models import Notification
-from tests.crm.conftest import at, complete, customer_data, place_valid
+from tests.helpers.crm import at, complete, customer_data, place_valid
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from crm import selectors, services
 from crm.models import ContactLog, Ticket, TicketEscalation, TicketReply, TicketSLAPolicy
 from retail.errors import TransitionNotAllowed, ValidationError
 from retail.models import Notification
-from tests.crm.conftest import at, customer_data, place_valid
 from tests.factories import UserFactory
+from tests.helpers.crm import at, customer_data, place_valid
 
 pytestmark = pytest.mark.django_db
 

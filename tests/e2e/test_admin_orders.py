@@ -9,7 +9,7 @@ from django_fsm_log.models import StateLog
 from playwright.sync_api import expect
 
 from orders.models import Order, OrderLine
-from tests.logistics.helpers import pending_order, stocked_sku
+from tests.helpers.orders import pending_order, stocked_sku
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from logistics.services import order_fulfil
-from tests.logistics.helpers import pending_order, stocked_sku
+from tests.helpers.fulfil import order_fulfil
+from tests.helpers.orders import pending_order, stocked_sku
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -4,8 +4,8 @@ import pytest
 
 from crm.models import SurveyResponse
 from crm.services import survey_create_for_order
-from tests.crm.conftest import complete, customer_data, place_valid
 from tests.factories import stock_in
+from tests.helpers.crm import complete, customer_data, place_valid
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -4,8 +4,9 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from logistics.services import order_fulfil, shipment_record_event
-from tests.logistics.helpers import pending_order, stocked_sku
+from logistics.services import shipment_record_event
+from tests.helpers.fulfil import order_fulfil
+from tests.helpers.orders import pending_order, stocked_sku
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 from orders.services import order_place
 from retail.errors import TransitionNotAllowed, ValidationError
 from retail.fsm import transition_check
-from tests.api.conftest import order_body, post_json
-from tests.conftest import place
 from tests.factories import UserFactory
+from tests.helpers.api import order_body, post_json
+from tests.helpers.orders import place
 from tests.i18n.test_english import ENTRIES
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -6,6 +6,7 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 
 from inventory.models import Stock, StockMovement
+from inventory.selectors import stock_low_list
 from inventory.services import (
     Allocation,
     stock_adjust,
@@ -15,7 +16,7 @@ from inventory.services import (
     stock_ship,
 )
 from retail.errors import InsufficientStock, ValidationError
-from tests.factories import stock_in
+from tests.factories import SKUFactory, WarehouseFactory, stock_in
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_adjust_needs_a_reason_and_cannot_go_below_reserved(sku, warehouse):
 
 
 def test_ship_release_and_return_move_stock_through_the_ledger(sku, warehouse):
-    from tests.conftest import place
+    from tests.helpers.orders import place
 
     stock_in(sku, warehouse, 10)
     order = place(payment_method="cod", lines=[{"sku": sku.code, "quantity": 3}])
@@ -96,3 +97,15 @@ def test_check_stock_ledger_reports_a_mismatch(sku, warehouse, capsys):
     with pytest.raises(CommandError):
         call_command("check_stock_ledger")
     assert "MISMATCH sku=SKU-001" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_low_stock_is_one_rule_the_row_reorder_point_else_the_default(settings):
+    settings.INVENTORY_DEFAULT_REORDER_POINT = 10
+    warehouse = WarehouseFactory(code="WH-LOW")
+    for code, quantity, reorder_point in [("LOW-DEF", 10, None), ("OK-DEF", 11, None), ("OK-OWN", 3, 2)]:
+        stock_in(SKUFactory(code=code), warehouse, quantity)
+        Stock.objects.filter(sku__code=code).update(reorder_point=reorder_point)
+    low = {stock.sku.code for stock in stock_low_list()}
+    assert low == {"LOW-DEF"}
+    assert low == {s.sku.code for s in Stock.objects.all() if s.available <= s.effective_reorder_point}

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Permission
 
 from inventory.models import Stock
 from tests.factories import UserFactory, WarehouseFactory
-from tests.logistics.helpers import pending_order, stocked_sku
+from tests.helpers.orders import pending_order, stocked_sku
 
 
 @pytest.fixture

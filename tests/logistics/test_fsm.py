@@ -7,9 +7,10 @@ import pytest
 from django_fsm_log.models import StateLog
 
 from logistics.models import PickList, PickListLine, Shipment
-from logistics.services import order_fulfil, order_start_picking
+from logistics.services import order_start_picking
 from retail.errors import TransitionNotAllowed
 from retail.fsm import transition_run
+from tests.helpers.fulfil import order_fulfil
 
 pytestmark = pytest.mark.django_db
 

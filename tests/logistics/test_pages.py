@@ -13,9 +13,10 @@ from logistics.models import (
     ShippingPlan,
     ShippingRule,
 )
-from logistics.services import order_fulfil, order_pack, order_start_picking, pick_record
+from logistics.services import order_pack, order_start_picking, pick_record
 from orders.models import Order
 from tests.factories import UserFactory
+from tests.helpers.fulfil import order_fulfil
 
 pytestmark = pytest.mark.django_db
 

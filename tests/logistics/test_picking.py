@@ -8,8 +8,8 @@ from orders.models import Order
 from orders.services import order_cancel
 from retail.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from retail.models import Notification
-from tests.conftest import place
 from tests.factories import UserFactory
+from tests.helpers.orders import place
 
 pytestmark = pytest.mark.django_db
 

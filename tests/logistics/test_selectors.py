@@ -13,10 +13,11 @@ from logistics.selectors import (
     shipment_get,
     shipment_list,
 )
-from logistics.services import order_fulfil, order_pack, order_start_picking, pick_record
+from logistics.services import order_pack, order_start_picking, pick_record
 from orders.models import Order
 from retail.errors import NotFound, ValidationError
-from tests.logistics.helpers import pending_order
+from tests.helpers.fulfil import order_fulfil
+from tests.helpers.orders import pending_order
 
 pytestmark = pytest.mark.django_db
 

@@ -58,7 +58,7 @@ def test_ship_is_refused_for_an_unknown_carrier(packed, sku_a, carrier):
 
 
 def test_a_tracking_number_is_unique_per_carrier(packed, sku_a, sku_b):
-    from tests.logistics.helpers import pending_order
+    from tests.helpers.orders import pending_order
 
     other = pending_order([{"sku": "SKU-A", "quantity": 1}])
     other = order_start_picking(order=other)

@@ -5,7 +5,7 @@ import pytest
 from logistics.models import PickList, ShippingPlan, ShippingRule
 from logistics.services import order_pack, order_start_picking, pick_record, shipping_plan_override
 from retail.errors import TransitionNotAllowed, ValidationError
-from tests.logistics.helpers import pending_order, stocked_sku
+from tests.helpers.orders import pending_order, stocked_sku
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,12 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from logistics.models import Shipment, ShipmentEvent
-from logistics.services import order_deliver, order_fulfil, shipment_record_event
+from logistics.services import order_deliver, shipment_record_event
 from orders.models import Order
 from retail.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from retail.models import Notification
 from tests.factories import UserFactory
+from tests.helpers.fulfil import order_fulfil
 
 pytestmark = pytest.mark.django_db
 

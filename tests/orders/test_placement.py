@@ -24,8 +24,8 @@ from orders.services import (
 )
 from retail.errors import InsufficientStock, TransitionNotAllowed, ValidationError
 from retail.models import Notification
-from tests.conftest import place
 from tests.factories import ProductFactory, SKUFactory, WarehouseFactory, stock_in
+from tests.helpers.orders import place
 
 pytestmark = pytest.mark.django_db
 
@@ -369,8 +369,9 @@ def test_warehouses_serve_by_priority_and_skip_inactive_ones(sku):
 
 
 def test_cash_on_delivery_is_a_refundable_payment_once_delivered(stocked):
-    from logistics.services import order_deliver, order_fulfil
+    from logistics.services import order_deliver
     from orders.services import order_refund_record, order_refundable_amount
+    from tests.helpers.fulfil import order_fulfil
 
     order = order_fulfil(order=place(payment_method="cod", lines=[{"sku": "SKU-001", "quantity": 2}]))
     order = order_deliver(order=order)

@@ -8,7 +8,9 @@ from django.core import mail
 from django.utils import timezone
 
 from retail.models import Notification
-from retail.notifications.services import notification_queue, notification_resend_pending, notification_send
+from retail.notifications.delivery import notification_send
+from retail.notifications.outbox import notification_queue
+from retail.notifications.tasks import notification_resend_pending
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,30 @@
-"""Orders in the states fulfilment and after-sales tests start from, made through the real services."""
+"""Orders and stock in the states tests start from, made through the real services."""
 
 from decimal import Decimal
 
 from orders.models import Order
-from orders.services import order_payment_record
-from tests.conftest import place
+from orders.services import order_payment_record, order_place
 from tests.factories import SKUFactory, WarehouseFactory, stock_in
+
+
+def place(**overrides):
+    """Place an order with sensible defaults; returns the order."""
+    data = {
+        "channel": "online",
+        "customer": {"name": "张三", "phone": "13800138000", "email": "zhang@example.cn"},
+        "shipping_address": {
+            "province": "广东省",
+            "city": "深圳市",
+            "district": "南山区",
+            "line": "科技园路1号",
+            "postcode": "518000",
+        },
+        "lines": [{"sku": "SKU-001", "quantity": 1}],
+        "payment_method": "wechat_pay",
+    }
+    data.update(overrides)
+    order, _created = order_place(**data)
+    return order
 
 
 def stocked_sku(
@@ -34,15 +53,4 @@ def pending_order(lines, *, paid: bool = True, **overrides) -> Order:
         )
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING, order.status
-    return order
-
-
-def delivered_order(lines, **overrides) -> Order:
-    """A paid order walked through picking, packing, shipping and delivery (已完成)."""
-    from logistics.services import order_deliver, order_fulfil
-
-    order = pending_order(lines, **overrides)
-    order_fulfil(order=order)
-    order = order_deliver(order=order)
-    assert order.status == Order.Status.COMPLETED
     return order

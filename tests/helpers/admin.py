@@ -1,3 +1,5 @@
+"""Admin test helpers: the messages a response flashed, a transition button's URL."""
+
 from django.contrib.messages import get_messages
 
 

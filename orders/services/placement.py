@@ -1,0 +1,435 @@
+"""Order placement: the input checked completely first, prices from the catalog, stock reserved,
+the order created in its first state with its audit rows; and the zero-price replacement of an exchange."""
+
+import logging
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm_log.models import StateLog
+
+from catalog.selectors import sku_map_for_order
+from crm.services import coupon_redeem, customer_for_contact
+from inventory.services import (
+    MAX_QUANTITY,
+    ReserveRequest,
+    stock_reserve,
+)
+from retail import error_codes as codes
+from retail.errors import ValidationError
+from retail.fsm import fsm_set_initial_state
+from retail.notifications.outbox import notifications_queue
+from retail.numbering import document_number
+from retail.validation import CENT, actor_of, normalize_phone, quantity_clean, text_clean
+
+from ..models import Channel, Order, OrderLine, Payment, PaymentMethod, PaymentStatus
+
+logger = logging.getLogger(__name__)
+
+
+MAX_LINES = 200
+STORE_METHODS = {PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.WECHAT_PAY, PaymentMethod.ALIPAY}
+ADDRESS_FIELDS = {"province": 50, "city": 50, "district": 50, "line": 300, "postcode": 12}
+REQUIRED_ADDRESS = ("province", "city", "line")
+
+
+# -- input checking -------------------------------------------------------------------------------
+@dataclass
+class LineInput:
+    sku: str
+    quantity: int
+
+
+@dataclass
+class PlacementInput:
+    channel: str
+    name: str
+    phone: str
+    email: str
+    address: dict
+    lines: list[LineInput]
+    payment_method: str
+    note: str = ""
+    coupon: str = ""
+    errors: dict = field(default_factory=dict)
+
+
+def _clean_lines(lines) -> list[LineInput]:
+    if not isinstance(lines, list) or not lines:
+        raise ValidationError(
+            _("订单至少需要一行商品。"), code=codes.NO_LINES, details={"lines": ["at least one line"]}
+        )
+    if len(lines) > MAX_LINES:
+        raise ValidationError(_("订单行过多。"), details={"lines": [f"max {MAX_LINES}"]})
+    cleaned, seen = [], set()
+    for i, line in enumerate(lines):
+        if not isinstance(line, dict):
+            raise ValidationError(_("订单行格式错误。"), details={f"lines[{i}]": ["must be an object"]})
+        sku = text_clean(line.get("sku"), name=f"lines[{i}].sku", max_length=64, required=True)
+        quantity = line.get("quantity")
+        if isinstance(quantity, str) and quantity.strip().isdigit():
+            quantity = int(quantity.strip())
+        quantity = quantity_clean(
+            quantity,
+            name=f"lines[{i}].quantity",
+            maximum=MAX_QUANTITY,
+            message=_("第 %(line)s 行数量须为 1 到 %(max)s 的整数。") % {"line": i + 1, "max": MAX_QUANTITY},
+        )
+        if sku in seen:
+            raise ValidationError(
+                _("SKU %(code)s 重复出现，请合并为一行。") % {"code": sku},
+                code=codes.DUPLICATE_SKU,
+                details={f"lines[{i}].sku": [sku]},
+            )
+        seen.add(sku)
+        cleaned.append(LineInput(sku=sku, quantity=quantity))
+    return cleaned
+
+
+def _clean_contact(customer) -> tuple[str, str, str]:
+    if not isinstance(customer, dict):
+        raise ValidationError(
+            _("缺少客户信息。"), code=codes.MISSING_CONTACT, details={"customer": ["required"]}
+        )
+    name = text_clean(customer.get("name"), name="customer.name", max_length=100, required=True)
+    phone = text_clean(customer.get("phone"), name="customer.phone", max_length=32)
+    email = text_clean(customer.get("email"), name="customer.email", max_length=254)
+    if not phone and not email:
+        raise ValidationError(
+            _("请提供客户手机或邮箱。"),
+            code=codes.MISSING_CONTACT,
+            details={"customer": ["phone or email required"]},
+        )
+    if phone and not 5 <= len(normalize_phone(phone) or "") <= 20:
+        raise ValidationError(_("手机号码格式错误。"), details={"customer.phone": ["invalid phone"]})
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            raise ValidationError(_("邮箱格式错误。"), details={"customer.email": ["invalid email"]})
+    return name, phone, email
+
+
+def _clean_address(address, *, required: bool) -> dict:
+    if address in (None, "") and not required:
+        return {}
+    if not isinstance(address, dict):
+        raise ValidationError(_("收货地址格式错误。"), details={"shipping_address": ["must be an object"]})
+    cleaned = {}
+    for key, max_length in ADDRESS_FIELDS.items():
+        cleaned[key] = text_clean(
+            address.get(key),
+            name=f"shipping_address.{key}",
+            max_length=max_length,
+            required=required and key in REQUIRED_ADDRESS,
+        )
+    return cleaned
+
+
+def placement_clean(*, channel, customer, shipping_address, lines, payment_method, note="", coupon=None):
+    """Check a placement request completely before anything is written; raises ``ValidationError``."""
+    if channel not in Channel.values:
+        raise ValidationError(_("未知渠道。"), details={"channel": [f"one of {', '.join(Channel.values)}"]})
+    if payment_method not in PaymentMethod.values:
+        raise ValidationError(
+            _("未知支付方式。"), details={"payment_method": [f"one of {', '.join(PaymentMethod.values)}"]}
+        )
+    if channel == Channel.STORE and payment_method not in STORE_METHODS:
+        raise ValidationError(
+            _("门店订单须当场付款。"), details={"payment_method": ["store orders pay at the counter"]}
+        )
+    if channel != Channel.STORE and payment_method == PaymentMethod.CASH:
+        raise ValidationError(
+            _("现金仅限门店订单。"), details={"payment_method": ["cash is for store orders"]}
+        )
+    name, phone, email = _clean_contact(customer)
+    return PlacementInput(
+        channel=channel,
+        name=name,
+        phone=phone,
+        email=email,
+        address=_clean_address(shipping_address, required=channel != Channel.STORE),
+        lines=_clean_lines(lines),
+        payment_method=payment_method,
+        note=text_clean(note, name="note", max_length=2000),
+        coupon=text_clean(coupon, name="coupon", max_length=40),
+    )
+
+
+def _orderable_skus(lines: list[LineInput]) -> dict:
+    skus = sku_map_for_order([line.sku for line in lines])
+    for i, line in enumerate(lines):
+        sku = skus.get(line.sku)
+        if sku is None:
+            raise ValidationError(
+                _("SKU %(code)s 不存在。") % {"code": line.sku},
+                code=codes.UNKNOWN_SKU,
+                details={f"lines[{i}].sku": [line.sku]},
+            )
+        if not sku.orderable:
+            raise ValidationError(
+                _("SKU %(code)s 未上架或已停用，不能下单。") % {"code": line.sku},
+                code=codes.SKU_NOT_ORDERABLE,
+                details={f"lines[{i}].sku": [line.sku]},
+            )
+    return skus
+
+
+def _line_for(order: Order, sku, quantity: int, warehouse_id: int | None, *, free: bool = False) -> OrderLine:
+    """An order line priced from the catalog (or at zero for a replacement), its cost copied for the margin KPI."""
+    price = Decimal("0.00") if free else sku.price
+    return OrderLine(
+        order=order,
+        sku=sku,
+        sku_code=sku.code,
+        name=f"{sku.product.name} {sku.name}".strip()[:300],
+        quantity=quantity,
+        unit_price=price,
+        unit_cost=sku.cost,
+        line_total=(price * quantity).quantize(CENT),
+        warehouse_id=warehouse_id,
+        reserved=warehouse_id is not None,
+    )
+
+
+# -- pricing --------------------------------------------------------------------------------------
+def shipping_fee_for(*, channel: str, subtotal: Decimal) -> Decimal:
+    if channel == Channel.STORE or subtotal >= settings.ORDERS_FREE_SHIPPING_OVER:
+        return Decimal("0.00")
+    return settings.ORDERS_SHIPPING_FEE
+
+
+def _coupon_discount(*, code: str, order: Order) -> Decimal:
+    """Apply a coupon through CRM (customer care owns coupons); no code, no discount."""
+    if not code:
+        return Decimal("0.00")
+    return coupon_redeem(code=code, order=order)
+
+
+def _price(order: Order, lines: list[OrderLine]) -> None:
+    order.subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
+    order.shipping_fee = shipping_fee_for(channel=order.channel, subtotal=order.subtotal)
+    order.total = (order.subtotal - order.discount_total + order.shipping_fee).quantize(CENT, ROUND_HALF_UP)
+
+
+# -- audit rows -----------------------------------------------------------------------------------
+def _log_rows(order: Order, steps: list[tuple[str | None, str, str]], by, description: str = "") -> None:
+    """Audit rows for transitions that happen as the order is created (one INSERT)."""
+    ct = ContentType.objects.get_for_model(Order)
+    now = timezone.now()
+    StateLog.objects.bulk_create(
+        [
+            StateLog(
+                timestamp=now,
+                by=actor_of(by),
+                source_state=source,
+                state=target,
+                transition=name,
+                content_type=ct,
+                object_id=order.pk,
+                description=description or None,
+            )
+            for source, target, name in steps
+        ]
+    )
+
+
+# -- placement ------------------------------------------------------------------------------------
+def order_place(
+    *,
+    channel,
+    customer,
+    shipping_address,
+    lines,
+    payment_method,
+    note="",
+    coupon=None,
+    idempotency_key: str | None = None,
+    by=None,
+) -> tuple[Order, bool]:
+    """Place an order and reserve its stock. Returns ``(order, created)``.
+
+    Guarantees: prices come from the catalog; stock is reserved by conditional UPDATEs, never
+    oversold; the same ``idempotency_key`` always returns the first order; a ``store`` order that
+    cannot be fully reserved raises ``InsufficientStock`` and leaves nothing; any other order that
+    cannot be reserved is created ``backordered``. Messages leave after commit only."""
+    data = placement_clean(
+        channel=channel,
+        customer=customer,
+        shipping_address=shipping_address,
+        lines=lines,
+        payment_method=payment_method,
+        note=note,
+        coupon=coupon,
+    )
+    if idempotency_key:
+        existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            return _place(data, idempotency_key=idempotency_key or None, by=by), True
+    except IntegrityError:
+        if idempotency_key:
+            existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+            if existing:
+                return existing, False
+        raise
+
+
+def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
+    skus = _orderable_skus(data.lines)
+    customer = customer_for_contact(name=data.name, phone=data.phone, email=data.email)
+    now = timezone.now()
+    number = document_number("SO")
+    store = data.channel == Channel.STORE
+    allocation = stock_reserve(
+        requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in data.lines],
+        reference=number,
+        by=actor_of(by),
+        all_or_nothing=store,
+    )
+    order = Order(
+        number=number,
+        channel=data.channel,
+        customer=customer,
+        customer_name=data.name,
+        customer_phone=data.phone,
+        customer_email=data.email,
+        shipping_address=data.address,
+        payment_method=data.payment_method,
+        note=data.note,
+        coupon_code=data.coupon,
+        idempotency_key=idempotency_key,
+        created_by=actor_of(by),
+        placed_at=now,
+    )
+    order_lines = [
+        _line_for(order, skus[li.sku], li.quantity, allocation[skus[li.sku].pk]) for li in data.lines
+    ]
+    _price(order, order_lines)
+    order.discount_total = _coupon_discount(code=data.coupon, order=order)
+    order.total = order.subtotal - order.discount_total + order.shipping_fee
+    order.needs_review = order.total > settings.ORDERS_REVIEW_THRESHOLD
+    short = any(not line.reserved for line in order_lines)
+
+    if data.payment_method == PaymentMethod.COD:
+        order.payment_status = PaymentStatus.COD
+    elif store:
+        order.payment_status, order.paid_at = PaymentStatus.PAID, now
+    else:
+        window = settings.ORDERS_PAYMENT_WINDOW_BY_METHOD.get(
+            data.payment_method, settings.ORDERS_PAYMENT_WINDOW
+        )
+        order.payment_due_at = now + window
+
+    steps = [(None, Order.S.AWAITING_PAYMENT, "place")]
+    if short:
+        fsm_set_initial_state(order, "status", Order.S.BACKORDERED)
+        order.backordered_at = now
+        steps.append((Order.S.AWAITING_PAYMENT, Order.S.BACKORDERED, "mark_shortage"))
+    elif order.payment_settled() and not order.needs_review:
+        fsm_set_initial_state(order, "status", Order.S.PENDING)
+        order._stamp_confirmed()
+        steps.append((Order.S.AWAITING_PAYMENT, Order.S.PENDING, "confirm"))
+    order.save(force_insert=True)
+    OrderLine.objects.bulk_create(order_lines)
+    if store:
+        Payment.objects.create(
+            order=order,
+            method=data.payment_method,
+            provider="pos",
+            reference=number,
+            amount=order.total,
+            applied=True,
+            recorded_by=order.created_by,
+        )
+    _log_rows(order, steps, by, description="自动审核" if len(steps) > 1 else "")
+    _notify_placed(order, short=short)
+    logger.info("order %s placed (%s, %s)", order.number, order.channel, order.status)
+    return order
+
+
+def _notify_placed(order: Order, *, short: bool) -> None:
+    ref, ctx = order.number, {"order": order}
+    specs = [
+        dict(
+            event="order_placed",
+            reference=ref,
+            email=order.customer_email,
+            phone=order.customer_phone,
+            context=ctx,
+        )
+    ]
+    if short:
+        specs.append(dict(event="order_backordered", reference=ref, email=order.customer_email, context=ctx))
+        specs.append(dict(event="order_shortage_contact", reference=ref, groups=("sales",), context=ctx))
+    elif order.status == Order.S.PENDING:
+        specs.append(dict(event="order_to_warehouse", reference=ref, groups=("warehouse",), context=ctx))
+    elif order.needs_review and order.payment_settled():
+        specs.append(dict(event="order_needs_review", reference=ref, groups=("sales",), context=ctx))
+    notifications_queue(specs)
+
+
+@transaction.atomic
+def order_place_replacement(*, original: Order, lines, reference: str, by=None) -> Order:
+    """A zero-price replacement order for an exchange, linked to the original; it reserves stock and
+    then goes through the normal flow (confirmed at once when reserved, else backordered)."""
+    cleaned = _clean_lines(lines)
+    skus = sku_map_for_order([li.sku for li in cleaned])
+    for i, li in enumerate(cleaned):
+        if li.sku not in skus:
+            raise ValidationError(
+                _("SKU %(code)s 不存在。") % {"code": li.sku},
+                code=codes.UNKNOWN_SKU,
+                details={f"lines[{i}].sku": [li.sku]},
+            )
+    number = document_number("SO")
+    actor = actor_of(by)
+    allocation = stock_reserve(
+        requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in cleaned],
+        reference=number,
+        by=actor,
+    )
+    now = timezone.now()
+    order = Order(
+        number=number,
+        channel=original.channel,
+        customer=original.customer,
+        customer_name=original.customer_name,
+        customer_phone=original.customer_phone,
+        customer_email=original.customer_email,
+        shipping_address=original.shipping_address,
+        payment_method=original.payment_method,
+        payment_status=PaymentStatus.PAID,
+        paid_at=now,
+        placed_at=now,
+        replaces=original,
+        replacement_reference=reference,
+        note=f"换货：{reference}（原订单 {original.number}）",
+        created_by=actor,
+    )
+    new_lines = [
+        _line_for(order, skus[li.sku], li.quantity, allocation[skus[li.sku].pk], free=True) for li in cleaned
+    ]
+    order.subtotal = order.discount_total = order.shipping_fee = order.total = Decimal("0.00")
+    steps = [(None, Order.S.AWAITING_PAYMENT, "place")]
+    if all(line.reserved for line in new_lines):
+        fsm_set_initial_state(order, "status", Order.S.PENDING)
+        order._stamp_confirmed()
+        steps.append((Order.S.AWAITING_PAYMENT, Order.S.PENDING, "confirm"))
+    else:
+        fsm_set_initial_state(order, "status", Order.S.BACKORDERED)
+        order.backordered_at = now
+        steps.append((Order.S.AWAITING_PAYMENT, Order.S.BACKORDERED, "mark_shortage"))
+    order.save(force_insert=True)
+    OrderLine.objects.bulk_create(new_lines)
+    _log_rows(order, steps, by, description=f"换货订单 {reference}")
+    _notify_placed(order, short=order.status == Order.S.BACKORDERED)
+    return order

@@ -1,0 +1,68 @@
+"""Delivery of one outbox row by its channel (email, SMS, a staff group's mailboxes), recorded on
+the row: attempts, the last error, sent or failed. Knows nothing of queueing (see ``tasks``)."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from retail.models import Notification
+
+from .sms import get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+
+def notification_send(*, notification_id: int) -> Notification:
+    """Deliver one pending notification; safe to call twice (a sent row is left alone)."""
+    with transaction.atomic():
+        row = Notification.objects.select_for_update().get(pk=notification_id)
+        if row.status != Notification.Status.PENDING:
+            return row
+        row.attempts += 1
+        try:
+            _deliver(row)
+        except Exception as exc:  # any delivery failure is recorded on the row, never lost
+            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if row.attempts >= getattr(settings, "NOTIFICATION_MAX_ATTEMPTS", 8):
+                row.status = Notification.Status.FAILED
+            row.save(update_fields=["attempts", "last_error", "status"])
+            logger.warning("notification %s (%s) failed: %s", row.pk, row.reference, row.last_error)
+            return row
+        if row.status == Notification.Status.PENDING:
+            row.status = Notification.Status.SENT
+        row.sent_at = timezone.now()
+        row.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    return row
+
+
+def _deliver(row: Notification) -> None:
+    if row.channel == Notification.Channel.EMAIL:
+        send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.recipient])
+    elif row.channel == Notification.Channel.SMS:
+        get_sms_backend().send(phone=row.recipient, text=f"{row.subject} {row.body}".strip())
+    else:
+        emails = list(
+            get_user_model()
+            .objects.filter(groups__name=row.group, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+        if not emails:
+            row.status = Notification.Status.SKIPPED
+            return
+        row.recipient = ",".join(emails)[:254]
+        send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, emails)
+
+
+def notification_pending_ids(*, older_than_seconds: int = 60, limit: int = 1000) -> list[int]:
+    """Rows still pending after ``older_than_seconds`` (a broker or mail outage), oldest first."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    return list(
+        Notification.objects.filter(status=Notification.Status.PENDING, created_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
