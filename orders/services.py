@@ -20,7 +20,6 @@ from crm.services import (
     coupon_release,
     customer_for_contact,
     normalize_phone,
-    survey_create_for_order,
 )
 from inventory.services import (
     MAX_QUANTITY,
@@ -31,12 +30,12 @@ from inventory.services import (
     stock_ship,
 )
 from retail.errors import ValidationError
+from retail.events import order_transitioned
 from retail.fsm import transition_check, transition_run
 from retail.notifications.services import notification_queue, notifications_queue
 from retail.numbering import document_number
 
 from .models import Channel, Order, OrderLine, OrderNote, Payment, PaymentMethod, PaymentStatus
-from .signals import order_transitioned
 
 logger = logging.getLogger(__name__)
 
@@ -439,7 +438,6 @@ def order_transition(*, order: Order, transition: str, by=None, description: str
                 applied=True,
                 recorded_by=_actor(by),
             )
-        survey_create_for_order(order=order)  # the 1-day feedback step (seed 001 §三.5.3)
     order_transitioned.send(sender=Order, order=order, transition=transition, source=source, by=by)
     return order
 
@@ -854,3 +852,11 @@ def order_place_replacement(*, original: Order, lines, reference: str, by=None) 
     _log_rows(order, steps, by, description=f"换货订单 {reference}")
     _notify_placed(order, short=order.status == Order.S.BACKORDERED)
     return order
+
+
+@transaction.atomic
+def order_customer_reassign(*, from_customer, to_customer) -> int:
+    """Every order of ``from_customer`` now belongs to ``to_customer`` (one UPDATE; the snapshot of
+    name, phone and email on each order stays as placed). orders' answer to crm's
+    ``customer_merged`` signal (``orders/receivers.py``). Returns how many orders moved."""
+    return Order._base_manager.filter(customer=from_customer).update(customer=to_customer)
