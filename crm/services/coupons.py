@@ -27,6 +27,49 @@ def _coupon_error(message: str, code: str, coupon_code: str) -> ValidationError:
     return ValidationError(message, code=code, details={"coupon": [f"{coupon_code}: {code}"]})
 
 
+def _coupon_amount(*, kind, value, cap) -> tuple[str, Decimal, Decimal | None]:
+    """Kind, value and cap checked together: a fixed amount above 0, a percentage in (0, 100], a
+    cap only on a percentage; free shipping has no value of its own."""
+    kind = _choice(kind, name="kind", choices=Coupon.Kind)
+    value = Decimal("0.00") if kind == Coupon.Kind.FREE_SHIPPING else _money(value, name="value")
+    if kind == Coupon.Kind.FIXED and value <= 0:
+        raise ValidationError(_("减免金额须大于 0。"), details={"value": ["> 0"]})
+    if kind == Coupon.Kind.PERCENT and not 0 < value <= 100:
+        raise ValidationError(_("折扣百分比须在 0 到 100 之间。"), details={"value": ["0 < percent ≤ 100"]})
+    cap = None if cap in (None, "") else _money(cap, name="cap")
+    if cap is not None and (kind != Coupon.Kind.PERCENT or cap <= 0):
+        raise ValidationError(
+            _("封顶金额仅用于折扣券，且须大于 0。"), details={"cap": ["percent coupons only, > 0"]}
+        )
+    return kind, value, cap
+
+
+def _coupon_audience(*, customer, segment, source, source_reference, ticket):
+    """Who may use the coupon: one customer or one RFM segment (not both), or everyone. A coupon
+    given on a ticket records it and goes to the ticket's customer unless told otherwise."""
+    segment = _choice(segment, name="segment", choices=Segment, default="") if segment else ""
+    if ticket is not None:
+        source = Coupon.Source.TICKET if source == Coupon.Source.MANUAL else source
+        source_reference = source_reference or ticket.number
+        if customer is None and not segment:
+            customer = ticket.customer
+    customer = _customer_ref(customer)
+    if customer is not None and segment:
+        raise ValidationError(
+            _("指定客户与指定客户群只能选一项。"), details={"segment": ["customer or segment"]}
+        )
+    return customer, segment, source, source_reference
+
+
+def _coupon_code_clean(code) -> str:
+    code = _text(code, name="code", max_length=40).upper() or f"C{secrets.token_hex(5).upper()}"
+    if not COUPON_CODE.match(code):
+        raise ValidationError(
+            _("券码只能包含字母、数字、-、_（3-40 位）。"), details={"code": ["A-Z 0-9 - _, 3..40"]}
+        )
+    return code
+
+
 @transaction.atomic
 def coupon_issue(
     *,
@@ -51,36 +94,14 @@ def coupon_issue(
     """Issue a coupon as customer care, audited with who, when and why (a ticket, an after-sales
     number, a campaign). Assigned to one customer or one RFM segment, or open to everyone; the
     assigned customer is told."""
-    kind = _choice(kind, name="kind", choices=Coupon.Kind)
-    value = Decimal("0.00") if kind == Coupon.Kind.FREE_SHIPPING else _money(value, name="value")
-    if kind == Coupon.Kind.FIXED and value <= 0:
-        raise ValidationError(_("减免金额须大于 0。"), details={"value": ["> 0"]})
-    if kind == Coupon.Kind.PERCENT and not 0 < value <= 100:
-        raise ValidationError(_("折扣百分比须在 0 到 100 之间。"), details={"value": ["0 < percent ≤ 100"]})
-    cap = None if cap in (None, "") else _money(cap, name="cap")
-    if cap is not None and (kind != Coupon.Kind.PERCENT or cap <= 0):
-        raise ValidationError(
-            _("封顶金额仅用于折扣券，且须大于 0。"), details={"cap": ["percent coupons only, > 0"]}
-        )
+    kind, value, cap = _coupon_amount(kind=kind, value=value, cap=cap)
     valid_from = valid_from or timezone.now()
     if valid_to is not None and valid_to <= valid_from:
         raise ValidationError(_("失效时间须晚于生效时间。"), details={"valid_to": ["after valid_from"]})
-    segment = _choice(segment, name="segment", choices=Segment, default="") if segment else ""
-    if ticket is not None:
-        source = Coupon.Source.TICKET if source == Coupon.Source.MANUAL else source
-        source_reference = source_reference or ticket.number
-        if customer is None and not segment:
-            customer = ticket.customer
-    customer = _customer_ref(customer)
-    if customer is not None and segment:
-        raise ValidationError(
-            _("指定客户与指定客户群只能选一项。"), details={"segment": ["customer or segment"]}
-        )
-    code = _text(code, name="code", max_length=40).upper() or f"C{secrets.token_hex(5).upper()}"
-    if not COUPON_CODE.match(code):
-        raise ValidationError(
-            _("券码只能包含字母、数字、-、_（3-40 位）。"), details={"code": ["A-Z 0-9 - _, 3..40"]}
-        )
+    customer, segment, source, source_reference = _coupon_audience(
+        customer=customer, segment=segment, source=source, source_reference=source_reference, ticket=ticket
+    )
+    code = _coupon_code_clean(code)
     try:
         with transaction.atomic():
             coupon = Coupon.objects.create(
@@ -148,21 +169,10 @@ def coupon_discount_for(*, coupon: Coupon, subtotal: Decimal, shipping_fee: Deci
     return min(discount, subtotal)
 
 
-@transaction.atomic
-def coupon_redeem(*, code: str, order) -> Decimal:
-    """Apply coupon ``code`` to an order being placed and return its discount.
-
-    ``order`` is not saved yet; it has ``number``, ``customer``, ``subtotal`` and
-    ``shipping_fee`` set; the redemption is keyed by the order number. Checks: the coupon exists and
-    is active, its window holds (``valid_from`` ≤ now ≤ ``valid_to``), the subtotal reaches the
-    minimum, the customer is the assigned one or in the assigned segment; then the total and
-    per-customer limits are taken by conditional UPDATEs, so concurrent orders never exceed them.
-    Any refusal raises ``ValidationError`` (details ``{"coupon": [...]}``) and writes nothing."""
-    code = (code or "").strip().upper()
-    coupon = Coupon.objects.filter(code=code).first()
-    if coupon is None or not coupon.is_active:
-        raise _coupon_error(_("优惠券 %(code)s 不存在或已停用。") % {"code": code}, "invalid_coupon", code)
-    now = timezone.now()
+def _coupon_check_terms(*, coupon: Coupon, order, now) -> None:
+    """The coupon's own terms for this order (window, minimum, who may use it); the limits are
+    taken afterwards by conditional UPDATEs."""
+    code = coupon.code
     if now < coupon.valid_from:
         raise _coupon_error(_("优惠券 %(code)s 尚未生效。") % {"code": code}, "coupon_not_started", code)
     if coupon.valid_to is not None and now > coupon.valid_to:
@@ -188,6 +198,25 @@ def coupon_redeem(*, code: str, order) -> Decimal:
         )
     if coupon.per_customer_limit is not None and customer is None:
         raise _coupon_error(_("优惠券 %(code)s 需要客户信息。") % {"code": code}, "invalid_coupon", code)
+
+
+@transaction.atomic
+def coupon_redeem(*, code: str, order) -> Decimal:
+    """Apply coupon ``code`` to an order being placed and return its discount.
+
+    ``order`` is not saved yet; its ``number``, ``customer``, ``subtotal`` and ``shipping_fee`` are
+    set; the redemption is keyed by the order number. Checks: the coupon exists and
+    is active, its window holds (``valid_from`` ≤ now ≤ ``valid_to``), the subtotal reaches the
+    minimum, the customer is the assigned one or in the assigned segment; then the total and
+    per-customer limits are taken by conditional UPDATEs, so concurrent orders never exceed them.
+    Any refusal raises ``ValidationError`` (details ``{"coupon": [...]}``) and writes nothing."""
+    code = (code or "").strip().upper()
+    coupon = Coupon.objects.filter(code=code).first()
+    if coupon is None or not coupon.is_active:
+        raise _coupon_error(_("优惠券 %(code)s 不存在或已停用。") % {"code": code}, "invalid_coupon", code)
+    now = timezone.now()
+    _coupon_check_terms(coupon=coupon, order=order, now=now)
+    customer = order.customer
 
     # Lock order everywhere: coupon row, then the customer's usage row (coupon_release keeps it too).
     taken = Coupon.objects.filter(
