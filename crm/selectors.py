@@ -1,32 +1,26 @@
 """CRM reads: customer figures and RFM segments, tickets with their SLA state, surveys, coupons and
-recommendations. Orders are read through ``apps.get_model`` (crm must not import orders)."""
+recommendations. What depends on the customer's orders comes through ``crm.ports.order_reads()``,
+which the orders app supplies (crm sits below orders and never imports it)."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
     CharField,
     Count,
-    DecimalField,
     ExpressionWrapper,
     F,
     FloatField,
-    IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import (
@@ -39,26 +33,13 @@ from .models import (
     Ticket,
     TicketSLAPolicy,
 )
+from .ports import order_reads
 
 # RFM thresholds (overridable with ``settings.CRM_RFM``): "recent" = a valid order within
 # ``recent_days``; "frequent" = at least ``frequent_orders`` valid orders; "high value" = at least
 # ``high_value`` spent on valid orders.
 RFM_DEFAULTS = {"recent_days": 90, "lapsed_days": 180, "frequent_orders": 3, "high_value": Decimal("2000.00")}
 RECOMMENDATION_DEFAULT_WEIGHTS = {"bought_together": 0.6, "category_affinity": 0.4}
-VALID_PAYMENT = ("paid", "cod")
-
-
-def _order_model():
-    return apps.get_model("orders", "Order")
-
-
-def _order_line_model():
-    return apps.get_model("orders", "OrderLine")
-
-
-def valid_order_q(prefix: str = "") -> Q:
-    """KPIS.md common rule 2: 有效订单 = not cancelled and paid or cash on delivery."""
-    return ~Q(**{f"{prefix}status": "cancelled"}) & Q(**{f"{prefix}payment_status__in": VALID_PAYMENT})
 
 
 def rfm_thresholds() -> dict:
@@ -91,22 +72,10 @@ def customer_segment_expression(*, now=None) -> Case:
 
 
 def customer_figures_annotate(qs: QuerySet, *, now=None) -> QuerySet:
-    """Annotate ``order_count``, ``total_spent``, ``last_order_at`` (valid orders) and ``segment``."""
-    valid = (
-        _order_model().objects.filter(valid_order_q(), customer=OuterRef("pk")).order_by().values("customer")
-    )
-    money = DecimalField(max_digits=14, decimal_places=2)
-    return qs.annotate(
-        order_count=Coalesce(
-            Subquery(valid.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
-        ),
-        total_spent=Coalesce(
-            Subquery(valid.annotate(s=Sum("total")).values("s"), output_field=money),
-            Value(Decimal("0.00")),
-            output_field=money,
-        ),
-        last_order_at=Subquery(valid.annotate(m=Max("placed_at")).values("m")),
-    ).annotate(segment=customer_segment_expression(now=now))
+    """Annotate ``order_count``, ``total_spent``, ``last_order_at`` (valid orders) and ``segment``,
+    as correlated subqueries: still one query for the whole list."""
+    figures = order_reads().customer_order_figures(customer=OuterRef("pk"))
+    return qs.annotate(**figures).annotate(segment=customer_segment_expression(now=now))
 
 
 def customer_list(*, now=None) -> QuerySet:
@@ -127,14 +96,14 @@ def customers_in_segment(*, segment: str, now=None) -> QuerySet:
 
 def customer_orders(*, customer: Customer) -> QuerySet:
     """Every order of the customer, all channels, newest first."""
-    return _order_model().objects.filter(customer=customer).order_by("-placed_at", "-pk")
+    return order_reads().customer_orders(customer=customer)
 
 
 def customer_channels(*, customer: Customer) -> list[str]:
     """Channels the customer used: order channels and contact-log channels (one query)."""
-    orders = _order_model().objects.filter(customer=customer).order_by().values_list("channel", flat=True)
+    bought = order_reads().customer_order_channels(customer=customer)
     contacts = ContactLog.objects.filter(customer=customer).order_by().values_list("channel", flat=True)
-    return sorted(set(orders.union(contacts)))
+    return sorted(set(bought.union(contacts)))
 
 
 # -- contacts -------------------------------------------------------------------------------------
@@ -267,44 +236,17 @@ def recommendations_for_customer(*, customer: Customer, limit: int = 10) -> list
     - ``score`` = Σ weight·factor with ``settings.RECOMMENDATION_WEIGHTS``.
     Only active SKUs of published products with available stock (Σ on_hand − reserved over active
     warehouses > 0) that the customer has not bought yet, and with a score above zero."""
-    OrderLine = _order_line_model()
-    SKU = apps.get_model("catalog", "SKU")
-    Stock = apps.get_model("inventory", "Stock")
     weights = recommendation_weights()
-
-    own_lines = OrderLine.objects.filter(valid_order_q("order__"), order__customer=customer)
-    per_category = list(
-        own_lines.values("sku_id", "sku__product__category_id").annotate(units=Sum("quantity"))
-    )
-    if not per_category:
+    purchases = order_reads().customer_sku_purchases(customer=customer)
+    if not purchases:
         return []
-    bought = {row["sku_id"] for row in per_category}
+    bought = {p.sku_id for p in purchases}
     category_units: dict[int, int] = {}
-    for row in per_category:
-        if row["sku__product__category_id"] is not None:
-            category_units[row["sku__product__category_id"]] = (
-                category_units.get(row["sku__product__category_id"], 0) + row["units"]
-            )
-    total_units = sum(row["units"] for row in per_category)
+    for p in purchases:
+        if p.category_id is not None:
+            category_units[p.category_id] = category_units.get(p.category_id, 0) + p.units
+    total_units = sum(p.units for p in purchases)
 
-    basket_orders = (
-        _order_model().objects.filter(valid_order_q(), lines__sku_id__in=bought).values("pk").distinct()
-    )
-    basket_count = basket_orders.count()
-    together = (
-        OrderLine.objects.filter(sku_id=OuterRef("pk"), order_id__in=basket_orders)
-        .order_by()
-        .values("sku_id")
-        .annotate(n=Count("order_id", distinct=True))
-        .values("n")
-    )
-    available = (
-        Stock.objects.filter(sku_id=OuterRef("pk"), warehouse__is_active=True)
-        .order_by()
-        .values("sku_id")
-        .annotate(a=Sum(F("on_hand") - F("reserved")))
-        .values("a")
-    )
     affinity = Case(
         *[
             When(product__category_id=cid, then=Value(units / total_units))
@@ -313,18 +255,10 @@ def recommendations_for_customer(*, customer: Customer, limit: int = 10) -> list
         default=Value(0.0),
         output_field=FloatField(),
     )
-    together_share = ExpressionWrapper(
-        Coalesce(Subquery(together, output_field=IntegerField()), 0) * 1.0 / max(basket_count, 1),
-        output_field=FloatField(),
-    )
     rows = (
-        SKU.objects.filter(is_active=True, product__status="published")
-        .exclude(pk__in=bought)
-        .annotate(
-            available_qty=Coalesce(Subquery(available, output_field=IntegerField()), 0),
-            bought_together=together_share,
-            category_affinity=affinity,
-        )
+        order_reads()
+        .sku_recommendation_candidates(bought=bought)
+        .annotate(category_affinity=affinity)
         .annotate(
             score=ExpressionWrapper(
                 F("bought_together") * weights["bought_together"]
@@ -332,8 +266,7 @@ def recommendations_for_customer(*, customer: Customer, limit: int = 10) -> list
                 output_field=FloatField(),
             )
         )
-        .filter(available_qty__gt=0, score__gt=0)
-        .select_related("product")
+        .filter(score__gt=0)
         .order_by("-score", "code")[:limit]
     )
     return [

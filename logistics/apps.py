@@ -7,7 +7,7 @@ class LogisticsConfig(AppConfig):
     verbose_name = _("物流")
 
     def ready(self):
-        from orders.signals import order_transitioned
+        from retail.events import order_transitioned
 
         from . import receivers
 

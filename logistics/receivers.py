@@ -1,4 +1,5 @@
-"""Reactions to order changes (orders sends the signal; logistics depends on orders, not back)."""
+"""Reactions to order changes (orders sends ``retail.events.order_transitioned``; logistics depends
+on orders, not back)."""
 
 from orders.models import Order
 

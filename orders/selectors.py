@@ -1,12 +1,42 @@
-"""Order reads for the API, the dashboards and the tracking page."""
+"""Order reads for the API, the dashboards, the tracking page and crm (``crm.ports.OrderReads``)."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from decimal import Decimal
 
+from django.db.models import (
+    Count,
+    DecimalField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from catalog.models import SKU, Product
+from crm.ports import Purchase
+from inventory.models import Stock
 from retail.errors import NotFound
 from retail.fsm import state_log_for
 from retail.models import Notification
 
-from .models import Order, OrderLine, OrderNote, Payment
+from .models import Order, OrderLine, OrderNote, Payment, PaymentStatus
+
+
+def valid_order_q(prefix: str = "") -> Q:
+    """有效订单 (docs/kpis.md): not cancelled, and paid or cash on delivery. The one definition;
+    ``prefix`` reaches the order from a related model (``"order__"`` from a line)."""
+    return ~Q(**{f"{prefix}status": Order.Status.CANCELLED}) & Q(
+        **{f"{prefix}payment_status__in": (PaymentStatus.PAID, PaymentStatus.COD)}
+    )
 
 
 def order_lines_prefetch() -> Prefetch:
@@ -34,6 +64,84 @@ def order_get(*, number: str, qs: QuerySet | None = None) -> Order:
         return (qs if qs is not None else order_list()).get(number=number)
     except Order.DoesNotExist:
         raise NotFound(f"订单 {number} 不存在。")
+
+
+# -- what crm reads about a customer's orders (crm.ports.OrderReads, registered in apps.py) --------
+def customer_order_figures(*, customer: Expression) -> dict[str, Expression]:
+    valid = Order.objects.filter(valid_order_q(), customer=customer).order_by().values("customer")
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return {
+        "order_count": Coalesce(
+            Subquery(valid.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
+        ),
+        "total_spent": Coalesce(
+            Subquery(valid.annotate(s=Sum("total")).values("s"), output_field=money),
+            Value(Decimal("0.00")),
+            output_field=money,
+        ),
+        "last_order_at": Subquery(valid.annotate(m=Max("placed_at")).values("m")),
+    }
+
+
+def customer_orders(*, customer) -> QuerySet:
+    return Order.objects.filter(customer=customer).order_by("-placed_at", "-pk")
+
+
+def customer_order_channels(*, customer) -> QuerySet:
+    return Order.objects.filter(customer=customer).order_by().values_list("channel", flat=True)
+
+
+def order_for_reference(*, reference) -> Order | None:
+    if isinstance(reference, Order):
+        return reference
+    return Order.objects.select_related("customer").filter(number=str(reference).strip()).first()
+
+
+def customer_ids_with_completed_orders(*, since, until) -> QuerySet:
+    return Order.objects.filter(
+        valid_order_q(), completed_at__gte=since, completed_at__lte=until, customer__isnull=False
+    ).values_list("customer_id", flat=True)
+
+
+def customer_sku_purchases(*, customer) -> list[Purchase]:
+    rows = (
+        OrderLine.objects.filter(valid_order_q("order__"), order__customer=customer)
+        .values("sku_id", "sku__product__category_id")
+        .annotate(units=Sum("quantity"))
+    )
+    return [Purchase(r["sku_id"], r["sku__product__category_id"], r["units"]) for r in rows]
+
+
+def sku_recommendation_candidates(*, bought: set[int]) -> QuerySet:
+    baskets = Order.objects.filter(valid_order_q(), lines__sku_id__in=bought).values("pk").distinct()
+    basket_count = baskets.count()
+    together = (
+        OrderLine.objects.filter(sku_id=OuterRef("pk"), order_id__in=baskets)
+        .order_by()
+        .values("sku_id")
+        .annotate(n=Count("order_id", distinct=True))
+        .values("n")
+    )
+    available = (
+        Stock.objects.filter(sku_id=OuterRef("pk"), warehouse__is_active=True)
+        .order_by()
+        .values("sku_id")
+        .annotate(a=Sum(F("on_hand") - F("reserved")))
+        .values("a")
+    )
+    return (
+        SKU.objects.filter(is_active=True, product__status=Product.Status.PUBLISHED)
+        .exclude(pk__in=bought)
+        .annotate(
+            available_qty=Coalesce(Subquery(available, output_field=IntegerField()), 0),
+            bought_together=ExpressionWrapper(
+                Coalesce(Subquery(together, output_field=IntegerField()), 0) * 1.0 / max(basket_count, 1),
+                output_field=FloatField(),
+            ),
+        )
+        .filter(available_qty__gt=0)
+        .select_related("product")
+    )
 
 
 def order_payments(*, order: Order) -> QuerySet:

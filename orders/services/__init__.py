@@ -3,8 +3,9 @@ replacement), ``transitions`` (the row lock and ``order_transition``, the one wa
 state; review, cancel, expiry, shortage), ``payments`` (money received and refunded).
 
 Callers import from ``orders.services``; the topic modules depend one way:
-placement ← transitions ← payments."""
+placement ← transitions ← payments; ``customers`` moves orders in a customer merge."""
 
+from .customers import order_customer_reassign
 from .payments import order_payment_record, order_refund_record, order_refundable_amount
 from .placement import (
     MAX_LINES,
@@ -32,6 +33,7 @@ __all__ = [
     "PlacementInput",
     "order_cancel",
     "order_confirm",
+    "order_customer_reassign",
     "order_expire_unpaid",
     "order_lock",
     "order_note_add",

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.services import coupon_release, survey_create_for_order
+from crm.services import coupon_release
 from inventory.services import (
     Allocation,
     ReserveRequest,
@@ -19,12 +19,12 @@ from inventory.services import (
 )
 from retail import error_codes as codes
 from retail.errors import ValidationError
+from retail.events import order_transitioned
 from retail.fsm import transition_check, transition_run
 from retail.notifications.outbox import notification_queue
 from retail.validation import actor_of, text_clean
 
 from ..models import Order, OrderLine, OrderNote, Payment, PaymentMethod, PaymentStatus
-from ..signals import order_transitioned
 from .placement import _clean_lines, _line_for, _orderable_skus, _price
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,6 @@ def _order_transition_run(order: Order, transition: str, *, by, description: str
                 applied=True,
                 recorded_by=actor_of(by),
             )
-        survey_create_for_order(order=order)  # the 1-day feedback step (seed 001 §三.5.3)
     order_transitioned.send(sender=Order, order=order, transition=transition, source=source, by=by)
     return order
 

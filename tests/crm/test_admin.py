@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -99,7 +100,7 @@ def test_ticket_add_through_the_admin_sets_due_times(admin_client, customer):
     assert response.status_code == 302
     ticket = Ticket.objects.get(subject="快递丢件")
     assert ticket.number.startswith("TK")
-    assert ticket.first_response_due - ticket.created_at == services.settings.CRM_TICKET_SLA["urgent"][0]
+    assert ticket.first_response_due - ticket.created_at == settings.CRM_TICKET_SLA["urgent"][0]
     assert ContactLog.objects.filter(ticket=ticket).exists()
 
 

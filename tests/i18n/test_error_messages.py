@@ -22,8 +22,9 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 BASE = Path(settings.BASE_DIR)
 SERVICE_FILES = [
     *(
-        BASE / app / "services.py"
+        path  # services.py, or every module of a services/ package
         for app in ("catalog", "inventory", "orders", "logistics", "aftersales", "crm")
+        for path in [*BASE.glob(f"{app}/services.py"), *sorted(BASE.glob(f"{app}/services/*.py"))]
     ),
     BASE / "retail" / "fsm.py",
 ]
