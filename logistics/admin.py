@@ -1,3 +1,6 @@
+"""Logistics admin: pick lists, QC, outbound notes, shipping plans and shipments, with the service
+steps as buttons (admin kit in ``retail.admin``), and the order page's fulfilment buttons."""
+
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
