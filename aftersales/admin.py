@@ -1,22 +1,19 @@
-from decimal import Decimal
+"""After-sales admin: the request's steps as buttons, each calling its ``aftersales.services`` use case."""
 
-from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from logistics.admin import ServiceOnlyAdmin, order_link
-from logistics.admin_actions import ReadOnlyInline, ServiceAction, StateLogInline
-from logistics.models import Carrier
+from retail.admin import AdminTransition, ReadOnlyInline, ServiceOnlyAdmin, admin_link
 
-from .models import AftersalesLine, AftersalesPhoto, AftersalesRequest, Inspection
+from .forms import NoteForm, ReceiveForm, RefundForm, RejectForm, RepairForm
+from .models import AftersalesLine, AftersalesPhoto, AftersalesRequest
 from .services import (
     aftersales_approve,
     aftersales_close,
     aftersales_exchange,
     aftersales_receive,
     aftersales_refund,
-    aftersales_refundable_amount,
     aftersales_reject,
     aftersales_repair,
 )
@@ -27,61 +24,9 @@ def _can(name: str):
     return lambda obj: name in {t.name for t in obj.get_available_status_transitions()}
 
 
-class NoteForm(forms.Form):
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("拒绝原因"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("将通知客户")
-    )
-
-
-class RepairForm(NoteForm):
-    carrier = forms.ChoiceField(label=_("寄回承运商"), choices=Carrier.choices)
-    tracking_number = forms.CharField(label=_("寄回物流单号"), max_length=64)
-
-
-def _receive_form(obj: AftersalesRequest):
-    """One inspection choice per returned line."""
-    choices = [
-        (Inspection.RESELLABLE, Inspection.RESELLABLE.label),
-        (Inspection.DAMAGED, Inspection.DAMAGED.label),
-    ]
-    fields = {
-        f"sku:{line.sku_code}": forms.ChoiceField(
-            label=f"{line.sku_code} {line.name} × {line.quantity}",
-            choices=choices,
-            initial=Inspection.RESELLABLE,
-            widget=forms.RadioSelect,
-        )
-        for line in obj.lines.all()
-    }
-    fields["note"] = forms.CharField(
-        label=_("检验说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    return type("ReceiveForm", (forms.Form,), fields)
-
-
-def _refund_form(obj: AftersalesRequest):
-    cap = aftersales_refundable_amount(request=obj)
-
-    class RefundForm(NoteForm):
-        amount = forms.DecimalField(
-            label=_("退款金额"),
-            max_digits=12,
-            decimal_places=2,
-            min_value=Decimal("0.01"),
-            initial=cap,
-            help_text=_("最多可退 ¥%(cap)s") % {"cap": cap},
-        )
-
-    return RefundForm
-
-
-def _receive(request, obj, data):
+def _receive(obj, user, data):
     inspection = {key.removeprefix("sku:"): value for key, value in data.items() if key.startswith("sku:")}
-    return aftersales_receive(request=obj, by=request.user, inspection=inspection, note=data["note"])
+    return aftersales_receive(request=obj, by=user, inspection=inspection, note=data["note"])
 
 
 class AftersalesLineInline(ReadOnlyInline):
@@ -121,68 +66,68 @@ class AftersalesRequestAdmin(ServiceOnlyAdmin):
     ]
     list_select_related = ["order", "replacement_order"]
     date_hierarchy = "submitted_at"
-    inlines = [AftersalesLineInline, AftersalesPhotoInline, StateLogInline]
-    service_actions = (
-        ServiceAction(
+    inlines = [AftersalesLineInline, AftersalesPhotoInline]
+    transitions = (
+        AdminTransition(
             "approve",
             _("批准"),
-            lambda request, obj, data: aftersales_approve(request=obj, by=request.user, note=data["note"]),
-            form=lambda obj: NoteForm,
-            available=_can("approve"),
+            lambda obj, user, data: aftersales_approve(request=obj, by=user, note=data["note"]),
+            form=NoteForm,
+            shown=_can("approve"),
         ),
-        ServiceAction(
+        AdminTransition(
             "reject",
             _("拒绝"),
-            lambda request, obj, data: aftersales_reject(request=obj, by=request.user, reason=data["reason"]),
-            form=lambda obj: RejectForm,
-            available=_can("reject"),
+            lambda obj, user, data: aftersales_reject(request=obj, by=user, reason=data["reason"]),
+            form=RejectForm,
+            shown=_can("reject"),
         ),
-        ServiceAction(
+        AdminTransition(
             "receive",
             _("收货检验"),
             _receive,
-            form=_receive_form,
-            available=_can("receive"),
+            form=ReceiveForm,
+            shown=_can("receive"),
             help_text=_("完好的商品退回库存，损坏的商品报损。"),
         ),
-        ServiceAction(
+        AdminTransition(
             "refund",
             _("退款"),
-            lambda request, obj, data: aftersales_refund(
-                request=obj, by=request.user, amount=data["amount"], note=data["note"]
+            lambda obj, user, data: aftersales_refund(
+                request=obj, by=user, amount=data["amount"], note=data["note"]
             ),
-            form=_refund_form,
-            available=_can("refund"),
+            form=RefundForm,
+            shown=_can("refund"),
         ),
-        ServiceAction(
+        AdminTransition(
             "exchange",
             _("换货（生成换货订单）"),
-            lambda request, obj, data: aftersales_exchange(request=obj, by=request.user, note=data["note"]),
-            form=lambda obj: NoteForm,
-            available=_can("exchange"),
+            lambda obj, user, data: aftersales_exchange(request=obj, by=user, note=data["note"]),
+            form=NoteForm,
+            shown=_can("exchange"),
         ),
-        ServiceAction(
+        AdminTransition(
             "repair",
             _("维修完成寄回"),
-            lambda request, obj, data: aftersales_repair(
+            lambda obj, user, data: aftersales_repair(
                 request=obj,
-                by=request.user,
+                by=user,
                 carrier=data["carrier"],
                 tracking_number=data["tracking_number"],
                 note=data["note"],
             ),
-            form=lambda obj: RepairForm,
-            available=_can("repair"),
+            form=RepairForm,
+            shown=_can("repair"),
         ),
-        ServiceAction(
+        AdminTransition(
             "close",
             _("关闭"),
-            lambda request, obj, data: aftersales_close(request=obj, by=request.user, note=data["note"]),
-            form=lambda obj: NoteForm,
-            available=_can("close"),
+            lambda obj, user, data: aftersales_close(request=obj, by=user, note=data["note"]),
+            form=NoteForm,
+            shown=_can("close"),
         ),
     )
 
     @admin.display(description=_("订单"), ordering="order__number")
     def order_number(self, obj):
-        return order_link(obj.order)
+        return admin_link("orders_order", obj.order.pk, obj.order.number)

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from retail.admin import AdminTransition, TransitionAdminMixin
+from retail.admin import AdminTransition, ChangeHistoryMixin, TransitionAdminMixin
 
 from . import services
-from .forms import ProductRejectForm
+from .forms import ProductRejectForm, SKUInlineForm
 from .models import SKU, Category, Product, ProductImage
+
+SKU_CREATE_FIELDS = ("code", "name", "price", "cost", "barcode", "attributes", "is_active", "weight_grams")
 
 
 def _listing(transition: str):
@@ -34,8 +36,22 @@ class CategoryAdmin(admin.ModelAdmin):
         return obj.product_count
 
 
+def _sku_create(product: Product, data: dict) -> SKU:
+    return services.sku_create(
+        product=product, **{name: data[name] for name in SKU_CREATE_FIELDS if name in data}
+    )
+
+
+def _changes(form, editable: tuple[str, ...]) -> dict:
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in editable}
+
+
 class SKUInline(admin.TabularInline):
+    """Saved through ``catalog.services`` (``ProductAdmin.save_formset``): a price or cost edited here
+    leaves the same change record as one made through the API."""
+
     model = SKU
+    form = SKUInlineForm
     fields = ("code", "name", "price", "cost", "barcode", "weight_grams", "is_active")
     extra = 0
     show_change_link = True
@@ -48,14 +64,22 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class ProductAdmin(ChangeHistoryMixin, TransitionAdminMixin, admin.ModelAdmin):
     list_display = ("name", "category", "brand", "status", "sku_count", "published_at", "updated_at")
     list_filter = ("status", ("category", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "brand", "skus__code", "skus__barcode")
     list_select_related = ("category", "category__parent")
     date_hierarchy = "created_at"
     autocomplete_fields = ("category",)
-    readonly_fields = ("status", "reject_reason", "submitted_at", "published_at", "created_at", "updated_at")
+    readonly_fields = (
+        "status",
+        "reject_reason",
+        "submitted_at",
+        "published_at",
+        "created_at",
+        "updated_at",
+        "change_history",
+    )
     fieldsets = (
         (None, {"fields": ("name", "category", "brand", "description", "images")}),
         (
@@ -71,6 +95,7 @@ class ProductAdmin(TransitionAdminMixin, admin.ModelAdmin):
                 )
             },
         ),
+        (_("修改记录"), {"fields": ("change_history",)}),
     )
     inlines = (SKUInline, ProductImageInline)
     transitions = (
@@ -90,9 +115,44 @@ class ProductAdmin(TransitionAdminMixin, admin.ModelAdmin):
     def sku_count(self, obj):
         return obj.sku_count
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            if changes := _changes(form, services.PRODUCT_EDITABLE):
+                services.product_update(product=obj, by=request.user, **changes)
+            return
+        data = form.cleaned_data
+        created = services.product_create(
+            name=data["name"],
+            category=data["category"],
+            description=data["description"],
+            brand=data["brand"],
+            images=data["images"],
+        )
+        obj.pk, obj.created_at, obj.updated_at = created.pk, created.created_at, created.updated_at
+        obj._state.adding = False
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not SKU:
+            return super().save_formset(request, form, formset, change)
+        # What ``formset.save()`` would do, each write through the catalog services instead.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.initial_forms:
+            if row in formset.deleted_forms:
+                formset.deleted_objects.append(row.instance)
+                formset.delete_existing(row.instance)
+            elif changes := _changes(row, services.SKU_EDITABLE):
+                services.sku_update(sku=row.instance, by=request.user, **changes)
+                formset.changed_objects.append((row.instance, list(changes)))
+        for row in formset.extra_forms:
+            if row.has_changed() and row not in formset.deleted_forms:
+                formset.new_objects.append(_sku_create(form.instance, row.cleaned_data))
+
 
 @admin.register(SKU)
-class SKUAdmin(admin.ModelAdmin):
+class SKUAdmin(ChangeHistoryMixin, admin.ModelAdmin):
+    """Prices and costs change through ``catalog.services.sku_update`` (a change record each); the
+    product and the code are fixed once the SKU exists."""
+
     list_display = ("code", "name", "product", "price", "cost", "barcode", "available", "is_active")
     list_filter = ("is_active", "product__status", ("product__category", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name", "barcode", "product__name")
@@ -108,7 +168,20 @@ class SKUAdmin(admin.ModelAdmin):
         "attributes",
         "weight_grams",
         "is_active",
+        "change_history",
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("product", "code", "change_history") if obj is not None else ("change_history",)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            if changes := _changes(form, services.SKU_EDITABLE):
+                services.sku_update(sku=obj, by=request.user, **changes)
+            return
+        created = _sku_create(form.cleaned_data["product"], form.cleaned_data)
+        obj.pk = created.pk
+        obj._state.adding = False
 
     def get_queryset(self, request):
         return (

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from retail import error_codes as codes
+from retail.changes import change_record, change_snapshot
 from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
 
@@ -99,23 +100,29 @@ def _apply_changes(obj, changes: dict, editable: tuple[str, ...]) -> list[str]:
 
 
 @transaction.atomic
-def product_update(*, product: Product, **changes) -> Product:
-    """Change a product's data; its listing status only moves through ``product_transition``."""
+def product_update(*, product: Product, by=None, **changes) -> Product:
+    """Change a product's data, with one ``ChangeRecord`` per field that changed (``by`` is the staff
+    member; ``None`` the system); its listing status only moves through ``product_transition``."""
     product = Product.objects.select_for_update().get(pk=product.pk)
+    before = change_snapshot(product, PRODUCT_EDITABLE)
     fields = _apply_changes(product, changes, PRODUCT_EDITABLE)
     if fields:
         product.save(update_fields=[*fields, "updated_at"])
+        change_record(obj=product, before={name: before[name] for name in fields}, by=by)
     return product
 
 
 @transaction.atomic
-def sku_update(*, sku: SKU, **changes) -> SKU:
-    """Change a SKU's price, cost, barcode, attributes or active flag (validated like a new one);
-    orders already placed keep the price they were placed at."""
+def sku_update(*, sku: SKU, by=None, **changes) -> SKU:
+    """Change a SKU's price, cost, barcode, attributes or active flag (validated like a new one),
+    with one ``ChangeRecord`` per field that changed: who moved a price or a cost, when, from what to
+    what (the margin KPI reads the cost). Orders already placed keep the price they were placed at."""
     sku = SKU.objects.select_for_update().get(pk=sku.pk)
     if changes.get("barcode") == "":
         changes["barcode"] = None
+    before = change_snapshot(sku, SKU_EDITABLE)
     fields = _apply_changes(sku, changes, SKU_EDITABLE)
     if fields:
         sku.save(update_fields=fields)
+        change_record(obj=sku, before={name: before[name] for name in fields}, by=by)
     return sku

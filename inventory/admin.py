@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from retail.admin import ReadOnlyAdmin, form_add_business_error, render_form_page
+from retail.admin import ChangeHistoryMixin, ReadOnlyAdmin, form_add_business_error, render_form_page
 from retail.errors import BusinessError
 
 from . import services
@@ -37,9 +37,10 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(Stock)
-class StockAdmin(admin.ModelAdmin):
+class StockAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     """Quantities are read-only: they change through receipts and counts (inventory services, with
-    ledger rows) and through orders. Only the reorder point and the bin are edited here."""
+    ledger rows) and through orders. Only the reorder point and the bin are edited here, through
+    ``stock_settings_update`` (a change record each)."""
 
     change_list_template = "admin/inventory/stock/change_list.html"
     change_form_template = "admin/inventory/stock/change_form.html"
@@ -56,8 +57,17 @@ class StockAdmin(admin.ModelAdmin):
     list_filter = (LowStockFilter, "warehouse")
     search_fields = ("sku__code", "sku__name", "sku__product__name", "bin_location")
     list_select_related = ("sku__product", "warehouse")
-    readonly_fields = ("sku", "warehouse", "on_hand", "reserved", "available")
-    fields = ("sku", "warehouse", "on_hand", "reserved", "available", "reorder_point", "bin_location")
+    readonly_fields = ("sku", "warehouse", "on_hand", "reserved", "available", "change_history")
+    fields = (
+        "sku",
+        "warehouse",
+        "on_hand",
+        "reserved",
+        "available",
+        "reorder_point",
+        "bin_location",
+        "change_history",
+    )
 
     def get_queryset(self, request):
         return (
@@ -84,9 +94,11 @@ class StockAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        # Only the two editable columns are written: a full save would put back the quantities read
-        # when the page was opened, undoing any reservation made since.
-        obj.save(update_fields=["reorder_point", "bin_location"])
+        changes = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in services.STOCK_SETTINGS
+        }
+        if changes:
+            services.stock_settings_update(stock=obj, by=request.user, **changes)
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -116,6 +128,7 @@ class StockAdmin(admin.ModelAdmin):
         stock = None
         if request.GET.get("stock"):
             stock = Stock.objects.select_related("sku").filter(pk=request.GET["stock"]).first()
+        back = reverse("admin:inventory_stock_changelist")
         form = StockReceiveForm(request.POST if request.method == "POST" else None, obj=stock)
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
@@ -135,8 +148,10 @@ class StockAdmin(admin.ModelAdmin):
                     % {"sku": data["sku"].code, "qty": data["quantity"], "wh": data["warehouse"]},
                     messages.SUCCESS,
                 )
-                return HttpResponseRedirect(reverse("admin:inventory_stock_changelist"))
-        return render_form_page(self, request, title=_("采购入库"), form=form, submit_label=_("入库"))
+                return HttpResponseRedirect(back)
+        return render_form_page(
+            self, request, title=_("采购入库"), form=form, obj=stock, submit_label=_("入库"), back_url=back
+        )
 
     def adjust_view(self, request, object_id):
         self._require_change(request)

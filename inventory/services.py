@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from retail import error_codes as codes
+from retail.changes import change_record, change_snapshot
 from retail.errors import InsufficientStock, ValidationError
 from retail.validation import actor_of, quantity_clean
 
@@ -271,3 +272,38 @@ def warehouse_create(
     return Warehouse.objects.create(
         code=code.strip(), name=name.strip(), priority=priority, is_active=is_active, province=province
     )
+
+
+STOCK_SETTINGS = ("reorder_point", "bin_location")
+UNSET = object()
+
+
+@transaction.atomic
+def stock_settings_update(*, stock: Stock, by=None, reorder_point=UNSET, bin_location=UNSET) -> Stock:
+    """Change what is given of a stock row's reorder point (``None``: the default) and bin, with one
+    ``ChangeRecord`` per value that changed. Only these two columns are written: the quantities
+    change through the ledger, never by saving a row read earlier."""
+    stock = Stock.objects.select_for_update().get(pk=stock.pk)
+    before = change_snapshot(stock, STOCK_SETTINGS)
+    if reorder_point is not UNSET:
+        if reorder_point is not None and (
+            isinstance(reorder_point, bool) or not isinstance(reorder_point, int) or reorder_point < 0
+        ):
+            raise ValidationError(
+                _("补货点须为不小于 0 的整数。"),
+                code="invalid_reorder_point",
+                details={"reorder_point": [str(reorder_point)]},
+            )
+        stock.reorder_point = reorder_point
+    if bin_location is not UNSET:
+        bin_location = (bin_location or "").strip()
+        if len(bin_location) > 32:
+            raise ValidationError(
+                _("库位最多 32 个字符。"),
+                code="invalid_bin_location",
+                details={"bin_location": [bin_location]},
+            )
+        stock.bin_location = bin_location
+    stock.save(update_fields=list(STOCK_SETTINGS))
+    change_record(obj=stock, before=before, by=by)
+    return stock

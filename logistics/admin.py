@@ -1,15 +1,17 @@
-from django import forms
+"""Logistics admin: pick lists, QC, outbound notes, shipping plans and shipments, with the service
+steps as buttons (admin kit in ``retail.admin``), and the order page's fulfilment buttons."""
+
 from django.contrib import admin
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from orders.admin import OrderAdmin
 from orders.models import Order
+from retail.admin import AdminTransition, ObjectLink, ReadOnlyInline, ServiceOnlyAdmin, admin_link
 
-from .admin_actions import ReadOnlyInline, ServiceAction, ServiceActionsMixin, StateLogInline
+from .forms import EventForm, OrderPackForm, OrderShipForm, OverrideForm, PackForm, PickForm, ShipForm
 from .models import (
-    Carrier,
     OutboundNote,
     OutboundNoteLine,
     PickList,
@@ -25,6 +27,7 @@ from .services import (
     order_deliver,
     order_pack,
     order_ship,
+    order_start_picking,
     pick_record,
     shipment_record_event,
     shipping_plan_override,
@@ -32,77 +35,47 @@ from .services import (
 
 
 def order_link(order: Order):
-    try:
-        url = reverse("admin:orders_order_change", args=[order.pk])
-    except NoReverseMatch:  # no order admin registered: plain text
-        return order.number
-    return format_html('<a href="{}">{}</a>', url, order.number)
+    return admin_link("orders_order", order.pk, order.number)
 
 
-class ServiceOnlyAdmin(ServiceActionsMixin, admin.ModelAdmin):
-    """Rows created and changed by services only; the admin shows them and offers the service buttons."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields] + list(self.readonly_fields)
-
-
-# -- forms ----------------------------------------------------------------------------------------
-class PickForm(forms.Form):
-    code = forms.CharField(label=_("扫描码"), max_length=64, help_text=_("SKU编码或条码"))
-    quantity = forms.IntegerField(label=_("数量"), min_value=1, initial=1)
-
-
-class PackForm(forms.Form):
-    qc_passed = forms.TypedChoiceField(
-        label=_("质检结果"),
-        choices=[("1", _("通过（商品、数量、外观均无误）")), ("0", _("未通过，退回重拣"))],
-        coerce=lambda v: v == "1",
-        initial="1",
-        widget=forms.RadioSelect,
-    )
-    qc_note = forms.CharField(
-        label=_("质检说明"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("未通过时必填"),
-    )
+# -- the order page: the fulfilment steps ---------------------------------------------------------
+ORDER_FULFILMENT = (
+    AdminTransition(
+        "start_picking",
+        _("开始拣货"),
+        lambda order, user, data: order_start_picking(order=order, by=user),
+    ),
+    AdminTransition(
+        "pack",
+        _("打包出库"),
+        form=OrderPackForm,
+        run=lambda order, user, data: order_pack(
+            order=order, by=user, qc_passed=data["qc_passed"], qc_note=data["qc_note"]
+        ),
+    ),
+    AdminTransition(
+        "ship",
+        _("发货"),
+        form=OrderShipForm,
+        run=lambda order, user, data: order_ship(
+            order=order, by=user, carrier=data["carrier"], tracking_number=data["tracking_number"]
+        ),
+    ),
+    AdminTransition("deliver", _("确认签收"), lambda order, user, data: order_deliver(order=order, by=user)),
+)
 
 
-class ShipForm(forms.Form):
-    carrier = forms.ChoiceField(label=_("承运商"), choices=Carrier.choices)
-    tracking_number = forms.CharField(label=_("物流单号"), max_length=64)
+class FulfilmentOrderAdmin(OrderAdmin):
+    """The order page with the picking, packing, shipping and delivery buttons. Orders may not
+    import logistics (logistics sits above orders), so the order admin leaves a slot for these
+    buttons and logistics registers the page again with the slot filled: a plain subclass, visible
+    where it happens, rather than a list another app appends to while apps load."""
+
+    fulfilment_transitions = ORDER_FULFILMENT
 
 
-class OverrideForm(forms.Form):
-    carrier = forms.ChoiceField(label=_("承运商"), choices=Carrier.choices)
-    reason = forms.CharField(label=_("调整原因"), max_length=300, required=False)
-
-
-class EventForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), choices=ShipmentEvent.Status.choices)
-    location = forms.CharField(label=_("地点"), max_length=200, required=False)
-    description = forms.CharField(label=_("描述"), max_length=500, required=False)
-    occurred_at = forms.DateTimeField(
-        label=_("发生时间"),
-        initial=timezone.now,
-        required=False,
-        help_text=_("留空为当前时间；格式 2026-11-25 14:30"),
-    )
-
-
-def _ship_form(carrier: str):
-    class PlannedShipForm(ShipForm):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.fields["carrier"].initial = carrier
-
-    return PlannedShipForm
+admin.site.unregister(Order)
+admin.site.register(Order, FulfilmentOrderAdmin)
 
 
 # -- pick lists -----------------------------------------------------------------------------------
@@ -132,26 +105,26 @@ class PickListAdmin(ServiceOnlyAdmin):
     search_fields = ["number", "order__number"]
     list_select_related = ["order", "warehouse", "picker"]
     date_hierarchy = "created_at"
-    inlines = [PickListLineInline, PickRecordInline, StateLogInline]
-    service_actions = (
-        ServiceAction(
+    inlines = [PickListLineInline, PickRecordInline]
+    transitions = (
+        AdminTransition(
             "pick",
             _("登记拣货"),
-            lambda request, obj, data: pick_record(
-                pick_list=obj, code=data["code"], quantity=data["quantity"], by=request.user
+            lambda obj, user, data: pick_record(
+                pick_list=obj, code=data["code"], quantity=data["quantity"], by=user
             ),
-            form=lambda obj: PickForm,
-            available=lambda obj: obj.status in (PickList.Status.OPEN, PickList.Status.PICKING),
+            form=PickForm,
+            shown=lambda obj: obj.status in (PickList.Status.OPEN, PickList.Status.PICKING),
             help_text=_("扫描或输入 SKU 编码/条码和数量；不在单上或超拣会被拒绝并记为拣货差错。"),
         ),
-        ServiceAction(
+        AdminTransition(
             "pack",
             _("打包质检出库"),
-            lambda request, obj, data: order_pack(
-                order=obj.order, by=request.user, qc_passed=data["qc_passed"], qc_note=data["qc_note"]
+            lambda obj, user, data: order_pack(
+                order=obj.order, by=user, qc_passed=data["qc_passed"], qc_note=data["qc_note"]
             ),
-            form=lambda obj: PackForm,
-            available=lambda obj: (
+            form=PackForm,
+            shown=lambda obj: (
                 obj.order.status == Order.Status.PROCESSING and obj.status == PickList.Status.COMPLETED
             ),
             help_text=_("拣货记录须与订单完全一致；质检通过后生成出库单，订单进入待发货。"),
@@ -170,8 +143,10 @@ class PickListAdmin(ServiceOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("lines")
 
-    def document_links(self, obj):
-        return [(_("打印拣货单"), reverse("logistics:pick_list_print", args=[obj.pk]))]
+    def object_links(self, request, obj):
+        return [
+            ObjectLink(_("打印拣货单"), reverse("logistics:pick_list_print", args=[obj.pk]), new_tab=True)
+        ]
 
 
 @admin.register(PickRecord)
@@ -221,8 +196,12 @@ class OutboundNoteAdmin(ServiceOnlyAdmin):
             _("打印出库单"),
         )
 
-    def document_links(self, obj):
-        return [(_("打印出库单"), reverse("logistics:outbound_note_print", args=[obj.number]))]
+    def object_links(self, request, obj):
+        return [
+            ObjectLink(
+                _("打印出库单"), reverse("logistics:outbound_note_print", args=[obj.number]), new_tab=True
+            )
+        ]
 
 
 # -- shipping plan --------------------------------------------------------------------------------
@@ -263,27 +242,27 @@ class ShippingPlanAdmin(ServiceOnlyAdmin):
     search_fields = ["order__number"]
     list_select_related = ["order", "rule", "overridden_by"]
     ordering = ["order__ship_due_at", "order__placed_at"]
-    service_actions = (
-        ServiceAction(
+    transitions = (
+        AdminTransition(
             "override",
             _("调整承运商"),
-            lambda request, obj, data: shipping_plan_override(
-                order=obj.order, carrier=data["carrier"], reason=data["reason"], by=request.user
+            lambda obj, user, data: shipping_plan_override(
+                order=obj.order, carrier=data["carrier"], reason=data["reason"], by=user
             ),
-            form=lambda obj: OverrideForm,
-            available=lambda obj: obj.order.status == Order.Status.READY_TO_SHIP,
+            form=OverrideForm,
+            shown=lambda obj: obj.order.status == Order.Status.READY_TO_SHIP,
         ),
-        ServiceAction(
+        AdminTransition(
             "ship",
             _("发货"),
-            lambda request, obj, data: order_ship(
+            lambda obj, user, data: order_ship(
                 order=obj.order,
                 carrier=data["carrier"],
                 tracking_number=data["tracking_number"],
-                by=request.user,
+                by=user,
             ),
-            form=lambda obj: _ship_form(obj.carrier or Carrier.SF),
-            available=lambda obj: obj.order.status == Order.Status.READY_TO_SHIP,
+            form=ShipForm,
+            shown=lambda obj: obj.order.status == Order.Status.READY_TO_SHIP,
             help_text=_("填写物流单号后发货：库存出库，客户收到物流通知。"),
         ),
     )
@@ -322,27 +301,27 @@ class ShipmentAdmin(ServiceOnlyAdmin):
     search_fields = ["number", "tracking_number", "order__number"]
     list_select_related = ["order"]
     date_hierarchy = "shipped_at"
-    inlines = [ShipmentEventInline, StateLogInline]
-    service_actions = (
-        ServiceAction(
+    inlines = [ShipmentEventInline]
+    transitions = (
+        AdminTransition(
             "event",
             _("登记物流轨迹"),
-            lambda request, obj, data: shipment_record_event(
+            lambda obj, user, data: shipment_record_event(
                 shipment=obj,
                 status=data["status"],
                 location=data["location"],
                 description=data["description"],
                 occurred_at=data["occurred_at"],
-                by=request.user,
+                by=user,
             ),
-            form=lambda obj: EventForm,
-            available=lambda obj: obj.status != Shipment.Status.DELIVERED,
+            form=EventForm,
+            shown=lambda obj: obj.status != Shipment.Status.DELIVERED,
         ),
-        ServiceAction(
+        AdminTransition(
             "deliver",
             _("确认签收"),
-            lambda request, obj, data: order_deliver(order=obj.order, by=request.user),
-            available=lambda obj: obj.order.status == Order.Status.SHIPPED,
+            lambda obj, user, data: order_deliver(order=obj.order, by=user),
+            shown=lambda obj: obj.order.status == Order.Status.SHIPPED,
             help_text=_("员工确认客户已签收：发货单标记签收，订单完成。"),
         ),
     )

@@ -5,7 +5,6 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from logistics import services as logistics
 from retail.admin import (
     AdminTransition,
     ReadOnlyAdmin,
@@ -21,9 +20,7 @@ from .forms import (
     OrderCancelForm,
     OrderEntryForm,
     OrderNoteForm,
-    OrderPackForm,
     OrderPaymentForm,
-    OrderShipForm,
     OrderShortageForm,
 )
 from .models import Order, OrderLine, OrderNote, Payment, PaymentStatus
@@ -42,6 +39,8 @@ def _payment_due(order) -> bool:
     )
 
 
+# Review and payment: the order's own steps. Picking, packing, shipping and delivery belong to logistics,
+# which sits above orders: its admin registers this page again with those buttons (logistics/admin.py).
 ORDER_TRANSITIONS = (
     AdminTransition(
         "record_payment",
@@ -68,30 +67,10 @@ ORDER_TRANSITIONS = (
             order=order, lines=data["lines"], by=user, description=data["description"]
         ),
     ),
-    AdminTransition(
-        "start_picking",
-        _("开始拣货"),
-        lambda order, user, data: logistics.order_start_picking(order=order, by=user),
-    ),
-    AdminTransition(
-        "pack",
-        _("打包出库"),
-        form=OrderPackForm,
-        run=lambda order, user, data: logistics.order_pack(
-            order=order, by=user, qc_passed=data["qc_passed"], qc_note=data["qc_note"]
-        ),
-    ),
-    AdminTransition(
-        "ship",
-        _("发货"),
-        form=OrderShipForm,
-        run=lambda order, user, data: logistics.order_ship(
-            order=order, by=user, carrier=data["carrier"], tracking_number=data["tracking_number"]
-        ),
-    ),
-    AdminTransition(
-        "deliver", _("确认签收"), lambda order, user, data: logistics.order_deliver(order=order, by=user)
-    ),
+)
+
+# Cancelling comes last on the page, after the fulfilment buttons the logistics admin adds.
+ORDER_CANCEL = (
     AdminTransition(
         "cancel",
         _("取消订单"),
@@ -171,6 +150,11 @@ class OrderAdmin(TransitionAdminMixin, admin.ModelAdmin):
     list_select_related = False
     inlines = (OrderLineInline, PaymentInline, OrderNoteInline)
     transitions = ORDER_TRANSITIONS
+    fulfilment_transitions: tuple[AdminTransition, ...] = ()  # filled in by the logistics admin
+
+    def get_transitions(self):
+        return (*self.transitions, *self.fulfilment_transitions, *ORDER_CANCEL)
+
     fieldsets = (
         (
             None,

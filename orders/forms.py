@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.services import MAX_QUANTITY
-from logistics.models import Carrier, ShippingPlan
+from retail.admin import ActionForm
 from retail.errors import BusinessError
 
 from .models import Channel, PaymentMethod
@@ -98,7 +98,7 @@ class LinesFormMixin:
         return False
 
 
-class OrderEntryForm(LinesFormMixin, forms.Form):
+class OrderEntryForm(LinesFormMixin, ActionForm):
     """A store or phone order keyed in by staff; prices come from the catalog, never from this form."""
 
     ADDRESS_FIELDS = {
@@ -130,7 +130,7 @@ class OrderEntryForm(LinesFormMixin, forms.Form):
     token = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, data=None, *, obj=None):
-        super().__init__(data, initial={"token": uuid.uuid4().hex})
+        super().__init__(data, obj=obj, initial={"token": uuid.uuid4().hex})
         self.formset = OrderLineFormSet(data, prefix="lines")
 
     def clean(self):
@@ -176,7 +176,7 @@ class OrderEntryForm(LinesFormMixin, forms.Form):
         return False
 
 
-class OrderShortageForm(LinesFormMixin, forms.Form):
+class OrderShortageForm(LinesFormMixin, ActionForm):
     """The lines agreed with the customer (substitutes, new quantities), starting from the current ones."""
 
     description = forms.CharField(
@@ -184,61 +184,27 @@ class OrderShortageForm(LinesFormMixin, forms.Form):
     )
 
     def __init__(self, data=None, *, obj):
-        super().__init__(data)
+        super().__init__(data, obj=obj)
         initial = [{"sku": line.sku_code, "quantity": line.quantity} for line in obj.lines.all()]
         self.formset = OrderLineFormSet(data, prefix="lines", initial=initial)
 
 
-class OrderCancelForm(forms.Form):
+class OrderCancelForm(ActionForm):
     reason = forms.CharField(
         label=_("取消原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
     )
 
-    def __init__(self, data=None, *, obj=None):
-        super().__init__(data)
 
-
-class OrderPackForm(forms.Form):
-    qc_passed = forms.BooleanField(
-        label=_("质检通过"),
-        required=False,
-        initial=True,
-        help_text=_("未通过时订单留在“处理中”，并记录质检说明"),
-    )
-    qc_note = forms.CharField(label=_("质检说明"), max_length=500, required=False)
-
-    def __init__(self, data=None, *, obj=None):
-        super().__init__(data)
-
-
-class OrderShipForm(forms.Form):
-    carrier = forms.ChoiceField(
-        label=_("承运商"),
-        choices=[("", "---------"), *Carrier.choices],
-        help_text=_("预选为发货计划推荐的承运商"),
-    )
-    tracking_number = forms.CharField(label=_("物流单号"), max_length=64)
-
-    def __init__(self, data=None, *, obj=None):
-        proposed = (
-            ShippingPlan.objects.filter(order=obj).values_list("carrier", flat=True).first() if obj else ""
-        )
-        super().__init__(data, initial={"carrier": proposed or ""})
-
-
-class OrderPaymentForm(forms.Form):
+class OrderPaymentForm(ActionForm):
     method = forms.ChoiceField(label=_("支付方式"), choices=PaymentMethod.choices)
     amount = forms.DecimalField(label=_("金额"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reference = forms.CharField(label=_("流水号"), max_length=100, help_text=_("银行或支付渠道的交易流水号"))
 
     def __init__(self, data=None, *, obj):
-        super().__init__(data, initial={"method": obj.payment_method, "amount": obj.total})
+        super().__init__(data, obj=obj, initial={"method": obj.payment_method, "amount": obj.total})
 
 
-class OrderNoteForm(forms.Form):
+class OrderNoteForm(ActionForm):
     text = forms.CharField(
         label=_("备注内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
     )
-
-    def __init__(self, data=None, *, obj=None):
-        super().__init__(data)

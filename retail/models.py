@@ -89,3 +89,28 @@ def staff_fk(verbose_name, *, related_name: str | None = "+") -> models.ForeignK
         on_delete=models.SET_NULL,
         related_name=related_name,
     )
+
+
+class ChangeRecord(models.Model):
+    """One field of one row changed by a service: which row, which field, from what to what, who and
+    when. Written by ``retail.changes.change_record`` in the service's transaction, so a change and
+    its record commit together (the margin KPI reads costs, hence the trail on prices and costs)."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("对象类型"), on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.CharField(_("对象编号"), max_length=64)
+    field = models.CharField(_("字段"), max_length=64)
+    old = models.TextField(_("原值"), blank=True)
+    new = models.TextField(_("新值"), blank=True)
+    by = staff_fk(_("操作人"))
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("修改记录")
+        verbose_name_plural = _("修改记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="change_record_object")]
+
+    def __str__(self):
+        return f"{self.field}: {self.old} → {self.new}"

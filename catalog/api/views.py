@@ -93,7 +93,7 @@ class ProductViewSet(
 
     def perform_update(self, serializer):
         serializer.instance = services.product_update(
-            product=serializer.instance, **serializer.validated_data
+            product=serializer.instance, by=self.request.user, **serializer.validated_data
         )
 
     submit = _listing_transition("submit")
@@ -134,7 +134,9 @@ class SKUViewSet(
         serializer.instance = services.sku_create(**serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.sku_update(sku=serializer.instance, **serializer.validated_data)
+        serializer.instance = services.sku_update(
+            sku=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

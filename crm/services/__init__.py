@@ -15,12 +15,15 @@ from .coupons import (
     coupon_deactivate,
     coupon_discount_for,
     coupon_issue,
+    coupon_issue_for_customers,
     coupon_redeem,
     coupon_release,
 )
 from .customers import (
+    ADDRESS_EDITABLE,
     customer_address_add,
     customer_address_set_default,
+    customer_address_update,
     customer_create,
     customer_for_contact,
     customer_merge,
@@ -42,6 +45,7 @@ from .tickets import (
 )
 
 __all__ = [
+    "ADDRESS_EDITABLE",
     "CARE_THANKS_DEFAULTS",
     "COUPON_CODE",
     "UNSET",
@@ -50,10 +54,12 @@ __all__ = [
     "coupon_deactivate",
     "coupon_discount_for",
     "coupon_issue",
+    "coupon_issue_for_customers",
     "coupon_redeem",
     "coupon_release",
     "customer_address_add",
     "customer_address_set_default",
+    "customer_address_update",
     "customer_create",
     "customer_for_contact",
     "customer_merge",

@@ -264,3 +264,10 @@ def coupon_release(*, order) -> bool:
         ).update(used=F("used") - 1)
     logger.info("coupon %s released from order %s", redemption.coupon_id, order.number)
     return True
+
+
+@transaction.atomic
+def coupon_issue_for_customers(*, customers, by, **terms) -> list[Coupon]:
+    """One coupon with the same terms for each customer, all or none: a refusal for one customer
+    (a rule of ``coupon_issue``) issues no coupon at all."""
+    return [coupon_issue(**terms, customer=customer, by=by) for customer in customers]

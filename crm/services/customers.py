@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+from retail.changes import change_record, change_snapshot
 from retail.errors import Conflict, NotFound, ValidationError
 from retail.events import customer_merged
 
@@ -288,3 +289,33 @@ def _merge_coupon_usages(*, keep: Customer, dup: Customer) -> None:
     for usage in CouponUsage.objects.select_for_update().filter(customer=dup, coupon_id__in=mine):
         CouponUsage.objects.filter(pk=mine[usage.coupon_id].pk).update(used=F("used") + usage.used)
         usage.delete()
+
+
+ADDRESS_EDITABLE = {
+    # field: (max length, required), as ``customer_address_add`` checks them
+    "recipient": (100, True),
+    "province": (50, True),
+    "city": (50, True),
+    "district": (50, False),
+    "line": (300, True),
+    "postcode": (12, False),
+    "phone": (32, False),
+    "label": (40, False),
+}
+
+
+@transaction.atomic
+def customer_address_update(*, address: CustomerAddress, by=None, **changes) -> CustomerAddress:
+    """Change what is given of an address (checked as ``customer_address_add`` checks a new one),
+    with one ``ChangeRecord`` per field that changed; the default flag moves only through
+    ``customer_address_set_default`` and the address stays with its customer."""
+    address = CustomerAddress.objects.select_for_update().get(pk=address.pk)
+    fields = [name for name in changes if name in ADDRESS_EDITABLE]
+    before = change_snapshot(address, fields)
+    for name in fields:
+        max_length, required = ADDRESS_EDITABLE[name]
+        setattr(address, name, _text(changes[name], name=name, max_length=max_length, required=required))
+    if fields:
+        address.save(update_fields=fields)
+        change_record(obj=address, before=before, by=by)
+    return address

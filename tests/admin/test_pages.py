@@ -1,11 +1,14 @@
 """Every admin page of the core apps renders for a superuser, and the order list does not N+1."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from catalog.services import sku_update
 from orders.services import order_note_add
 from retail.models import IdempotencyRecord, Sequence
 from retail.numbering import sequence_next
@@ -24,6 +27,7 @@ def one_of_each(stocked, admin_user):
     """At least one row of every registered model of the core apps, made through the services."""
     order = place(channel="store", payment_method="cash", shipping_address={})  # paid at the counter
     order_note_add(order=order, text="客户要求开发票", by=admin_user)
+    sku_update(sku=stocked, cost=Decimal("31.00"), by=admin_user)  # a change record
     IdempotencyRecord.objects.create(user=admin_user, key="k-1", scope="orders.create", fingerprint="f" * 64)
     sequence_next("DEMO-TEST")  # document numbers use PostgreSQL sequences; counter rows serve the rest
     assert Sequence.objects.exists()

@@ -119,3 +119,36 @@ def test_a_zero_quantity_is_refused_and_nothing_is_created(admin_page, live_serv
     # The form comes back as typed, so staff fix the one cell and submit again.
     expect(page.get_by_label("客户姓名")).to_have_value("李四")
     assert (Order.objects.count(), OrderLine.objects.count()) == (0, 0)
+
+
+def test_an_action_form_page_shows_its_object_the_field_error_and_cancels_back(
+    admin_page, live_server, tmp_path
+):
+    """The shipping step of an order on the kit's one action-form page, on a laptop screen."""
+    from logistics.models import PickList
+    from logistics.services import order_pack, order_start_picking, pick_record
+
+    page = admin_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    stocked_sku("SKU-SHP")
+    order = order_start_picking(order=pending_order([{"sku": "SKU-SHP", "quantity": 1}]))
+    pick_record(pick_list=PickList.objects.get(order=order), code="SKU-SHP", quantity=1)
+    order = order_pack(order=order)
+
+    page.goto(f"{live_server.url}/admin/orders/order/{order.pk}/change/")
+    page.get_by_role("link", name="发货…").click()
+    expect(page).to_have_url(re.compile(rf"/admin/orders/order/{order.pk}/transition/ship/$"))
+    expect(page.locator(".breadcrumbs")).to_contain_text(order.number)
+    expect(page.locator("#action-object")).to_contain_text(order.number)
+    page.get_by_label("承运商").select_option("sf")
+    page.get_by_label("物流单号").fill("#1")
+    with page.expect_navigation():
+        page.get_by_role("button", name="发货", exact=True).click()
+
+    expect(page.locator(".field-tracking_number .errorlist")).to_be_visible()
+    expect(page.locator(".errorlist.nonfield")).to_have_count(0)
+    page.screenshot(path=tmp_path / "action_form.png", full_page=True)
+    page.get_by_role("link", name="取消", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/admin/orders/order/{order.pk}/change/$"))
+    order.refresh_from_db()
+    assert order.status == Order.Status.READY_TO_SHIP

@@ -5,16 +5,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from logistics.models import (
-    OutboundNote,
     PickList,
-    PickRecord,
-    QualityCheck,
-    Shipment,
-    ShippingPlan,
-    ShippingRule,
 )
 from logistics.services import order_pack, order_start_picking, pick_record
-from orders.models import Order
 from tests.factories import UserFactory
 from tests.helpers.fulfil import order_fulfil
 
@@ -75,72 +68,3 @@ def test_pick_list_page(admin_client, order):
     pick_list = PickList.objects.get(order=order)
     html = admin_client.get(reverse("logistics:pick_list_print", args=[pick_list.pk])).content.decode()
     assert "拣货单" in html and pick_list.number in html and "A-01-02" in html and "6901234567892" in html
-
-
-@pytest.mark.parametrize(
-    "model", [PickList, PickRecord, QualityCheck, OutboundNote, ShippingRule, ShippingPlan, Shipment]
-)
-def test_admin_pages_load(admin_client, shipped, model):
-    info = model._meta.app_label, model._meta.model_name
-    assert admin_client.get(reverse("admin:{}_{}_changelist".format(*info)), {"q": "SKU"}).status_code == 200
-    obj = model.objects.first()
-    response = admin_client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
-    assert response.status_code == 200
-    if model is OutboundNote:
-        assert reverse("logistics:outbound_note_print", args=[obj.number]) in response.content.decode()
-
-
-def _action(model, obj, name):
-    return reverse(f"admin:logistics_{model._meta.model_name}_service", args=[obj.pk, name])
-
-
-def test_admin_walks_an_order_from_pick_to_delivery(admin_client, order, staff_user):
-    order_start_picking(order=order)
-    pick_list = PickList.objects.get(order=order)
-    change = admin_client.get(
-        reverse("admin:logistics_picklist_change", args=[pick_list.pk])
-    ).content.decode()
-    assert _action(PickList, pick_list, "pick") in change
-
-    refused = admin_client.post(_action(PickList, pick_list, "pick"), {"code": "SKU-A", "quantity": 3})
-    assert refused.status_code == 200 and "超拣" in refused.content.decode()
-    assert PickRecord.objects.filter(error="over_pick").exists()
-
-    assert (
-        admin_client.post(_action(PickList, pick_list, "pick"), {"code": "SKU-A", "quantity": 2}).status_code
-        == 302
-    )
-    assert (
-        admin_client.post(_action(PickList, pick_list, "pack"), {"qc_passed": "1", "qc_note": ""}).status_code
-        == 302
-    )
-    plan = ShippingPlan.objects.get(order=order)
-    assert admin_client.get(_action(ShippingPlan, plan, "ship")).status_code == 200
-    response = admin_client.post(
-        _action(ShippingPlan, plan, "ship"), {"carrier": "sf", "tracking_number": ""}
-    )
-    assert response.status_code == 200  # the form asks again
-    assert (
-        admin_client.post(
-            _action(ShippingPlan, plan, "ship"), {"carrier": "sf", "tracking_number": "SF7770001"}
-        ).status_code
-        == 302
-    )
-    shipment = Shipment.objects.get(order=order)
-    assert shipment.shipped_by == staff_user
-    assert (
-        admin_client.post(
-            _action(Shipment, shipment, "event"),
-            {
-                "status": "in_transit",
-                "location": "上海",
-                "description": "",
-                "occurred_at": "2026-11-25 10:00",
-            },
-        ).status_code
-        == 302
-    )
-    assert admin_client.post(_action(Shipment, shipment, "deliver")).status_code == 302
-    order.refresh_from_db()
-    assert order.status == Order.Status.COMPLETED
-    assert admin_client.get(_action(Shipment, shipment, "nonsense")).status_code == 404

@@ -1,9 +1,13 @@
+"""The after-sales request in the admin: the specialist's steps are buttons calling the services."""
+
 import pytest
 from django.urls import reverse
 
 from aftersales.models import AftersalesRequest
 from aftersales.services import aftersales_request_create
 from inventory.models import StockMovement
+from tests.factories import WarehouseFactory
+from tests.logistics.helpers import delivered_order, stocked_sku
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +18,17 @@ def admin_client(client, staff_user):
     return client
 
 
+@pytest.fixture
+def delivered(db):
+    """Completed order: 3 × SKU-A at 50.00 and 1 × SKU-B at 30.00, paid 180.00 (free shipping)."""
+    sh = WarehouseFactory(code="WH-SH", name="上海仓", priority=1)
+    stocked_sku("SKU-A", warehouse=sh)
+    stocked_sku("SKU-B", warehouse=sh, price="30.00")
+    return delivered_order([{"sku": "SKU-A", "quantity": 3}, {"sku": "SKU-B", "quantity": 1}])
+
+
 def _url(req, action):
-    return reverse("admin:aftersales_aftersalesrequest_service", args=[req.pk, action])
+    return reverse("admin:aftersales_aftersalesrequest_transition", args=[req.pk, action])
 
 
 def test_the_specialist_works_a_return_in_the_admin(admin_client, delivered):
@@ -33,7 +46,7 @@ def test_the_specialist_works_a_return_in_the_admin(admin_client, delivered):
         reverse("admin:aftersales_aftersalesrequest_change", args=[req.pk])
     ).content.decode()
     assert _url(req, "approve") in page and _url(req, "reject") in page and _url(req, "refund") not in page
-    assert "状态历史" in page
+    assert "状态变更记录" in page
 
     assert admin_client.post(_url(req, "approve"), {"note": "请寄回"}).status_code == 302
     form = admin_client.get(_url(req, "receive")).content.decode()

@@ -1,3 +1,5 @@
+"""The CRM admin: customer pages and merges, ticket steps, coupons issued by hand or from a ticket."""
+
 from decimal import Decimal
 
 import pytest
@@ -66,7 +68,7 @@ def test_ticket_buttons_call_the_services(admin_client, customer, staff_user):
     ticket = Ticket.objects.get()
     page = admin_client.get(reverse("admin:crm_ticket_change", args=[ticket.pk])).content.decode()
     assert "回复" in page and "转派/升级" in page and "标记已解决" not in page
-    action = lambda name: reverse("admin:crm_ticket_action", args=[ticket.pk, name])  # noqa: E731
+    action = lambda name: reverse("admin:crm_ticket_transition", args=[ticket.pk, name])  # noqa: E731
     assert admin_client.post(action("reply"), {"body": "已开票", "notify_customer": "on"}).status_code == 302
     group = Group.objects.get_or_create(name="财务")[0]
     assert (

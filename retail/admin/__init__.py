@@ -1,0 +1,32 @@
+"""The one admin kit (floor: Django only, never a domain app) and the admin of retail's own rows.
+
+- ``transitions``: service-backed buttons on change pages and the one action-form page;
+- ``forms``: the action forms' base and how a service's error lands on a field;
+- ``audit``: the status trail and the field-change history panels;
+- ``readonly``: admins and inlines of rows only services write;
+- ``display``: links and tables for read-only panels.
+"""
+
+from . import registrations  # noqa: F401  (registers retail's own models when the admin autodiscovers)
+from .audit import ChangeHistoryMixin, audit_trail, change_history
+from .display import admin_link, html_table
+from .forms import ActionForm, form_add_business_error
+from .readonly import ReadOnlyAdmin, ReadOnlyInline, ServiceOnlyAdmin
+from .transitions import AdminTransition, ObjectLink, TransitionAdminMixin, render_form_page
+
+__all__ = [
+    "ActionForm",
+    "AdminTransition",
+    "ChangeHistoryMixin",
+    "ObjectLink",
+    "ReadOnlyAdmin",
+    "ReadOnlyInline",
+    "ServiceOnlyAdmin",
+    "TransitionAdminMixin",
+    "admin_link",
+    "audit_trail",
+    "change_history",
+    "form_add_business_error",
+    "html_table",
+    "render_form_page",
+]
