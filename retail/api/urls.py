@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from retail.tracking import TrackView
+from retail.tracking.api import TrackView
 
 from .exceptions import error_body
 
