@@ -37,6 +37,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Tests: the layer contracts first (lint-imports, pyproject.toml [tool.importlinter]), then pytest on
 # PostgreSQL when DATABASE_URL is set or the local server answers (see retail/settings.py);
