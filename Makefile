@@ -37,13 +37,16 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
-# Tests: PostgreSQL when DATABASE_URL is set or the local server answers (see retail/settings.py);
+# Tests: the layer contracts first (lint-imports, pyproject.toml [tool.importlinter]), then pytest on
+# PostgreSQL when DATABASE_URL is set or the local server answers (see retail/settings.py);
 # PostgreSQL-only tests skip with a reason otherwise, and fail under REQUIRE_SERVICES=1.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 bench: $(STAMP)

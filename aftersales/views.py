@@ -6,8 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 from rest_framework.settings import api_settings
 
+from orders.forms import ORDER_LOOKUP_NOT_FOUND, OrderLookupForm
+from retail.api.throttling import TrackingThrottle
 from retail.errors import BusinessError
-from retail.tracking import NOT_FOUND_MESSAGE, TrackingThrottle, order_for_tracking
 
 from .models import Reason, RequestType
 from .selectors import aftersales_request_list, requested_units_by_line
@@ -48,26 +49,23 @@ def _wanted(post, lines) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 def request_page(request):
-    data = request.POST if request.method == "POST" else request.GET
-    number = data.get("number", "").replace("\x00", "")
-    contact = data.get("contact", "").replace("\x00", "")
+    form = OrderLookupForm(request.POST if request.method == "POST" else request.GET)
     windows = [(RequestType(t).label, d.days) for t, d in settings.AFTERSALES_WINDOWS.items()]
     context = {
-        "number": number,
-        "contact": contact,
+        **form.echo(),
         "types": RequestType.choices,
         "reasons": Reason.choices,
         "windows": windows,
     }
-    if not (number or contact):
+    if not (context["number"] or context["contact"]):
         return render(request, "aftersales/request.html", context)
     if not AftersalesPageThrottle().allow_request(request, None):
         return render(request, "aftersales/request.html", {**context, "throttled": True}, status=429)
-    order = order_for_tracking(number=number, contact=contact)
-    if order is None:
+    if not form.is_valid():
         return render(
-            request, "aftersales/request.html", {**context, "not_found": NOT_FOUND_MESSAGE}, status=404
+            request, "aftersales/request.html", {**context, "not_found": ORDER_LOOKUP_NOT_FOUND}, status=404
         )
+    order = form.cleaned_data["order"]
     lines = _lines(order)
     context.update(order=order, lines=lines, requests=aftersales_request_list(order=order))
     if request.method == "POST":

@@ -15,6 +15,7 @@ from retail.admin import ActionForm
 from retail.errors import BusinessError
 
 from .models import Channel, PaymentMethod
+from .selectors import order_for_customer_lookup
 
 LINE_KEY = re.compile(r"^lines\[(\d+)\]\.(sku|quantity)$")
 
@@ -208,3 +209,32 @@ class OrderNoteForm(ActionForm):
     text = forms.CharField(
         label=_("备注内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
     )
+
+
+# -- the customer's order lookup (the tracking page, its API and the after-sales page) --------------
+
+ORDER_LOOKUP_NOT_FOUND = "未找到该订单，请核对订单号和手机号或邮箱。"
+
+
+class OrderLookupForm(forms.Form):
+    """An order number and the phone or email on the order, no login. Valid means the order was found
+    (``cleaned_data["order"]``); any miss, whichever field was wrong, is the one ``not_found`` error,
+    so the answer never tells a guesser which half was right. Throttle before ``is_valid()``: that
+    is where the lookup runs."""
+
+    number = forms.CharField(max_length=32)
+    contact = forms.CharField(max_length=254)
+
+    def echo(self) -> dict:
+        """The fields as typed, to show back on the page (NUL characters dropped)."""
+        return {name: self.data.get(name, "").replace("\x00", "") for name in ("number", "contact")}
+
+    def clean(self):
+        data = super().clean()
+        order = None
+        if not self.errors:
+            order = order_for_customer_lookup(number=data["number"], contact=data["contact"])
+        if order is None:
+            raise forms.ValidationError(ORDER_LOOKUP_NOT_FOUND, code="not_found")
+        data["order"] = order
+        return data

@@ -27,6 +27,7 @@ from inventory.models import Stock
 from retail.errors import NotFound
 from retail.fsm import state_log_for
 from retail.models import Notification
+from retail.validation import normalize_email, normalize_phone
 
 from .models import Order, OrderLine, OrderNote, Payment, PaymentStatus
 
@@ -221,3 +222,22 @@ def order_timeline(*, order: Order) -> list[dict]:
         for n in order_notifications(order=order)
     ]
     return sorted(entries, key=lambda e: e["at"])
+
+
+def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Order | None:
+    """The order with this number whose phone (normalised) or email (any case) is ``contact``, with its
+    lines and shipments (tracking events included); ``None`` for an unknown number, a contact that
+    does not match, or input no order could have (blank, too long, NUL characters). Callers must
+    answer every ``None`` the same way, so a miss does not tell which half was wrong."""
+    number, contact = (number or "").strip(), (contact or "").strip()
+    if not number or not contact or len(number) > 32 or len(contact) > 254 or "\x00" in number + contact:
+        return None
+    order = Order.objects.filter(number=number).prefetch_related("lines", "shipments__events").first()
+    if order is None:
+        return None
+    if "@" in contact:
+        matches = normalize_email(contact) == normalize_email(order.customer_email)
+    else:
+        phone = normalize_phone(contact)
+        matches = phone is not None and phone == normalize_phone(order.customer_phone)
+    return order if matches else None

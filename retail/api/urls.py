@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from retail import error_codes as codes
-from retail.tracking import TrackView
+from retail.tracking.api import TrackView
 
 from .exceptions import error_body
 

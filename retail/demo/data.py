@@ -1,6 +1,6 @@
 """The demo shop's fixed data: category tree, products with their SKUs, warehouses, staff, people, places.
 
-Prices are list prices in CNY; costs are derived from a per-category margin in the loader."""
+Prices are list prices in CNY; costs are derived from a per-category margin in ``retail.demo.catalog``."""
 
 # (top category, sub-category, code, margin): products follow as
 # (name, brand, description, [(variant, price)], warehouse codes)

@@ -1,0 +1,109 @@
+"""The demo shop while it loads: what has been made so far, the random source, the clock, and the
+timeline of things still to run. The plan of one order is an ``OrderPlan`` of ``Step``s."""
+
+import random
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import time_machine
+
+from catalog.models import SKU
+from orders import selectors as order_selectors
+from orders.models import Order
+
+PREPAID = ("wechat_pay", "alipay", "card", "bank_transfer")
+
+
+class DemoError(Exception):
+    """The demo cannot be loaded into this database, or a step did not end as planned."""
+
+
+def minutes(value: float) -> timedelta:
+    return timedelta(minutes=value)
+
+
+def clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+@dataclass
+class Step:
+    """One thing that happens around an order, ``at`` relative to placement until the plan is placed
+    in time; ``status`` is the order's status right after it (``None``: the step does not change it)."""
+
+    at: timedelta | datetime
+    action: str
+    status: str | None
+    args: dict = field(default_factory=dict)
+
+
+@dataclass
+class OrderPlan:
+    target: str
+    customer: dict
+    channel: str
+    method: str
+    lines: list  # [(SKU, quantity)] as placed
+    shortage: bool = False
+    cancel_stage: str = ""
+    needs_review: bool = False
+    steps: list = field(default_factory=list)
+    order_number: str = ""
+    pick_lines: dict = field(default_factory=dict)  # SKU code → (pick list, its line), once picking starts
+    shipment: object = None
+    survey: object = None
+    ticket: object = None
+    aftersales: object = None
+
+    @property
+    def store(self) -> bool:
+        return self.channel == "store"
+
+    @property
+    def prepaid(self) -> bool:
+        return self.method in PREPAID and not self.store
+
+
+class DemoShop:
+    """Everything the steps share. One ``rng`` drives every choice, in a fixed order, so a seed always
+    gives the same shop: keep the order of the random draws when changing the demo."""
+
+    def __init__(self, *, rng: random.Random, now: datetime, days: int):
+        self.rng, self.now = rng, now
+        self.start = now - timedelta(days=days)
+        self.setup = self.start - timedelta(days=10)
+        self.staff: dict = {}
+        self.warehouses: dict = {}
+        self.categories: dict = {}
+        self.skus: list[SKU] = []
+        self.sku_warehouses: dict[str, tuple] = {}
+        self.popularity: list[float] = []
+        self.shortage_sku: SKU | None = None
+        self.substitute_sku: SKU | None = None
+        self.customers: list[dict] = []
+        self.customer_weights: list[float] = []
+        self.barcodes: set = set()
+        self.timeline: list = []  # (moment, sequence, callable, kwargs)
+
+    @contextmanager
+    def at(self, moment: datetime):
+        with time_machine.travel(moment, tick=False):
+            yield
+
+    def choose(self, weights: dict):
+        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+
+    def later(self, moment: datetime, fn, **kwargs) -> None:
+        """Run ``fn(**kwargs)`` at ``moment``, in time order with everything else."""
+        self.timeline.append((moment, len(self.timeline), fn, kwargs))
+
+    def order(self, plan: OrderPlan) -> Order:
+        """The plan's order as it is now (every step reads it afresh: the services change it)."""
+        return order_selectors.order_get(number=plan.order_number)
+
+    def final_lines(self, plan: OrderPlan) -> list:
+        """The lines once a shortage is resolved: the substitute in place of the missing SKU."""
+        if not plan.shortage:
+            return plan.lines
+        return [(self.substitute_sku if sku.pk == self.shortage_sku.pk else sku, q) for sku, q in plan.lines]

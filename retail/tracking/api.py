@@ -1,0 +1,77 @@
+"""``GET /api/track/?number=…&contact=…``: the public tracking answer as JSON."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.forms import ORDER_LOOKUP_NOT_FOUND, OrderLookupForm
+from retail.api.schema import ErrorSerializer
+from retail.api.throttling import TrackingThrottle
+
+from .payload import tracking_payload
+
+
+class TrackingEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    location = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
+
+
+class TrackingShipmentSerializer(serializers.Serializer):
+    carrier = serializers.CharField()
+    carrier_display = serializers.CharField()
+    tracking_number = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    events = TrackingEventSerializer(many=True)
+
+
+class TrackingLineSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
+class TrackingTimelineSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+
+
+class TrackingSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    placed_at = serializers.DateTimeField()
+    lines = TrackingLineSerializer(many=True)
+    shipments = TrackingShipmentSerializer(many=True)
+    timeline = TrackingTimelineSerializer(many=True)
+
+
+class TrackView(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (TrackingThrottle,)
+
+    @extend_schema(
+        tags=["public"],
+        summary="Track an order (public, no login)",
+        description="The order number plus the phone number or email on the order. An unknown number and a "
+        "wrong contact give the same 404; lookups are throttled per client (429).",
+        parameters=[
+            OpenApiParameter("number", str, required=True, description="Order number"),
+            OpenApiParameter("contact", str, required=True, description="Phone number or email on the order"),
+        ],
+        responses={200: TrackingSerializer, 404: ErrorSerializer, 429: ErrorSerializer},
+        auth=[],
+    )
+    def get(self, request):
+        form = OrderLookupForm(request.query_params)
+        if not form.is_valid():
+            raise NotFound(ORDER_LOOKUP_NOT_FOUND)
+        return Response(TrackingSerializer(tracking_payload(form.cleaned_data["order"])).data)
