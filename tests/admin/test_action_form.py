@@ -15,11 +15,10 @@ from logistics.models import PickList
 from logistics.services import order_start_picking
 from retail.admin import ActionForm, form_add_business_error
 from retail.errors import ValidationError
-from tests.conftest import place
 from tests.factories import ProductFactory, WarehouseFactory
-from tests.logistics.helpers import delivered_order, pending_order, stocked_sku
-
-from .helpers import transition_url
+from tests.helpers.admin import transition_url
+from tests.helpers.fulfil import delivered_order
+from tests.helpers.orders import pending_order, place, stocked_sku
 
 pytestmark = pytest.mark.django_db
 

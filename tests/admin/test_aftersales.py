@@ -7,7 +7,8 @@ from aftersales.models import AftersalesRequest
 from aftersales.services import aftersales_request_create
 from inventory.models import StockMovement
 from tests.factories import WarehouseFactory
-from tests.logistics.helpers import delivered_order, stocked_sku
+from tests.helpers.fulfil import delivered_order
+from tests.helpers.orders import stocked_sku
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,11 @@ from logistics.models import (
     ShippingPlan,
     ShippingRule,
 )
-from logistics.services import order_fulfil, order_pack, order_start_picking, pick_record
+from logistics.services import order_pack, order_start_picking, pick_record
 from orders.models import Order
 from tests.factories import UserFactory, WarehouseFactory
-from tests.logistics.helpers import pending_order, stocked_sku
+from tests.helpers.fulfil import order_fulfil
+from tests.helpers.orders import pending_order, stocked_sku
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from catalog import services
 from catalog.models import SKU
 from retail.models import ChangeRecord
-from tests.api.conftest import client_for
 from tests.factories import ProductFactory, SKUFactory
+from tests.helpers.api import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 from crm import ports, receivers, services
 from crm.models import Customer, Survey, Ticket
-from logistics.services import order_deliver, order_fulfil
+from logistics.services import order_deliver
 from orders.models import Order
 from orders.services import order_cancel
 from retail.events import customer_merged
-from tests.crm.conftest import customer_data, place_valid
+from tests.helpers.crm import customer_data, place_valid
+from tests.helpers.fulfil import order_fulfil
 
 pytestmark = pytest.mark.django_db
 

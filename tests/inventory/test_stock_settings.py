@@ -8,8 +8,8 @@ from inventory import services
 from inventory.models import Stock
 from retail.errors import ValidationError
 from retail.models import ChangeRecord
-from tests.conftest import place
 from tests.factories import stock_in
+from tests.helpers.orders import place
 
 pytestmark = pytest.mark.django_db
 
