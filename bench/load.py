@@ -63,7 +63,8 @@ class Result:
 
 
 def wrk_available() -> bool:
-    return shutil.which("wrk") is not None
+    """wrk on the PATH, unless BENCH_CLIENT=python asks for the fallback client."""
+    return os.environ.get("BENCH_CLIENT") != "python" and shutil.which("wrk") is not None
 
 
 def run(request: Request, *, connections: int, duration: float, max_requests: int) -> Result:
