@@ -166,5 +166,5 @@ def _run_python(request: Request, *, connections: int, duration: float, max_requ
         failed=failures[0],
         p50_ms=statistics.median(ordered) * 1000,
         p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
-        client=f"python client, {connections} threads (wrk missing)",
+        client=f"python client, {connections} threads",
     )
