@@ -55,7 +55,7 @@ def _terminate(signum, frame):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default=",".join(ORDER), help="comma-separated measures, e.g. P1,P6")
-    parser.add_argument("--duration", type=float, default=15, help="seconds of load per side (P1, P2)")
+    parser.add_argument("--duration", type=float, default=30, help="seconds of load per side (P1, P2)")
     parser.add_argument("--p6-timeout", type=float, default=300, help="give up on `make run` after this")
     args = parser.parse_args(argv)
     selected = [m for m in ORDER if m in {s.strip().upper() for s in args.only.split(",")}]
@@ -98,4 +98,8 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("bench: interrupted; its servers are stopped and its databases dropped", file=sys.stderr)
+        sys.exit(130)

@@ -114,7 +114,7 @@ def gunicorn(*, app: str, env: dict[str, str], workers: int = 4, log_path: Path)
     with open(log_path, "ab") as log_file:
         proc = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), app, "-w", str(workers), "-b", f"{HOST}:{port}"]
-            + ["--log-level", "warning", "--timeout", "60"],
+            + ["--log-level", "warning", "--timeout", "60", "--graceful-timeout", "5"],
             cwd=ROOT,
             env=env,
             stdout=log_file,
