@@ -9,8 +9,8 @@ get a value from ``txid_current()``, unique per transaction."""
 import json
 import re
 import subprocess
-import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench import load, pg, seed, server
 
@@ -92,17 +92,14 @@ def pgbench_script(database: str, order_id: int) -> str:
     return "\n".join(statements) + "\n"
 
 
-def pgbench_run(database: str, script: str, *, clients: int, duration: float) -> Sql:
-    with tempfile.NamedTemporaryFile("w", prefix="retail_bench_p1_", suffix=".sql") as f:
-        f.write(script)
-        f.flush()
-        done = subprocess.run(
-            ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", f"{duration:.0f}", "-f", f.name],
-            env=server.clean_env(**pg.libpq_env(database)),
-            capture_output=True,
-            text=True,
-            timeout=duration + 120,
-        )
+def pgbench_run(database: str, script: Path, *, clients: int, duration: float) -> Sql:
+    done = subprocess.run(
+        ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", f"{duration:.0f}", "-f", str(script)],
+        env=server.clean_env(**pg.libpq_env(database)),
+        capture_output=True,
+        text=True,
+        timeout=duration + 120,
+    )
     tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", done.stdout)
     processed = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
     failed = re.search(r"number of failed transactions: (\d+)", done.stdout)
@@ -134,7 +131,8 @@ def measure(ctx) -> str:
         server.gunicorn(app="retail.wsgi", env=server.project_env(url), log_path=ctx.log("p1")) as base,
     ):
         request = placement_request(base, ctx.seed.shop_token)
-        script = pgbench_script(sql_db, ctx.seed.order_id)
+        script = ctx.log_dir / "p1_pgbench.sql"  # kept with the logs, to read what was measured
+        script.write_text(pgbench_script(sql_db, ctx.seed.order_id))
         server.log("P1 warm-up")
         load.run(request, connections=APP_CONNECTIONS, duration=WARMUP_SECONDS, max_requests=MAX_ORDERS)
         for n in range(load.ROUNDS):
