@@ -1,6 +1,6 @@
 """`make bench`: every measure of issue 18 against its baseline, in one run, one line each.
 
-    .venv/bin/python bench/run.py [--only P1,P2,P6] [--duration 15] [--p6-timeout 300]
+    .venv/bin/python bench/run.py [--only P1,P2,P6] [--duration 30] [--p6-timeout 300]
 
 Each line ends in `ok` or `MISSED`; progress goes to stderr and the servers' logs to a temporary
 folder named at the start. Exit status 0 when every selected measure ran (whatever its figure),
