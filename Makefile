@@ -49,8 +49,13 @@ test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
+# Benchmarks against their baselines, one line each (bench/README.md); never part of `make test`.
+# wrk loads the servers (installed from Debian as root when missing; else a Python client does).
 bench: $(STAMP)
-	$(PY) bench/order_place.py
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		{ apt-get install -y -q wrk || { apt-get update -q && apt-get install -y -q wrk; }; } >/dev/null; } || \
+		echo "wrk is missing (apt-get install wrk as root): the bounded Python client loads instead"
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -2,66 +2,28 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/retail_bench .venv/bin/python bench/order_place.py [N]
 
-Creates (or reuses) the database, migrates it, then places N three-line cash-on-delivery orders through
-``orders.services.order_place`` and does the same work (reserve 3 stock rows conditionally, insert the
-order, 3 lines, 3 ledger rows) in hand-written SQL. Prints orders/second for both and their ratio.
+In process, without HTTP (`make bench` measures over HTTP). Creates (or reuses) the database,
+migrates it, then places N three-line cash-on-delivery orders through ``orders.services.order_place``
+and does the same work (reserve 3 stock rows conditionally, insert the order, 3 lines, 3 ledger rows)
+in hand-written SQL. Prints orders/second for both and their ratio.
 """
 
-import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "retail.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/retail_bench")
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
-os.environ.setdefault("EMAIL_URL", "dummymail://")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-
-def ensure_database():
-    import psycopg2
-
-    url = os.environ["DATABASE_URL"]
-    if not url.startswith("postgres"):
-        return
-    name = url.rsplit("/", 1)[1]
-    conn = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cur.fetchone():
-            cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+from bench.inprocess import django_setup, shop_build  # noqa: E402
 
 
 def main(n: int) -> None:
-    ensure_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_setup()
     from django.db import connection, transaction
 
-    call_command("migrate", verbosity=0)
-    from catalog.models import SKU, Category, Product
-    from inventory.models import Warehouse
-    from inventory.services import stock_receive
     from orders.services import order_place
 
-    category, _ = Category.objects.get_or_create(name="基准", parent=None)
-    product = Product.objects.filter(name="基准商品").first() or Product.objects.create(
-        name="基准商品", category=category, description="bench", images=["x"], status="published"
-    )
-    warehouse, _ = Warehouse.objects.get_or_create(code="BENCH", defaults={"name": "基准仓", "priority": 1})
-    skus = [
-        SKU.objects.get_or_create(code=f"BENCH-{i}", defaults={"product": product, "name": "x", "price": 10})[
-            0
-        ]
-        for i in range(3)
-    ]
-    stock_receive(warehouse=warehouse, lines=[(s, 10 * n + 10) for s in skus], reference="BENCH")
+    warehouse, skus = shop_build(prefix="BENCH", skus=3, on_hand=10 * n + 10)
     lines = [{"sku": s.code, "quantity": 1} for s in skus]
     address = {"province": "上海市", "city": "上海市", "line": "1号"}
 

@@ -7,52 +7,23 @@ A shared lock held until commit (e.g. a counter row for order numbers) shows as 
 whatever the thread count; independent placements scale towards the number of cores.
 """
 
-import os
 import sys
 import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "retail.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/retail_bench")
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
-os.environ.setdefault("EMAIL_URL", "dummymail://")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from order_place import ensure_database  # noqa: E402  (bench/ is on sys.path as the script's folder)
+from bench.inprocess import django_setup, shop_build  # noqa: E402
 
 
 def main(per_thread: int, threads: int) -> None:
-    ensure_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_setup()
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
-    from catalog.models import SKU, Category, Product
-    from inventory.models import Warehouse
-    from inventory.services import stock_receive
     from orders.services import order_place
 
-    category, _ = Category.objects.get_or_create(name="并发基准", parent=None)
-    product = Product.objects.filter(name="并发基准商品").first() or Product.objects.create(
-        name="并发基准商品", category=category, description="bench", images=["x"], status="published"
-    )
-    warehouse, _ = Warehouse.objects.get_or_create(
-        code="PBENCH", defaults={"name": "并发基准仓", "priority": 1}
-    )
-    skus = [
-        SKU.objects.get_or_create(
-            code=f"PBENCH-{i}", defaults={"product": product, "name": "x", "price": 10}
-        )[0]
-        for i in range(threads)
-    ]
-    stock_receive(
-        warehouse=warehouse, lines=[(s, 2 * per_thread * (threads + 1)) for s in skus], reference="PB"
-    )
+    _, skus = shop_build(prefix="PBENCH", skus=threads, on_hand=2 * per_thread * (threads + 1))
     address = {"province": "上海市", "city": "上海市", "line": "1号"}
 
     errors = []
