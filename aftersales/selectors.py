@@ -68,7 +68,7 @@ def _period(qs, field: str, start, end):
 
 
 def _order_scope(qs, prefix: str, channel, warehouse):
-    """KPIS.md filters: ``channel`` of the order; ``warehouse`` = the order has a pick list there."""
+    """docs/kpis.md filters: ``channel`` of the order; ``warehouse`` = the order has a pick list there."""
     if channel:
         qs = qs.filter(**{f"{prefix}channel": channel})
     if warehouse:

@@ -20,7 +20,7 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class ContactChannel(models.TextChoices):
-    """Where a customer reaches us (API.md settled detail 10 for tickets; ``web`` is the web chat)."""
+    """Where a customer reaches us (docs/api.md "Settled details" 10 for tickets; ``web`` is the web chat)."""
 
     PHONE = "phone", _("电话")
     WECHAT = "wechat", _("微信")
@@ -293,7 +293,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         return f"{self.number} {self.subject}"
 
     def is_breached(self, now=None) -> bool:
-        """Same rule as ``crm.selectors.ticket_breached_expression`` (KPIS.md ticket_sla_breach_rate):
+        """Same rule as ``crm.selectors.ticket_breached_expression`` (docs/kpis.md ticket_sla_breach_rate):
         a response or resolution after its due, or none yet and the due time passed."""
         now = now or timezone.now()
         return (
@@ -428,7 +428,7 @@ class TicketEscalation(models.Model):
 
 # -- surveys --------------------------------------------------------------------------------------
 class CsiDimension(models.TextChoices):
-    """The CSI dimensions of KPIS.md, in ``settings.CSI_WEIGHTS`` order."""
+    """The CSI dimensions of docs/kpis.md, in ``settings.CSI_WEIGHTS`` order."""
 
     PRODUCT = "product", _("商品质量")
     ORDER_HANDLING = "order_handling", _("订单处理")

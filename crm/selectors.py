@@ -128,7 +128,7 @@ def ticket_sla_durations(*, category: str, priority: str) -> tuple[timedelta, ti
 
 
 def ticket_breached_q(*, now=None) -> Q:
-    """KPIS.md: a response or resolution after its due, or none yet and the due time passed.
+    """docs/kpis.md: a response or resolution after its due, or none yet and the due time passed.
     Strictly after: answered at the due instant is in time."""
     now = now or timezone.now()
     # ``isnull=False`` keeps each term TRUE or FALSE (a bare comparison with NULL is NULL in SQL).
@@ -181,7 +181,7 @@ def surveys_due(*, now=None) -> QuerySet:
 
 
 def survey_response_list(*, customer: Customer | None = None, order_number: str | None = None) -> QuerySet:
-    """Answered surveys (feedback), searchable by customer and order (PROCESS rule 55)."""
+    """Answered surveys (feedback), searchable by customer and order (docs/business-rules.md rule 55)."""
     qs = SurveyResponse.objects.select_related("survey__order", "survey__customer").prefetch_related(
         "answers"
     )

@@ -1,5 +1,5 @@
 """Stock writes. Every change is a ledger row plus a conditional UPDATE of the stock row in the same
-transaction; nothing reads a quantity into Python and writes it back (DESIGN.md "Stock integrity")."""
+transaction; nothing reads a quantity into Python and writes it back (docs/architecture.md "Stock integrity")."""
 
 from dataclasses import dataclass
 

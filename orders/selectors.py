@@ -159,7 +159,7 @@ def order_notifications(*, order: Order) -> QuerySet:
 
 
 def order_timeline(*, order: Order) -> list[dict]:
-    """Everything that happened to an order, oldest first (API.md settled detail 12): status changes,
+    """Everything that happened to an order, oldest first (docs/api.md "Settled details" 12): status changes,
     payments, carrier tracking events, notes and notifications (seven queries)."""
 
     def username(user):

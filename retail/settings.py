@@ -1,4 +1,4 @@
-"""One settings module, read from the environment (DESIGN.md "Configuration")."""
+"""One settings module, read from the environment (docs/configuration.md)."""
 
 import os
 import socket
@@ -196,7 +196,7 @@ SPECTACULAR_SETTINGS = {
 
 PAYMENT_PROVIDER_SECRETS = env.dict("PAYMENT_PROVIDER_SECRETS", default={})
 
-# Business settings (KPIS.md "Configurable defaults")
+# Business settings (docs/configuration.md "Business settings")
 ORDERS_PAYMENT_WINDOW = timedelta(minutes=env.int("ORDERS_PAYMENT_WINDOW_MINUTES", default=30))
 ORDERS_PAYMENT_WINDOW_BY_METHOD = {"bank_transfer": timedelta(hours=48)}
 ORDERS_REVIEW_THRESHOLD = Decimal(env("ORDERS_REVIEW_THRESHOLD", default="5000.00"))

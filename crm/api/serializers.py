@@ -15,7 +15,7 @@ class TagNamesField(serializers.ListField):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
-    """API.md settled detail 10: ``name`` and a phone or an email; the summary figures are read-only
+    """docs/api.md "Settled details" 10: ``name`` and a phone or an email; the summary figures are read-only
     (valid orders: not cancelled, paid or cash on delivery)."""
 
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)

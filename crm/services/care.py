@@ -24,7 +24,7 @@ CARE_THANKS_DEFAULTS = {
 
 
 def care_send_thanks(*, now=None, by=None) -> int:
-    """The scheduled care letter (PROCESS rule 62): each customer with a valid order completed in
+    """The scheduled care letter (docs/business-rules.md rule 62): each customer with a valid order completed in
     the last ``lookback_days`` who got no care coupon in that time receives a thank-you with a
     personal coupon (``settings.CRM_CARE_THANKS`` overrides the defaults). Returns how many."""
     now = now or timezone.now()

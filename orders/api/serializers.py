@@ -60,7 +60,7 @@ class ShipmentRefSerializer(serializers.Serializer):
 
 
 class OrderSerializer(serializers.ModelSerializer):
-    """API.md settled detail 4. ``total = subtotal − discount_total + shipping_fee``."""
+    """docs/api.md "Settled details" 4. ``total = subtotal − discount_total + shipping_fee``."""
 
     status_display = serializers.CharField(source="get_status_display")
     customer = OrderCustomerSerializer(source="*")

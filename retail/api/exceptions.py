@@ -1,4 +1,4 @@
-"""One place that turns every error into the API.md shape: {"error": {"code", "message", "details"}}.
+"""One place that turns every error into the error shape of docs/api.md: {"error": {"code", "message", "details"}}.
 
 Business errors (``retail.errors``) carry their own code and status; DRF's and Django's exceptions
 are mapped here, so no view formats an error itself and bad input never becomes a 500."""

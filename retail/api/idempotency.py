@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` on creating writes (API.md settled detail 8), stored in the database.
+"""``Idempotency-Key`` on creating writes (docs/api.md "Settled details" 8), stored in the database.
 
 The record is inserted first, in the transaction that does the work: a concurrent request with the
 same key blocks on the unique index until the first one commits, then finds the stored response

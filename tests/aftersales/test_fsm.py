@@ -21,7 +21,7 @@ TRANSITIONS = ["approve", "reject", "receive", "refund", "exchange", "repair", "
 
 
 def expected(type, state, transition):
-    """The graph (DESIGN.md): the target, or None where the move is not allowed."""
+    """The graph (docs/state-machines.md): the target, or None where the move is not allowed."""
     goods_back = type in (T.RETURN, T.EXCHANGE, T.REPAIR)
     edges = {
         (S.SUBMITTED, "approve"): S.AWAITING_RETURN if goods_back else S.APPROVED,

@@ -1,4 +1,4 @@
-"""One error shape for every failure, and never a 500 for bad input (API.md "Conventions")."""
+"""One error shape for every failure, and never a 500 for bad input (docs/api.md "Errors")."""
 
 import json
 

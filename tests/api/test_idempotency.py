@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` on creating writes (API.md settled detail 8)."""
+"""``Idempotency-Key`` on creating writes (docs/api.md "Settled details" 8)."""
 
 import json
 import threading

@@ -135,7 +135,7 @@ def test_customer_orders_and_events_are_constant(api, stocked, django_assert_max
 
 
 def test_order_placement_statement_budget(api, stocked):
-    """DESIGN.md: placing a 3-line order is a handful of statements for the whole request (auth,
+    """docs/architecture.md "Stock integrity": placing a 3-line order is a handful of statements for the whole request (auth,
     idempotency, reservation, order, lines, audit, outbox, the answer), not hundreds."""
     for code in ("SKU-003", "SKU-004"):
         stock_in(SKUFactory(code=code, price="10.00"), stocked["warehouse"], 50)

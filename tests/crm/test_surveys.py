@@ -64,7 +64,7 @@ def test_survey_is_sent_when_due_with_its_link(survey, settings, django_capture_
 
 # -- answering (service) --------------------------------------------------------------------------
 def test_answers_carry_their_weights_and_the_csi(survey):
-    # KPIS.md worked example R1 (5,4,4,5,5) = 4.6
+    # docs/kpis.md worked example R1 (5,4,4,5,5) = 4.6
     response = services.survey_submit(token=survey.token, scores=ALL_FIVE, comment="很好")
     assert response.csi == Decimal("4.6000")
     weights = dict(SurveyAnswer.objects.values_list("dimension", "weight"))
@@ -80,7 +80,7 @@ def test_answers_carry_their_weights_and_the_csi(survey):
 
 
 def test_csi_over_answered_dimensions_only(survey):
-    # KPIS.md worked example R2 (3,2,3,–,4) = 2.3 / 0.8 = 2.875
+    # docs/kpis.md worked example R2 (3,2,3,–,4) = 2.3 / 0.8 = 2.875
     response = services.survey_submit(
         token=survey.token,
         scores={"product": 3, "order_handling": 2, "delivery": "3", "service": None, "payment": 4},

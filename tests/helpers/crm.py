@@ -20,7 +20,7 @@ def customer_data(n: int, **extra) -> dict:
 
 
 def place_valid(**overrides):
-    """A valid order (KPIS.md: not cancelled, paid or cash on delivery)."""
+    """A valid order (docs/kpis.md: not cancelled, paid or cash on delivery)."""
     return place(payment_method="cod", **overrides)
 
 

@@ -1,4 +1,4 @@
-"""Stock services and the ledger (DESIGN.md "Stock integrity")."""
+"""Stock services and the ledger (docs/architecture.md "Stock integrity")."""
 
 import pytest
 from django.core.management import call_command
