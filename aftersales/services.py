@@ -98,6 +98,58 @@ def aftersales_window_end(*, order: Order, type: str):
 
 
 # -- filing ---------------------------------------------------------------------------------------
+def _window_check(*, order: Order, type: str) -> None:
+    """The order is delivered and the window of this request type is still open."""
+    if order.status != Order.Status.COMPLETED or order.completed_at is None:
+        raise ValidationError(
+            _("订单 %(order)s 尚未签收完成，不能申请售后。") % {"order": order.number},
+            code=codes.NOT_DELIVERED,
+            details={"order": [order.status]},
+        )
+    deadline = aftersales_window_end(order=order, type=type)
+    if timezone.now() > deadline:
+        raise ValidationError(
+            _("已超过%(request_type)s期限（签收后 %(days)s 天）。")
+            % {"request_type": RequestType(type).label, "days": settings.AFTERSALES_WINDOWS[type].days},
+            code=codes.WINDOW_CLOSED,
+            details={"type": [f"window ended {timezone.localtime(deadline).isoformat()}"]},
+        )
+
+
+def _request_lines(*, order: Order, wanted: list[tuple[str, int]]) -> list[AftersalesLine]:
+    """The request's lines, each a SKU of the order within what was delivered less the order's
+    earlier requests that were not rejected (the caller holds the order's row lock)."""
+    order_lines = {line.sku_code: line for line in order.lines.all()}
+    taken = requested_units_by_line(order=order)
+    request_lines = []
+    for i, (sku, quantity) in enumerate(wanted):
+        line = order_lines.get(sku)
+        if line is None:
+            raise ValidationError(
+                _("SKU %(code)s 不在订单 %(order)s 中。") % {"code": sku, "order": order.number},
+                code=codes.SKU_NOT_IN_ORDER,
+                details={f"lines[{i}].sku": [sku]},
+            )
+        left = line.quantity - taken.get(line.pk, 0)
+        if quantity > left:
+            raise ValidationError(
+                _("%(sku)s 最多还可申请 %(left)s 件（已签收 %(delivered)s 件）。")
+                % {"sku": sku, "left": left, "delivered": line.quantity},
+                code=codes.QUANTITY_EXCEEDS_DELIVERED,
+                details={f"lines[{i}].quantity": [f"at most {left}"]},
+            )
+        request_lines.append(
+            AftersalesLine(
+                order_line=line,
+                sku_id=line.sku_id,
+                sku_code=line.sku_code,
+                name=line.name,
+                quantity=quantity,
+            )
+        )
+    return request_lines
+
+
 def aftersales_request_create(
     *, order: Order, type: str, reason: str, description: str = "", lines, by=None, photos=()
 ) -> AftersalesRequest:
@@ -114,48 +166,8 @@ def aftersales_request_create(
     wanted = _lines_clean(lines)
     with transaction.atomic():
         order = order_lock(order)
-        if order.status != Order.Status.COMPLETED or order.completed_at is None:
-            raise ValidationError(
-                _("订单 %(order)s 尚未签收完成，不能申请售后。") % {"order": order.number},
-                code=codes.NOT_DELIVERED,
-                details={"order": [order.status]},
-            )
-        deadline = aftersales_window_end(order=order, type=type)
-        if timezone.now() > deadline:
-            raise ValidationError(
-                _("已超过%(request_type)s期限（签收后 %(days)s 天）。")
-                % {"request_type": RequestType(type).label, "days": settings.AFTERSALES_WINDOWS[type].days},
-                code=codes.WINDOW_CLOSED,
-                details={"type": [f"window ended {timezone.localtime(deadline).isoformat()}"]},
-            )
-        order_lines = {line.sku_code: line for line in order.lines.all()}
-        taken = requested_units_by_line(order=order)
-        request_lines = []
-        for i, (sku, quantity) in enumerate(wanted):
-            line = order_lines.get(sku)
-            if line is None:
-                raise ValidationError(
-                    _("SKU %(code)s 不在订单 %(order)s 中。") % {"code": sku, "order": order.number},
-                    code=codes.SKU_NOT_IN_ORDER,
-                    details={f"lines[{i}].sku": [sku]},
-                )
-            left = line.quantity - taken.get(line.pk, 0)
-            if quantity > left:
-                raise ValidationError(
-                    _("%(sku)s 最多还可申请 %(left)s 件（已签收 %(delivered)s 件）。")
-                    % {"sku": sku, "left": left, "delivered": line.quantity},
-                    code=codes.QUANTITY_EXCEEDS_DELIVERED,
-                    details={f"lines[{i}].quantity": [f"at most {left}"]},
-                )
-            request_lines.append(
-                AftersalesLine(
-                    order_line=line,
-                    sku_id=line.sku_id,
-                    sku_code=line.sku_code,
-                    name=line.name,
-                    quantity=quantity,
-                )
-            )
+        _window_check(order=order, type=type)
+        request_lines = _request_lines(order=order, wanted=wanted)
         req = AftersalesRequest.objects.create(
             number=document_number("AS"),
             order=order,
