@@ -152,7 +152,10 @@ def pick_record(*, pick_list: PickList, code: str, quantity: int, by=None) -> Pi
     A SKU not on the list or more than is left to pick is refused with ``ValidationError``
     ``pick_rejected``; the refused scan is committed as an error row first (the pick accuracy KPI
     counts it), so callers must not wrap this call in a transaction they roll back. The first
-    good scan starts the list; the scan that picks the last unit completes it (``completed_at``)."""
+    good scan starts the list; the scan that picks the last unit completes it (``completed_at``).
+
+    One function on purpose: the refusal is decided under the pick list's row lock and written
+    after that transaction, which a split would hide."""
     _require_perm(by, "logistics.record_pick")
     code = text_clean(code, name="code", max_length=64, required=True)
     quantity = quantity_clean(quantity, maximum=MAX_QUANTITY)

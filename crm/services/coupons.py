@@ -93,7 +93,7 @@ def coupon_issue(
 ) -> Coupon:
     """Issue a coupon as customer care, audited with who, when and why (a ticket, an after-sales
     number, a campaign). Assigned to one customer or one RFM segment, or open to everyone; the
-    assigned customer is told."""
+    assigned customer is told. (Long only by its keyword list: the checks are in the helpers above.)"""
     kind, value, cap = _coupon_amount(kind=kind, value=value, cap=cap)
     valid_from = valid_from or timezone.now()
     if valid_to is not None and valid_to <= valid_from:

@@ -284,6 +284,11 @@ def order_place(
 
 
 def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
+    """The placement transaction: number, reservation, order, lines, audit and outbox rows.
+
+    Kept in one piece on purpose: it is the hot path whose statements are counted (the placement
+    budget in tests/api/test_queries.py), and its order (reserve before the order row exists, then
+    write the rows in bulk) is what keeps it short under the stock locks."""
     skus = _orderable_skus(data.lines)
     customer = customer_for_contact(name=data.name, phone=data.phone, email=data.email)
     now = timezone.now()
