@@ -284,6 +284,7 @@ class CustomerAddressAdmin(ChangeHistoryMixin, admin.ModelAdmin):
             phone=data["phone"],
             label=data["label"],
             is_default=data["is_default"],
+            by=request.user,
         )
         obj.pk, obj.is_default = address.pk, address.is_default
 

@@ -174,9 +174,10 @@ def customer_address_add(
     phone="",
     label="",
     is_default=False,
+    by=None,
 ) -> CustomerAddress:
     """Add an address to the customer's book; the first one, or one marked default, becomes the
-    only default."""
+    only default. Who added it stays in the change trail (one ``ChangeRecord`` per filled field)."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     address = CustomerAddress(
         customer=customer,
@@ -193,6 +194,7 @@ def customer_address_add(
     if address.is_default:
         customer.addresses.filter(is_default=True).update(is_default=False)
     address.save()
+    change_record(obj=address, before=dict.fromkeys(ADDRESS_EDITABLE, ""), by=by)
     return address
 
 
