@@ -5,9 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retail.errors import ValidationError
+from retail.validation import actor_of, choice_clean, text_clean
 
 from ..models import ContactChannel, ContactLog, Ticket
-from ._common import _actor, _choice, _customer_ref, _order_ref, _text
+from ._common import _customer_ref, _order_ref
 
 
 @transaction.atomic
@@ -29,11 +30,11 @@ def contact_log_record(
         raise ValidationError(_("请指定客户。"), details={"customer": ["required"]})
     return ContactLog.objects.create(
         customer=customer,
-        channel=_choice(channel, name="channel", choices=ContactChannel),
-        direction=_choice(direction, name="direction", choices=ContactLog.Direction),
-        purpose=_choice(purpose, name="purpose", choices=ContactLog.Purpose),
-        summary=_text(summary, name="summary", max_length=5000, required=True),
-        staff=_actor(by),
+        channel=choice_clean(channel, name="channel", choices=ContactChannel),
+        direction=choice_clean(direction, name="direction", choices=ContactLog.Direction),
+        purpose=choice_clean(purpose, name="purpose", choices=ContactLog.Purpose),
+        summary=text_clean(summary, name="summary", max_length=5000, required=True),
+        staff=actor_of(by),
         order=_order_ref(order),
         ticket=ticket,
         occurred_at=occurred_at or timezone.now(),

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 
 from retail.errors import ValidationError
 from retail.notifications.services import notification_queue
+from retail.validation import CENT, actor_of, choice_clean, limit_clean, text_clean
 
 from .. import selectors
 from ..models import Coupon, CouponRedemption, CouponUsage, Segment, Ticket
-from ._common import CENT, _actor, _choice, _customer_ref, _limit, _money, _text
+from ._common import _customer_ref, _money
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def _coupon_error(message: str, code: str, coupon_code: str) -> ValidationError:
 def _coupon_amount(*, kind, value, cap) -> tuple[str, Decimal, Decimal | None]:
     """Kind, value and cap checked together: a fixed amount above 0, a percentage in (0, 100], a
     cap only on a percentage; free shipping has no value of its own."""
-    kind = _choice(kind, name="kind", choices=Coupon.Kind)
+    kind = choice_clean(kind, name="kind", choices=Coupon.Kind)
     value = Decimal("0.00") if kind == Coupon.Kind.FREE_SHIPPING else _money(value, name="value")
     if kind == Coupon.Kind.FIXED and value <= 0:
         raise ValidationError(_("减免金额须大于 0。"), details={"value": ["> 0"]})
@@ -47,7 +48,7 @@ def _coupon_amount(*, kind, value, cap) -> tuple[str, Decimal, Decimal | None]:
 def _coupon_audience(*, customer, segment, source, source_reference, ticket):
     """Who may use the coupon: one customer or one RFM segment (not both), or everyone. A coupon
     given on a ticket records it and goes to the ticket's customer unless told otherwise."""
-    segment = _choice(segment, name="segment", choices=Segment, default="") if segment else ""
+    segment = choice_clean(segment, name="segment", choices=Segment, default="") if segment else ""
     if ticket is not None:
         source = Coupon.Source.TICKET if source == Coupon.Source.MANUAL else source
         source_reference = source_reference or ticket.number
@@ -62,7 +63,7 @@ def _coupon_audience(*, customer, segment, source, source_reference, ticket):
 
 
 def _coupon_code_clean(code) -> str:
-    code = _text(code, name="code", max_length=40).upper() or f"C{secrets.token_hex(5).upper()}"
+    code = text_clean(code, name="code", max_length=40).upper() or f"C{secrets.token_hex(5).upper()}"
     if not COUPON_CODE.match(code):
         raise ValidationError(
             _("券码只能包含字母、数字、-、_（3-40 位）。"), details={"code": ["A-Z 0-9 - _, 3..40"]}
@@ -106,21 +107,21 @@ def coupon_issue(
         with transaction.atomic():
             coupon = Coupon.objects.create(
                 code=code,
-                name=_text(name, name="name", max_length=100),
+                name=text_clean(name, name="name", max_length=100),
                 kind=kind,
                 value=value,
                 cap=cap,
                 min_order_amount=_money(min_order_amount or 0, name="min_order_amount"),
                 valid_from=valid_from,
                 valid_to=valid_to,
-                total_limit=_limit(total_limit, name="total_limit"),
-                per_customer_limit=_limit(per_customer_limit, name="per_customer_limit"),
+                total_limit=limit_clean(total_limit, name="total_limit"),
+                per_customer_limit=limit_clean(per_customer_limit, name="per_customer_limit"),
                 customer=customer,
                 segment=segment,
-                source=_choice(source, name="source", choices=Coupon.Source),
-                source_reference=_text(source_reference, name="source_reference", max_length=40),
+                source=choice_clean(source, name="source", choices=Coupon.Source),
+                source_reference=text_clean(source_reference, name="source_reference", max_length=40),
                 ticket=ticket,
-                issued_by=_actor(by),
+                issued_by=actor_of(by),
                 issued_at=timezone.now(),
             )
     except IntegrityError:

@@ -1,7 +1,6 @@
 """Customers: normalised contacts (one person, one customer), the address book, tags, merge."""
 
 import logging
-import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -12,26 +11,12 @@ from django.utils.translation import gettext as _
 from retail.changes import change_record, change_snapshot
 from retail.errors import Conflict, NotFound, ValidationError
 from retail.events import customer_merged
+from retail.validation import actor_of, normalize_email, normalize_phone, text_clean
 
 from ..models import CouponUsage, Customer, CustomerAddress, CustomerMerge, CustomerTag
-from ._common import UNSET, _actor, _text
+from ._common import UNSET
 
 logger = logging.getLogger(__name__)
-
-
-def normalize_phone(phone: str | None) -> str | None:
-    """Digits only; a mainland +86/0086 prefix is dropped (``+86 138-0013-8000`` → ``13800138000``)."""
-    if not phone:
-        return None
-    digits = re.sub(r"\D", "", phone)
-    if phone.strip().startswith("+86") or digits.startswith("0086"):
-        digits = digits[2:] if digits.startswith("86") else digits[4:]
-    return digits or None
-
-
-def normalize_email(email: str | None) -> str | None:
-    email = (email or "").strip().lower()
-    return email or None
 
 
 def customer_for_contact(*, name: str, phone: str | None, email: str | None) -> Customer:
@@ -62,7 +47,7 @@ def customer_for_contact(*, name: str, phone: str | None, email: str | None) -> 
 
 
 def _clean_phone(phone) -> str | None:
-    phone = _text(phone, name="phone", max_length=32)
+    phone = text_clean(phone, name="phone", max_length=32)
     normalised = normalize_phone(phone)
     if phone and not 5 <= len(normalised or "") <= 20:
         raise ValidationError(_("手机号码格式错误。"), details={"phone": ["invalid phone"]})
@@ -70,7 +55,7 @@ def _clean_phone(phone) -> str | None:
 
 
 def _clean_email(email) -> str | None:
-    email = _text(email, name="email", max_length=254)
+    email = text_clean(email, name="email", max_length=254)
     if email:
         try:
             validate_email(email)
@@ -101,7 +86,7 @@ def _contact_taken(*, phone: str | None, email: str | None, exclude_pk=None) -> 
 def _tags_for(names) -> list[CustomerTag]:
     if not isinstance(names, list | tuple):
         raise ValidationError(_("标签须为列表。"), details={"tags": ["list of names"]})
-    cleaned = sorted({_text(n, name="tags", max_length=40, required=True) for n in names})
+    cleaned = sorted({text_clean(n, name="tags", max_length=40, required=True) for n in names})
     existing = {t.name: t for t in CustomerTag.objects.filter(name__in=cleaned)}
     CustomerTag.objects.bulk_create(
         [CustomerTag(name=n) for n in cleaned if n not in existing], ignore_conflicts=True
@@ -113,13 +98,13 @@ def _tags_for(names) -> list[CustomerTag]:
 def customer_create(*, name, phone=None, email=None, note="", tags=(), by=None) -> Customer:
     """A new customer with a normalised phone and/or email. A phone or email that already belongs to
     someone is 409 ``customer_exists`` (one person, one customer: merge instead)."""
-    name = _text(name, name="name", max_length=100, required=True)
+    name = text_clean(name, name="name", max_length=100, required=True)
     phone, email = _clean_phone(phone), _clean_email(email)
     if not phone and not email:
         raise ValidationError(
             _("请提供手机或邮箱。"), code="missing_contact", details={"phone": ["phone or email required"]}
         )
-    note = _text(note, name="note", max_length=5000)
+    note = text_clean(note, name="note", max_length=5000)
     _contact_taken(phone=phone, email=email)
     try:
         with transaction.atomic():
@@ -141,13 +126,13 @@ def customer_update(
     ``customer_exists``) and a customer keeps at least one of phone and email."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if name is not UNSET:
-        customer.name = _text(name, name="name", max_length=100, required=True)
+        customer.name = text_clean(name, name="name", max_length=100, required=True)
     if phone is not UNSET:
         customer.phone = _clean_phone(phone)
     if email is not UNSET:
         customer.email = _clean_email(email)
     if note is not UNSET:
-        customer.note = _text(note, name="note", max_length=5000)
+        customer.note = text_clean(note, name="note", max_length=5000)
     if not customer.phone and not customer.email:
         raise ValidationError(
             _("客户须保留手机或邮箱之一。"),
@@ -181,14 +166,14 @@ def customer_address_add(
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     address = CustomerAddress(
         customer=customer,
-        recipient=_text(recipient, name="recipient", max_length=100, required=True),
-        province=_text(province, name="province", max_length=50, required=True),
-        city=_text(city, name="city", max_length=50, required=True),
-        district=_text(district, name="district", max_length=50),
-        line=_text(line, name="line", max_length=300, required=True),
-        postcode=_text(postcode, name="postcode", max_length=12),
-        phone=_text(phone, name="phone", max_length=32),
-        label=_text(label, name="label", max_length=40),
+        recipient=text_clean(recipient, name="recipient", max_length=100, required=True),
+        province=text_clean(province, name="province", max_length=50, required=True),
+        city=text_clean(city, name="city", max_length=50, required=True),
+        district=text_clean(district, name="district", max_length=50),
+        line=text_clean(line, name="line", max_length=300, required=True),
+        postcode=text_clean(postcode, name="postcode", max_length=12),
+        phone=text_clean(phone, name="phone", max_length=32),
+        label=text_clean(label, name="label", max_length=40),
     )
     address.is_default = bool(is_default) or not customer.addresses.exists()
     if address.is_default:
@@ -215,7 +200,7 @@ def customer_merge(*, keep: Customer, duplicate: Customer, by=None, reason: str 
     ``retail.events.customer_merged``, in this transaction. Then the duplicate is deleted (a row
     left pointing to it is ``PROTECT``-ed: the merge fails whole) and ``keep`` takes over a phone or
     email it lacked. A ``CustomerMerge`` row records what moved, per model."""
-    reason = _text(reason, name="reason", max_length=2000)
+    reason = text_clean(reason, name="reason", max_length=2000)
     if keep.pk == duplicate.pk:
         raise ValidationError(
             _("不能与自身合并。"), code="merge_same_customer", details={"duplicate": ["same customer"]}
@@ -246,7 +231,7 @@ def customer_merge(*, keep: Customer, duplicate: Customer, by=None, reason: str 
         merged_email=dup.email or "",
         moved=moved,
         reason=reason,
-        by=_actor(by),
+        by=actor_of(by),
     )
     dup.delete()
     changed = []
@@ -316,7 +301,7 @@ def customer_address_update(*, address: CustomerAddress, by=None, **changes) -> 
     before = change_snapshot(address, fields)
     for name in fields:
         max_length, required = ADDRESS_EDITABLE[name]
-        setattr(address, name, _text(changes[name], name=name, max_length=max_length, required=required))
+        setattr(address, name, text_clean(changes[name], name=name, max_length=max_length, required=required))
     if fields:
         address.save(update_fields=fields)
         change_record(obj=address, before=before, by=by)

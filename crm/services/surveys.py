@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from retail.errors import Conflict, NotFound, ValidationError
 from retail.notifications.services import notification_queue
+from retail.validation import text_clean
 
 from .. import selectors
 from ..models import CsiDimension, Survey, SurveyAnswer, SurveyResponse
-from ._common import _text
 
 
 def survey_url(survey: Survey) -> str:
@@ -117,7 +117,7 @@ def survey_submit(*, token: str, scores: dict, comment: str = "") -> SurveyRespo
     if survey.answered_at is not None:
         raise Conflict(_("该调查已提交，感谢您的反馈。"), code="survey_already_answered")
     cleaned = _clean_scores(scores)
-    comment = _text(comment, name="comment", max_length=2000)
+    comment = text_clean(comment, name="comment", max_length=2000)
     weights = {key: Decimal(str(value)) for key, value in settings.CSI_WEIGHTS.items()}
     scored = [(weights[d], cleaned[d]) for d in CsiDimension.values if d in cleaned]
     now = timezone.now()

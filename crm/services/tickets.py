@@ -12,10 +12,11 @@ from retail.errors import TransitionNotAllowed, ValidationError
 from retail.fsm import transition_run
 from retail.notifications.services import notification_queue
 from retail.numbering import document_number
+from retail.validation import actor_of, choice_clean, text_clean
 
 from .. import selectors
 from ..models import ContactChannel, ContactLog, Ticket, TicketEscalation, TicketReply
-from ._common import _actor, _choice, _customer_ref, _order_ref, _text
+from ._common import _customer_ref, _order_ref
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +74,13 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket with its SLA due times (policy or ``settings.CRM_TICKET_SLA``), log the contact
     and tell the assignee and the customer. The customer defaults to the order's."""
-    subject = _text(subject, name="subject", max_length=200, required=True)
-    category = _choice(category, name="category", choices=Ticket.Category)
-    channel = _choice(channel, name="channel", choices=ContactChannel)
-    priority = _choice(priority, name="priority", choices=Ticket.Priority, default=Ticket.Priority.NORMAL)
-    description = _text(description, name="description", max_length=10000)
+    subject = text_clean(subject, name="subject", max_length=200, required=True)
+    category = choice_clean(category, name="category", choices=Ticket.Category)
+    channel = choice_clean(channel, name="channel", choices=ContactChannel)
+    priority = choice_clean(
+        priority, name="priority", choices=Ticket.Priority, default=Ticket.Priority.NORMAL
+    )
+    description = text_clean(description, name="description", max_length=10000)
     order = _order_ref(order)
     customer = _customer_ref(customer) or (order.customer if order is not None else None)
     first_response, resolution = selectors.ticket_sla_durations(category=category, priority=priority)
@@ -93,7 +96,7 @@ def ticket_create(
         order=order,
         owner=owner,
         group=_group_ref(group),
-        created_by=_actor(by),
+        created_by=actor_of(by),
         created_at=now,
         first_response_due=now + first_response,
         resolution_due=now + resolution,
@@ -110,7 +113,7 @@ def ticket_create(
             direction=ContactLog.Direction.INBOUND,
             purpose=purpose,
             summary=subject,
-            staff=_actor(by),
+            staff=actor_of(by),
             order=order,
             ticket=ticket,
             occurred_at=now,
@@ -133,8 +136,12 @@ def _ticket_lock(ticket: Ticket) -> Ticket:
 def ticket_update(*, ticket: Ticket, priority=None, category=None, by=None) -> Ticket:
     """Re-classify a ticket; its due times are recomputed from its creation time."""
     ticket = _ticket_lock(ticket)
-    ticket.priority = _choice(priority, name="priority", choices=Ticket.Priority, default=ticket.priority)
-    ticket.category = _choice(category, name="category", choices=Ticket.Category, default=ticket.category)
+    ticket.priority = choice_clean(
+        priority, name="priority", choices=Ticket.Priority, default=ticket.priority
+    )
+    ticket.category = choice_clean(
+        category, name="category", choices=Ticket.Category, default=ticket.category
+    )
     first_response, resolution = selectors.ticket_sla_durations(
         category=ticket.category, priority=ticket.priority
     )
@@ -150,7 +157,7 @@ def ticket_reply(
 ) -> TicketReply:
     """Record a message on the ticket. The first staff reply stamps ``first_response_at``; a staff
     reply on an open ticket moves it to in progress (audited). A closed ticket takes no replies."""
-    body = _text(body, name="body", max_length=10000, required=True)
+    body = text_clean(body, name="body", max_length=10000, required=True)
     ticket = _ticket_lock(ticket)
     if ticket.status == Ticket.S.CLOSED:
         raise TransitionNotAllowed(
@@ -160,7 +167,7 @@ def ticket_reply(
     now = timezone.now()
     reply = TicketReply.objects.create(
         ticket=ticket,
-        author=None if from_customer else _actor(by),
+        author=None if from_customer else actor_of(by),
         from_customer=from_customer,
         body=body,
         created_at=now,
@@ -170,7 +177,7 @@ def ticket_reply(
     if ticket.first_response_at is None:
         ticket.first_response_at = now
     if ticket.status == Ticket.S.OPEN:
-        transition_run(ticket, "start", by=_actor(by), description="客服回复")
+        transition_run(ticket, "start", by=actor_of(by), description="客服回复")
     else:
         ticket.save(update_fields=["first_response_at"])
     if notify_customer:
@@ -182,7 +189,7 @@ def ticket_reply(
 def ticket_escalate(*, ticket: Ticket, reason, to_owner=None, to_group=None, by=None) -> Ticket:
     """Transfer or escalate to another staff member and/or group, with a reason. The state stays; the
     owner changes; a ``TicketEscalation`` row keeps the history; the new assignee is told."""
-    reason = _text(reason, name="reason", max_length=2000, required=True)
+    reason = text_clean(reason, name="reason", max_length=2000, required=True)
     to_group = _group_ref(to_group)
     if to_owner is None and to_group is None:
         raise ValidationError(
@@ -209,7 +216,7 @@ def ticket_escalate(*, ticket: Ticket, reason, to_owner=None, to_group=None, by=
         to_group=new_group,
         status=ticket.status,
         reason=reason,
-        by=_actor(by),
+        by=actor_of(by),
     )
     ticket.owner, ticket.group = new_owner, new_group
     ticket.save(update_fields=["owner", "group"])
@@ -220,18 +227,18 @@ def ticket_escalate(*, ticket: Ticket, reason, to_owner=None, to_group=None, by=
 @transaction.atomic
 def ticket_start(*, ticket: Ticket, by=None, description: str = "") -> Ticket:
     """open → in_progress without a reply (someone takes the ticket); a reply does this by itself."""
-    description = _text(description, name="description", max_length=2000)
+    description = text_clean(description, name="description", max_length=2000)
     ticket = _ticket_lock(ticket)
-    transition_run(ticket, "start", by=_actor(by), description=description or "开始处理")
+    transition_run(ticket, "start", by=actor_of(by), description=description or "开始处理")
     return ticket
 
 
 @transaction.atomic
 def ticket_resolve(*, ticket: Ticket, by=None, resolution: str = "") -> Ticket:
     """in_progress → resolved, stamping ``resolved_at``; the customer is told."""
-    resolution = _text(resolution, name="resolution", max_length=5000)
+    resolution = text_clean(resolution, name="resolution", max_length=5000)
     ticket = _ticket_lock(ticket)
-    transition_run(ticket, "resolve", by=_actor(by), description=resolution)
+    transition_run(ticket, "resolve", by=actor_of(by), description=resolution)
     _notify_customer(ticket, "ticket_resolved")
     return ticket
 
@@ -239,18 +246,18 @@ def ticket_resolve(*, ticket: Ticket, by=None, resolution: str = "") -> Ticket:
 @transaction.atomic
 def ticket_close(*, ticket: Ticket, by=None, description: str = "") -> Ticket:
     """resolved → closed."""
-    description = _text(description, name="description", max_length=2000)
+    description = text_clean(description, name="description", max_length=2000)
     ticket = _ticket_lock(ticket)
-    transition_run(ticket, "close", by=_actor(by), description=description)
+    transition_run(ticket, "close", by=actor_of(by), description=description)
     return ticket
 
 
 @transaction.atomic
 def ticket_reopen(*, ticket: Ticket, reason, by=None) -> Ticket:
     """resolved → in_progress within ``settings.CRM_TICKET_REOPEN_WINDOW`` of the resolution."""
-    reason = _text(reason, name="reason", max_length=2000, required=True)
+    reason = text_clean(reason, name="reason", max_length=2000, required=True)
     ticket = _ticket_lock(ticket)
-    transition_run(ticket, "reopen", by=_actor(by), description=reason)
+    transition_run(ticket, "reopen", by=actor_of(by), description=reason)
     return ticket
 
 
