@@ -30,7 +30,14 @@ from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
 from retail.notifications.outbox import notification_queue
 from retail.numbering import document_number
-from retail.validation import CENT, actor_of, amount_clean, choice_clean, quantity_clean, text_clean
+from retail.validation import (
+    CENT,
+    actor_of,
+    amount_clean,
+    choice_clean,
+    lines_clean,
+    text_clean,
+)
 
 from .models import (
     PHOTO_EXTENSIONS,
@@ -63,33 +70,15 @@ def _notify_customer(req: AftersalesRequest, event: str, **extra) -> None:
 
 
 def _lines_clean(lines) -> list[tuple[str, int]]:
-    if not isinstance(lines, list) or not lines:
-        raise ValidationError(
-            _("售后申请至少需要一件商品。"), code=codes.NO_LINES, details={"lines": ["at least one line"]}
-        )
-    if len(lines) > MAX_LINES:
-        raise ValidationError(_("售后商品行过多。"), details={"lines": [f"max {MAX_LINES}"]})
-    cleaned, seen = [], set()
-    for i, line in enumerate(lines):
-        if not isinstance(line, dict):
-            raise ValidationError(_("商品行格式错误。"), details={f"lines[{i}]": ["must be an object"]})
-        sku = text_clean(line.get("sku"), name=f"lines[{i}].sku", max_length=64, required=True)
-        quantity = line.get("quantity")
-        quantity_clean(
-            quantity,
-            name=f"lines[{i}].quantity",
-            maximum=MAX_QUANTITY,
-            message=_("第 %(line)s 行数量须为正整数。") % {"line": i + 1},
-        )
-        if sku in seen:
-            raise ValidationError(
-                _("SKU %(code)s 重复出现，请合并为一行。") % {"code": sku},
-                code=codes.DUPLICATE_SKU,
-                details={f"lines[{i}].sku": [sku]},
-            )
-        seen.add(sku)
-        cleaned.append((sku, quantity))
-    return cleaned
+    return lines_clean(
+        lines,
+        max_lines=MAX_LINES,
+        max_quantity=MAX_QUANTITY,
+        empty_message=_("售后申请至少需要一件商品。"),
+        too_many_message=_("售后商品行过多。"),
+        bad_line_message=_("商品行格式错误。"),
+        quantity_message=_("第 %(line)s 行数量须为正整数。"),
+    )
 
 
 def aftersales_window_end(*, order: Order, type: str):

@@ -125,3 +125,48 @@ def normalize_phone(phone: str | None) -> str | None:
 def normalize_email(email: str | None) -> str | None:
     email = (email or "").strip().lower()
     return email or None
+
+
+def lines_clean(
+    lines,
+    *,
+    max_lines: int,
+    max_quantity: int,
+    empty_message: str,
+    too_many_message: str,
+    bad_line_message: str,
+    quantity_message: str,
+    digits_as_numbers: bool = False,
+) -> list[tuple[str, int]]:
+    """SKU lines ``[{"sku", "quantity"}, ...]`` as ``(sku, quantity)`` pairs: a non-empty list of at
+    most ``max_lines`` objects, each SKU once, each quantity a whole number from 1 to
+    ``max_quantity``. The messages are the caller's (an order line and an after-sales line read
+    differently); ``quantity_message`` may use ``%(line)s`` (1-based) and ``%(max)s``. With
+    ``digits_as_numbers`` a quantity typed as ``"3"`` (a form) counts as 3."""
+    if not isinstance(lines, list) or not lines:
+        raise ValidationError(empty_message, code=codes.NO_LINES, details={"lines": ["at least one line"]})
+    if len(lines) > max_lines:
+        raise ValidationError(too_many_message, details={"lines": [f"max {max_lines}"]})
+    cleaned, seen = [], set()
+    for i, line in enumerate(lines):
+        if not isinstance(line, dict):
+            raise ValidationError(bad_line_message, details={f"lines[{i}]": ["must be an object"]})
+        sku = text_clean(line.get("sku"), name=f"lines[{i}].sku", max_length=64, required=True)
+        quantity = line.get("quantity")
+        if digits_as_numbers and isinstance(quantity, str) and quantity.strip().isdigit():
+            quantity = int(quantity.strip())
+        quantity = quantity_clean(
+            quantity,
+            name=f"lines[{i}].quantity",
+            maximum=max_quantity,
+            message=quantity_message % {"line": i + 1, "max": max_quantity},
+        )
+        if sku in seen:
+            raise ValidationError(
+                _("SKU %(code)s 重复出现，请合并为一行。") % {"code": sku},
+                code=codes.DUPLICATE_SKU,
+                details={f"lines[{i}].sku": [sku]},
+            )
+        seen.add(sku)
+        cleaned.append((sku, quantity))
+    return cleaned

@@ -26,7 +26,7 @@ from retail.errors import ValidationError
 from retail.fsm import fsm_set_initial_state
 from retail.notifications.outbox import notifications_queue
 from retail.numbering import document_number
-from retail.validation import CENT, actor_of, normalize_phone, quantity_clean, text_clean
+from retail.validation import CENT, actor_of, lines_clean, normalize_phone, text_clean
 
 from ..models import Channel, Order, OrderLine, Payment, PaymentMethod, PaymentStatus
 
@@ -61,35 +61,17 @@ class PlacementInput:
 
 
 def _clean_lines(lines) -> list[LineInput]:
-    if not isinstance(lines, list) or not lines:
-        raise ValidationError(
-            _("订单至少需要一行商品。"), code=codes.NO_LINES, details={"lines": ["at least one line"]}
-        )
-    if len(lines) > MAX_LINES:
-        raise ValidationError(_("订单行过多。"), details={"lines": [f"max {MAX_LINES}"]})
-    cleaned, seen = [], set()
-    for i, line in enumerate(lines):
-        if not isinstance(line, dict):
-            raise ValidationError(_("订单行格式错误。"), details={f"lines[{i}]": ["must be an object"]})
-        sku = text_clean(line.get("sku"), name=f"lines[{i}].sku", max_length=64, required=True)
-        quantity = line.get("quantity")
-        if isinstance(quantity, str) and quantity.strip().isdigit():
-            quantity = int(quantity.strip())
-        quantity = quantity_clean(
-            quantity,
-            name=f"lines[{i}].quantity",
-            maximum=MAX_QUANTITY,
-            message=_("第 %(line)s 行数量须为 1 到 %(max)s 的整数。") % {"line": i + 1, "max": MAX_QUANTITY},
-        )
-        if sku in seen:
-            raise ValidationError(
-                _("SKU %(code)s 重复出现，请合并为一行。") % {"code": sku},
-                code=codes.DUPLICATE_SKU,
-                details={f"lines[{i}].sku": [sku]},
-            )
-        seen.add(sku)
-        cleaned.append(LineInput(sku=sku, quantity=quantity))
-    return cleaned
+    cleaned = lines_clean(
+        lines,
+        max_lines=MAX_LINES,
+        max_quantity=MAX_QUANTITY,
+        empty_message=_("订单至少需要一行商品。"),
+        too_many_message=_("订单行过多。"),
+        bad_line_message=_("订单行格式错误。"),
+        quantity_message=_("第 %(line)s 行数量须为 1 到 %(max)s 的整数。"),
+        digits_as_numbers=True,
+    )
+    return [LineInput(sku=sku, quantity=quantity) for sku, quantity in cleaned]
 
 
 def _clean_contact(customer) -> tuple[str, str, str]:
