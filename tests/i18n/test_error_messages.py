@@ -20,6 +20,7 @@ from tests.i18n.test_english import ENTRIES
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 BASE = Path(settings.BASE_DIR)
+# An app's services are one module or a package of topic modules.
 SERVICE_FILES = [
     *(
         path  # services.py, or every module of a services/ package
@@ -27,6 +28,7 @@ SERVICE_FILES = [
         for path in [*BASE.glob(f"{app}/services.py"), *sorted(BASE.glob(f"{app}/services/*.py"))]
     ),
     BASE / "retail" / "fsm.py",
+    BASE / "retail" / "validation.py",
 ]
 ERRORS = {
     "ValidationError",
