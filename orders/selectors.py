@@ -119,11 +119,12 @@ def order_timeline(*, order: Order) -> list[dict]:
 # Each KPI: ``<kpi>_rows(*, period, filters)`` lists the rows it counts (the drill-down) and
 # ``<kpi>_parts(*, period, filters)`` sums them in SQL → (numerator, denominator). Orders own the
 # KPIs over orders, and those that join orders with CRM data (crm must not read orders).
+from datetime import UTC, datetime  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
 from django.conf import settings  # noqa: E402
+from django.db import connections  # noqa: E402
 from django.db.models import (  # noqa: E402
-    Case,
     CharField,
     Count,
     Exists,
@@ -135,11 +136,8 @@ from django.db.models import (  # noqa: E402
     Subquery,
     Sum,
     Value,
-    When,
-    Window,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, RowNumber  # noqa: E402
-from django.db.models.lookups import LessThan  # noqa: E402
+from django.db.models.functions import Cast, Coalesce, Concat  # noqa: E402
 
 from crm.models import ContactLog, Customer, Survey, SurveyResponse, Ticket  # noqa: E402
 from retail import measures  # noqa: E402
@@ -352,40 +350,77 @@ def new_customer_rate_parts(*, period, filters) -> tuple:
     return measures.parts(new_customer_rate_rows(period=period, filters=filters))
 
 
-def top_sku_share_rows(*, period, filters) -> QuerySet:
-    """The SKUs sold in V with their sales; numerator: the top ⌈TOP_SKU_FRACTION·N⌉ of the N SKUs
-    (most sales first, ties by SKU code), ranked by a window function."""
-    fraction = Decimal(settings.TOP_SKU_FRACTION).as_integer_ratio()
-    amount = Sum("line_total")
+def _top_sku_ranked(period, filters) -> tuple[str, list, str]:
+    """SQL of the SKUs sold in V ranked by sales (most first, ties by SKU code) with N = SKUs sold:
+    the grouped query from the ORM, the window functions around it (Django would group by them)."""
     lines = OrderLine.objects.filter(
         valid_order_kpi_q("order__"),
         measures.in_period("order__placed_at", period),
         kpi_order_scope_q(filters, "order__"),
     )
-    ranked = lines.values("sku_code").annotate(
-        rank=Window(RowNumber(), order_by=[amount.desc(), F("sku_code").asc()]),
-        skus=Window(Count("sku_code")),
+    grouped = (
+        lines.values("sku_code")
+        .annotate(amount=Sum("line_total"), last_at=Max("order__placed_at"))
+        .order_by()
     )
-    # rank ≤ ⌈f·N⌉ ⟺ (rank − 1) < f·N ⟺ (rank − 1)·q < p·N, in integers (no float rounding).
-    in_top = LessThan((F("rank") - 1) * fraction[1], F("skus") * fraction[0])
-    return (
-        ranked.annotate(
-            row_kind=Value("sku"),
-            row_ref=F("sku_code"),
-            row_at=Max("order__placed_at"),
-            in_numerator=measures.flag(Q(in_top)),
-            row_num=Case(
-                When(in_top, then=amount), default=Value(Decimal("0")), output_field=measures.AMOUNT
-            ),
-            row_den=amount,
+    sql, params = grouped.query.sql_with_params()
+    ranked = (
+        "SELECT g.sku_code, g.amount, g.last_at, "
+        "ROW_NUMBER() OVER (ORDER BY g.amount DESC, g.sku_code ASC) AS sku_rank, COUNT(*) OVER () AS sku_count "
+        f"FROM ({sql}) g"
+    )
+    return ranked, list(params), grouped.db
+
+
+def _top_fraction() -> tuple[int, int]:
+    return Decimal(settings.TOP_SKU_FRACTION).as_integer_ratio()
+
+
+def _amount(number) -> Decimal:
+    return Decimal(str(number or 0)).quantize(Decimal("0.0001"))  # SQLite sums money as REAL
+
+
+def top_sku_share_rows(*, period, filters) -> list[dict]:
+    """The SKUs sold in V with their sales (grouped in SQL: one row per SKU, never per order);
+    numerator: the top ⌈TOP_SKU_FRACTION·N⌉ of the N SKUs. rank ≤ ⌈f·N⌉ ⟺ (rank − 1)·q < p·N with
+    f = p/q, in integers (no float rounding)."""
+    p, q = _top_fraction()
+    sql, params, db = _top_sku_ranked(period, filters)
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT sku_code, amount, last_at, sku_rank, sku_count FROM ({sql}) r ORDER BY sku_rank", params
         )
-        .values("row_kind", "row_ref", "row_at", "in_numerator", "row_num", "row_den")
-        .order_by("rank")
-    )
+        ranked = cursor.fetchall()
+    rows = []
+    for sku_code, amount, last_at, rank, count in ranked:
+        top = (rank - 1) * q < p * count
+        if isinstance(last_at, str):  # SQLite answers raw SQL timestamps as UTC text
+            last_at = datetime.fromisoformat(last_at).replace(tzinfo=UTC)
+        rows.append(
+            {
+                "row_kind": "sku",
+                "row_ref": sku_code,
+                "row_at": last_at,
+                "in_numerator": top,
+                "row_num": _amount(amount) if top else Decimal("0"),
+                "row_den": _amount(amount),
+            }
+        )
+    return rows
 
 
 def top_sku_share_parts(*, period, filters) -> tuple:
-    return measures.parts(top_sku_share_rows(period=period, filters=filters))
+    """One query: the ranked SKUs as a subquery, summed with the same integer test as the rows."""
+    p, q = _top_fraction()
+    sql, params, db = _top_sku_ranked(period, filters)
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            "SELECT SUM(CASE WHEN (r.sku_rank - 1) * %s < r.sku_count * %s THEN r.amount ELSE 0 END), "
+            f"SUM(r.amount) FROM ({sql}) r",
+            [q, p, *params],
+        )
+        numerator, denominator = cursor.fetchone()
+    return _amount(numerator), _amount(denominator)
 
 
 def _complaint_parts_rows(period, filters) -> tuple[QuerySet, QuerySet]:

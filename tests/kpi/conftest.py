@@ -11,7 +11,7 @@ import time_machine
 from django.conf import settings
 
 from crm import services as crm_services
-from crm.models import Customer
+from crm.models import Customer, Ticket
 from logistics.models import PickList
 from orders.models import Order, OrderLine
 from retail.kpi.compute import Filters, Period
@@ -117,12 +117,11 @@ def ticket(
     if answered:
         for _ in range(replies):
             with time_machine.travel(at(answered), tick=False):
-                t = crm_services.ticket_reply(ticket=t, body="您好", notify_customer=False)
-                t = type(t).objects.get(pk=t.pk)
+                crm_services.ticket_reply(ticket=t, body="您好", notify_customer=False)
     if resolved:
         with time_machine.travel(at(resolved), tick=False):
-            t = crm_services.ticket_resolve(ticket=t)
-    return type(t).objects.get(pk=t.pk)
+            crm_services.ticket_resolve(ticket=Ticket.objects.get(pk=t.pk))
+    return Ticket.objects.get(pk=t.pk)
 
 
 def survey(o: Order, *, sent: str, answered: str | None = None, scores: dict | None = None):
