@@ -82,6 +82,7 @@ def test_warehouse_user_is_403_and_anonymous_401(url):
         ({"to": "2026-11-30"}, {"from"}),
         ({"from": "2026-11-30", "to": "2026-11-01"}, {"to"}),
         ({"from": "2025-10-26", "to": "2026-11-30"}, {"to"}),  # 401 days
+        ({"from": "0001-01-01", "to": "9999-12-31"}, {"from", "to"}),
         ({**NOV, "channel": "fax"}, {"channel"}),
         ({**NOV, "warehouse": "WH-NOPE"}, {"warehouse"}),
     ],

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from rest_framework import serializers
 
@@ -7,13 +7,23 @@ from orders.selectors import kpi_channel_choices
 from retail.kpi.registry import KPIS
 
 MAX_PERIOD_DAYS = 400
+# Far dates cannot become Shanghai midnights in UTC (year 1 or 9999 overflow): out of range is 400.
+EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)
+
+
+def _in_range(value):
+    if not EARLIEST <= value <= LATEST:
+        raise serializers.ValidationError(f"A date between {EARLIEST} and {LATEST}.")
+    return value
 
 
 class PeriodQuerySerializer(serializers.Serializer):
     """``from``/``to`` local dates (Asia/Shanghai), inclusive; at most 400 days; ``channel`` a
     channel value, ``warehouse`` a warehouse code (both optional)."""
 
-    to = serializers.DateField(help_text="Last local day of the period (YYYY-MM-DD), inclusive.")
+    to = serializers.DateField(
+        help_text="Last local day of the period (YYYY-MM-DD), inclusive.", validators=[_in_range]
+    )
     channel = serializers.ChoiceField(choices=kpi_channel_choices(), required=False)
     warehouse = serializers.CharField(required=False, max_length=32, help_text="A warehouse code.")
 
@@ -32,7 +42,9 @@ class PeriodQuerySerializer(serializers.Serializer):
 
 # ``from`` is a Python keyword: the field is declared by name.
 PeriodQuerySerializer._declared_fields = {
-    "from": serializers.DateField(help_text="First local day of the period (YYYY-MM-DD)."),
+    "from": serializers.DateField(
+        help_text="First local day of the period (YYYY-MM-DD).", validators=[_in_range]
+    ),
     **PeriodQuerySerializer._declared_fields,
 }
 
