@@ -101,6 +101,15 @@ class KpiRowSerializer(serializers.Serializer):
     denominator = serializers.CharField(help_text="The row's share of the denominator.")
 
 
+class KpiRowPageSerializer(serializers.Serializer):
+    """One page of drill-down rows, paginated like every list of the API."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = KpiRowSerializer(many=True)
+
+
 class SnapshotPointSerializer(serializers.Serializer):
     day = serializers.DateField()
     value = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)

@@ -15,6 +15,7 @@ from ..selectors import kpi_row_out, kpi_rows, kpi_snapshot_series
 from .serializers import (
     KpiFigureSerializer,
     KpiListSerializer,
+    KpiRowPageSerializer,
     KpiRowSerializer,
     PeriodQuerySerializer,
     SnapshotQuerySerializer,
@@ -77,7 +78,7 @@ class KpiRowsView(ApiView):
             OpenApiParameter("page", int, description="Page number."),
             OpenApiParameter("page_size", int, description="Rows per page, at most 100."),
         ],
-        responses={200: KpiRowSerializer(many=True)},
+        responses={200: KpiRowPageSerializer},
     )
     def get(self, request, key):
         kpi = kpi_get(key)
