@@ -161,3 +161,107 @@ def order_error_parts(*, start, end, channel: str | None = None, warehouse=None)
         order_id=OuterRef("pk"), reason__in=settings.ORDER_ERROR_REASONS, rejected_at__isnull=True
     )
     return shipped.aggregate(shipped=Count("pk"), errors=Count("pk", filter=Exists(erroneous)))
+
+
+# == KPI parts (docs/kpis.md) =====================================================================
+# ``<kpi>_rows(*, period, filters)`` lists what a KPI counts, ``<kpi>_parts`` sums it in SQL.
+# ``return_rate_parts`` above keeps its older signature, so this KPI's parts are
+# ``return_rate_units_parts``.
+from django.db.models import CharField, F, Q, Value  # noqa: E402
+from django.db.models.functions import Coalesce, Concat  # noqa: E402
+
+from orders.selectors import kpi_order_scope_q  # noqa: E402
+from retail import measures  # noqa: E402
+
+
+def _error_requests():
+    return AftersalesRequest.objects.filter(
+        order_id=OuterRef("pk"), reason__in=settings.ORDER_ERROR_REASONS, rejected_at__isnull=True
+    )
+
+
+def order_accuracy_rows(*, period, filters):
+    """Orders shipped in P; numerator: those without a (not rejected) request for an order error."""
+    shipped = Order.objects.filter(measures.in_period("shipped_at", period), kpi_order_scope_q(filters))
+    accurate = ~Exists(_error_requests())
+    return measures.rows(
+        shipped,
+        kind="order",
+        ref="number",
+        at="shipped_at",
+        in_numerator=measures.flag(accurate),
+        num=measures.one_if(accurate),
+        den=1,
+    )
+
+
+def order_accuracy_parts(*, period, filters) -> tuple:
+    return measures.parts(order_accuracy_rows(period=period, filters=filters))
+
+
+def _return_rate_rows(period, filters) -> tuple:
+    returned = AftersalesLine.objects.filter(
+        measures.in_period("request__submitted_at", period),
+        kpi_order_scope_q(filters, "request__order__"),
+        request__type=RequestType.RETURN,
+        request__rejected_at__isnull=True,
+    )
+    shipped = OrderLine.objects.filter(
+        measures.in_period("order__shipped_at", period), kpi_order_scope_q(filters, "order__")
+    ).exclude(order__status=Order.Status.CANCELLED)
+    return (
+        measures.rows(
+            returned,
+            kind="aftersales_line",
+            ref=Concat("request__number", Value("/"), "sku_code", output_field=CharField()),
+            at="request__submitted_at",
+            in_numerator=True,
+            num=F("quantity"),
+            den=0,
+        ),
+        measures.rows(
+            shipped,
+            kind="order_line",
+            ref=Concat("order__number", Value("/"), "sku_code", output_field=CharField()),
+            at="order__shipped_at",
+            in_numerator=False,
+            num=0,
+            den=F("quantity"),
+        ),
+    )
+
+
+def return_rate_rows(*, period, filters):
+    """Lines of return requests submitted in P, not rejected (units: numerator) and lines shipped
+    in P (units: denominator), one list."""
+    return measures.union_rows(*_return_rate_rows(period, filters))
+
+
+def return_rate_units_parts(*, period, filters) -> tuple:
+    return measures.both_parts(*_return_rate_rows(period, filters))
+
+
+def aftersales_rate_rows(*, period, filters):
+    """Orders completed in P (denominator) or with a request submitted in P (numerator)."""
+    requested = Exists(
+        AftersalesRequest.objects.filter(order_id=OuterRef("pk"), **_period_kwargs("submitted_at", period))
+    )
+    completed = measures.in_period("completed_at", period)
+    orders = Order.objects.filter(Q(requested) | completed, kpi_order_scope_q(filters))
+    return measures.rows(
+        orders,
+        kind="order",
+        ref="number",
+        at=Coalesce("completed_at", "placed_at"),
+        in_numerator=measures.flag(Q(requested)),
+        num=measures.one_if(Q(requested)),
+        den=measures.one_if(completed),
+    )
+
+
+def _period_kwargs(field: str, period) -> dict:
+    return {f"{field}__gte": period.start, f"{field}__lt": period.end}
+
+
+def aftersales_rate_parts(*, period, filters) -> tuple:
+    return measures.parts(aftersales_rate_rows(period=period, filters=filters))

@@ -282,3 +282,97 @@ def recommendations_for_customer(*, customer: Customer, limit: int = 10) -> list
         )
         for sku in rows
     ]
+
+
+# == KPI parts (docs/kpis.md) =====================================================================
+# Customer-care KPIs that need no order data (those that do live in orders' selectors).
+# ``<kpi>_rows(*, period, filters)`` lists what a KPI counts, ``<kpi>_parts`` sums it in SQL.
+from django.db.models import Exists  # noqa: E402
+
+from retail import measures  # noqa: E402
+
+from .models import CouponRedemption, TicketEscalation, TicketReply  # noqa: E402
+
+
+def first_response_time_rows(*, period, filters) -> QuerySet:
+    """Tickets created in P with a first response: ``first_response_at − created_at``."""
+    tickets = Ticket.objects.filter(measures.in_period("created_at", period), first_response_at__isnull=False)
+    return measures.rows(
+        tickets,
+        kind="ticket",
+        ref="number",
+        at="created_at",
+        in_numerator=True,
+        num=measures.duration("first_response_at", "created_at"),
+        den=1,
+    )
+
+
+def first_response_time_parts(*, period, filters) -> tuple:
+    return measures.parts(first_response_time_rows(period=period, filters=filters))
+
+
+def ticket_sla_breach_rate_rows(*, period, filters) -> QuerySet:
+    """Tickets created in P; numerator: breached at ``now`` (``ticket_breached_q``)."""
+    breached = ticket_breached_q(now=period.now)
+    tickets = Ticket.objects.filter(measures.in_period("created_at", period))
+    return measures.rows(
+        tickets,
+        kind="ticket",
+        ref="number",
+        at="created_at",
+        in_numerator=measures.flag(breached),
+        num=measures.one_if(breached),
+        den=1,
+    )
+
+
+def ticket_sla_breach_rate_parts(*, period, filters) -> tuple:
+    return measures.parts(ticket_sla_breach_rate_rows(period=period, filters=filters))
+
+
+def first_contact_resolution_rate_rows(*, period, filters) -> QuerySet:
+    """Tickets resolved in P; numerator: exactly one staff reply and never escalated."""
+    staff_replies = (
+        TicketReply.objects.filter(ticket=OuterRef("pk"), from_customer=False)
+        .order_by()
+        .values("ticket")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    tickets = Ticket.objects.filter(measures.in_period("resolved_at", period)).annotate(
+        staff_replies=Coalesce(Subquery(staff_replies, output_field=IntegerField()), 0)
+    )
+    first_contact = Q(staff_replies=1) & ~Q(Exists(TicketEscalation.objects.filter(ticket=OuterRef("pk"))))
+    return measures.rows(
+        tickets,
+        kind="ticket",
+        ref="number",
+        at="resolved_at",
+        in_numerator=measures.flag(first_contact),
+        num=measures.one_if(first_contact),
+        den=1,
+    )
+
+
+def first_contact_resolution_rate_parts(*, period, filters) -> tuple:
+    return measures.parts(first_contact_resolution_rate_rows(period=period, filters=filters))
+
+
+def coupon_redemption_rate_rows(*, period, filters) -> QuerySet:
+    """Coupons issued in P; numerator: redeemed (a redemption not released)."""
+    redeemed = Q(Exists(CouponRedemption.objects.filter(coupon=OuterRef("pk"), released_at__isnull=True)))
+    coupons = Coupon.objects.filter(measures.in_period("issued_at", period))
+    return measures.rows(
+        coupons,
+        kind="coupon",
+        ref="code",
+        at="issued_at",
+        in_numerator=measures.flag(redeemed),
+        num=measures.one_if(redeemed),
+        den=1,
+    )
+
+
+def coupon_redemption_rate_parts(*, period, filters) -> tuple:
+    return measures.parts(coupon_redemption_rate_rows(period=period, filters=filters))

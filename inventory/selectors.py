@@ -78,3 +78,95 @@ def ledger_mismatches() -> list[dict]:
                 }
             )
     return mismatches
+
+
+# == KPI parts (docs/kpis.md) =====================================================================
+# Stock figures at a past instant are replayed from the ledger (Σ deltas of the rows before it),
+# never read from the current Stock row. ``<kpi>_rows`` lists the stock rows, ``<kpi>_parts`` sums.
+from django.db.models import CharField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery  # noqa: E402
+from django.db.models.functions import Concat  # noqa: E402
+
+from retail import measures  # noqa: E402
+
+from .models import Warehouse  # noqa: E402
+
+
+def warehouse_code_exists(code: str) -> bool:
+    return Warehouse.objects.filter(code=code).exists()
+
+
+def warehouse_codes() -> list[str]:
+    return list(Warehouse.objects.order_by("code").values_list("code", flat=True))
+
+
+def _ledger_sum(expression, **conditions) -> Coalesce:
+    """Σ ``expression`` over the outer stock row's ledger rows matching ``conditions`` (0 if none)."""
+    moves = StockMovement.objects.filter(
+        sku_id=OuterRef("sku_id"), warehouse_id=OuterRef("warehouse_id"), **conditions
+    )
+    return Coalesce(Subquery(moves.order_by().values("sku_id").annotate(s=Sum(expression)).values("s")), 0)
+
+
+def _stock_rows(filters) -> QuerySet:
+    qs = Stock.objects.all()
+    if filters.warehouse:
+        qs = qs.filter(warehouse__code=filters.warehouse)
+    return qs
+
+
+def _stock_ref():
+    return Concat("sku__code", Value("@"), "warehouse__code", output_field=CharField())
+
+
+def inventory_turnover_rows(*, period, filters) -> QuerySet:
+    """Stock rows: COGS in P = (units shipped − returned)·cost (numerator) over the average stock
+    value ((value at start + value at end) / 2, at the SKU's cost) (denominator)."""
+    net_out = _ledger_sum(
+        -F("on_hand_delta"),
+        kind__in=[StockMovement.Kind.SHIPMENT, StockMovement.Kind.RETURN],
+        **{"created_at__gte": period.start, "created_at__lt": period.end},
+    )
+    qs = _stock_rows(filters).annotate(
+        units_out=net_out,
+        units_start=_ledger_sum("on_hand_delta", created_at__lt=period.start),
+        units_end=_ledger_sum("on_hand_delta", created_at__lt=period.end),
+    )
+    cogs = ExpressionWrapper(F("units_out") * F("sku__cost"), output_field=measures.AMOUNT)
+    average = ExpressionWrapper(
+        (F("units_start") + F("units_end")) * F("sku__cost") / Value(2), output_field=measures.AMOUNT
+    )
+    return measures.rows(
+        qs, kind="stock", ref=_stock_ref(), at=Value(period.end), in_numerator=True, num=cogs, den=average
+    )
+
+
+def inventory_turnover_parts(*, period, filters) -> tuple:
+    return measures.parts(inventory_turnover_rows(period=period, filters=filters))
+
+
+def low_stock_share_rows(*, period, filters) -> QuerySet:
+    """Stock rows of active SKUs; numerator: available (replayed at min(now, end of P)) at or
+    below the reorder point (``INVENTORY_DEFAULT_REORDER_POINT`` where the row has none)."""
+    at = min(period.now, period.end)
+    qs = (
+        _stock_rows(filters)
+        .filter(sku__is_active=True)
+        .annotate(
+            available_then=_ledger_sum(F("on_hand_delta") - F("reserved_delta"), created_at__lt=at),
+            threshold=Coalesce("reorder_point", Value(settings.INVENTORY_DEFAULT_REORDER_POINT)),
+        )
+    )
+    low = Q(available_then__lte=F("threshold"))
+    return measures.rows(
+        qs,
+        kind="stock",
+        ref=_stock_ref(),
+        at=Value(at),
+        in_numerator=measures.flag(low),
+        num=measures.one_if(low),
+        den=1,
+    )
+
+
+def low_stock_share_parts(*, period, filters) -> tuple:
+    return measures.parts(low_stock_share_rows(period=period, filters=filters))

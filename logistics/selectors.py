@@ -167,3 +167,88 @@ def ready_to_ship_queue(*, warehouse=None) -> QuerySet:
         )
         .order_by(F("ship_due_at").asc(nulls_last=True), "placed_at", "pk")
     )
+
+
+# == KPI parts (docs/kpis.md) =====================================================================
+# The process steps: each step's duration from its start stamp to its end stamp, for the orders
+# whose end stamp falls in P. ``picked_at`` is the completion of the order's last pick list, which
+# is logistics' own data; the rest are the order's stage stamps.
+from datetime import timedelta  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.db.models import Max, OuterRef, QuerySet, Subquery  # noqa: E402
+from django.db.models.functions import Coalesce  # noqa: E402
+
+from orders.selectors import kpi_order_scope_q  # noqa: E402
+from retail import measures  # noqa: E402
+
+# step → (start, end): a field name on the annotated orders, or an expression for the start.
+STEPS = {
+    "review": ("review_started_at", "confirmed_at"),
+    "queue": ("confirmed_at", "picking_started_at"),
+    "pick": ("picking_started_at", "picked_at"),
+    "pack": ("picked_at", "packed_at"),
+    "outbound": ("packed_at", "shipped_at"),
+    "delivery": ("shipped_at", "completed_at"),
+    "feedback": ("completed_at", "survey_sent_at"),
+}
+
+
+def step_standard(step: str) -> timedelta | None:
+    minutes = settings.STEP_STANDARD_MINUTES.get(step)
+    return timedelta(minutes=minutes) if minutes is not None else None
+
+
+def _step_orders(step: str, period, filters) -> QuerySet:
+    start, end = STEPS[step]
+    picked = (
+        PickList.objects.filter(order=OuterRef("pk"))
+        .exclude(status=PickList.Status.CANCELLED)
+        .order_by()
+        .values("order")
+        .annotate(m=Max("completed_at"))
+        .values("m")
+    )
+    orders = Order.objects.annotate(
+        review_started_at=Coalesce("paid_at", "placed_at"),
+        picked_at=Subquery(picked),
+        survey_sent_at=F("survey__sent_at"),
+    )
+    return orders.filter(
+        measures.in_period(end, period), kpi_order_scope_q(filters), **{f"{start}__isnull": False}
+    ).annotate(step_duration=measures.duration(end, start))
+
+
+def step_minutes_rows(*, step: str, period, filters) -> QuerySet:
+    """Orders whose step ``step`` ended in P, with its duration."""
+    return measures.rows(
+        _step_orders(step, period, filters),
+        kind="order",
+        ref="number",
+        at=STEPS[step][1],
+        in_numerator=True,
+        num=F("step_duration"),
+        den=1,
+    )
+
+
+def step_minutes_parts(*, step: str, period, filters) -> tuple:
+    return measures.parts(step_minutes_rows(step=step, period=period, filters=filters))
+
+
+def step_within_std_rows(*, step: str, period, filters) -> QuerySet:
+    """Orders whose step ``step`` ended in P; numerator: within the standard time."""
+    within = Q(step_duration__lte=step_standard(step))
+    return measures.rows(
+        _step_orders(step, period, filters),
+        kind="order",
+        ref="number",
+        at=STEPS[step][1],
+        in_numerator=measures.flag(within),
+        num=measures.one_if(within),
+        den=1,
+    )
+
+
+def step_within_std_parts(*, step: str, period, filters) -> tuple:
+    return measures.parts(step_within_std_rows(step=step, period=period, filters=filters))

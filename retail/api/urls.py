@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("logistics.api.urls")),
     path("aftersales/", include("aftersales.api.urls")),
     path("crm/", include("crm.api.urls")),
+    path("kpis/", include("retail.kpi.api.urls")),
     # Keep last: every other /api/ path (the KPI endpoints too) must be included above this line.
     re_path(r"^(?P<path>.*)$", api_not_found),
 ]
