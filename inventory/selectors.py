@@ -60,3 +60,27 @@ def ledger_mismatches() -> list[dict]:
                 }
             )
     return mismatches
+
+
+# == staff work queues (issue 16: retail/dashboards) ==============================================
+# One block at the end of the module so it merges beside edits to the reads above.
+from django.conf import settings  # noqa: E402
+from django.db.models import Value  # noqa: E402
+from django.db.models.functions import Coalesce  # noqa: E402
+
+from .models import Warehouse  # noqa: E402
+
+
+def stock_low(*, warehouse=None):
+    """Stock rows at or under their reorder point (the default one when unset), the emptiest first."""
+    qs = stock_list().annotate(
+        reorder_at=Coalesce("reorder_point", Value(settings.INVENTORY_DEFAULT_REORDER_POINT))
+    )
+    qs = qs.filter(warehouse__is_active=True, available_qty__lte=F("reorder_at"))
+    if warehouse is not None:
+        qs = qs.filter(warehouse=warehouse)
+    return qs.order_by("available_qty", "sku__code", "warehouse__code")
+
+
+def warehouse_active_list():
+    return Warehouse.objects.filter(is_active=True).order_by("priority", "code")
