@@ -17,7 +17,11 @@ def api_not_found(request, path=""):
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="retail/redoc.html"),
+        name="api-redoc",
+    ),
     path("track/", TrackView.as_view(), name="api-track"),
     path("catalog/", include("catalog.api.urls")),
     path("inventory/", include("inventory.api.urls")),
