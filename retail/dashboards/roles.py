@@ -47,3 +47,8 @@ def role_required(*slugs):
         return wrapped
 
     return decorator
+
+
+def nav_pages(user) -> list[tuple[str, str]]:
+    """(slug, title) of the role pages ``user`` may open, for the page header."""
+    return [(slug, ROLE_PAGES[slug][1]) for slug in user_role_pages(user)]

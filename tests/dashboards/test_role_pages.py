@@ -112,3 +112,9 @@ def test_a_superuser_opens_every_role_page(client, staff_user):
 def test_actions_of_another_role_are_refused(client, role_user, shop):
     client.force_login(role_user("sales"))
     assert client.post(reverse("dashboards:batch_ship"), {"number": ["X"]}).status_code == 403
+
+
+def test_role_page_speaks_english_when_asked(client, role_user, shop):
+    client.force_login(role_user("sales"))
+    html = client.get(reverse("dashboards:role", args=["sales"]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Large orders awaiting review" in html and "Sales workbench" in html

@@ -5,6 +5,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django_fsm import has_transition_perm
 
@@ -12,10 +13,40 @@ from aftersales.selectors import aftersales_requests_for_order
 from crm.selectors import survey_for_order
 from logistics.selectors import order_documents
 from orders.selectors import order_payments, order_timeline
+from retail.models import Notification
 
 from ..forms import DeliverForm, PackForm, ShipForm
-from ..roles import user_role_pages
+from ..roles import nav_pages, user_role_pages
 from .common import order_or_404
+
+KIND_LABELS = {
+    "status": gettext_lazy("状态"),
+    "payment": gettext_lazy("付款"),
+    "shipment": gettext_lazy("物流"),
+    "note": gettext_lazy("备注"),
+    "notification": gettext_lazy("通知"),
+    "pick_list": gettext_lazy("拣货"),
+    "qc": gettext_lazy("质检"),
+    "outbound_note": gettext_lazy("出库"),
+    "aftersales": gettext_lazy("售后"),
+}
+# Entries the customer's tracking page does not show.
+INTERNAL_KINDS = {"note", "notification", "pick_list", "qc", "outbound_note", "aftersales"}
+
+
+def _labelled(order, timeline: list[dict]) -> list[dict]:
+    """Chinese labels for what a person reads: the entry kind, the states, the message channel."""
+    states = dict(order.Status.choices)
+    channels = dict(Notification.Channel.choices)
+    for entry in timeline:
+        entry["kind_label"] = KIND_LABELS.get(entry["kind"], entry["kind"])
+        entry["internal"] = entry["kind"] in INTERNAL_KINDS
+        if entry["kind"] == "status":
+            entry["from_label"] = states.get(entry["from"], entry["from"] or "")
+            entry["to_label"] = states.get(entry["to"], entry["to"])
+        if entry["kind"] == "notification":
+            entry["channel_label"] = channels.get(entry["channel"], entry["channel"])
+    return timeline
 
 
 def _actions(order, documents, user) -> dict:
@@ -96,7 +127,7 @@ def order_hub(request, number: str):
     documents = order_documents(order=order)
     requests = list(aftersales_requests_for_order(order=order))
     timeline = order_timeline(order=order) + _internal_entries(documents, requests)
-    timeline.sort(key=lambda e: e["at"])
+    timeline = _labelled(order, sorted(timeline, key=lambda e: e["at"]))
     payments = list(order_payments(order=order))
     return render(
         request,
@@ -114,6 +145,6 @@ def order_hub(request, number: str):
             "pack_form": PackForm(),
             "ship_form": ShipForm(),
             "deliver_form": DeliverForm(),
-            "role_pages": [(slug, slug) for slug in user_role_pages(request.user)],
+            "role_pages": nav_pages(request.user),
         },
     )

@@ -12,7 +12,7 @@ from inventory.selectors import warehouse_active_list
 
 from .. import queues
 from ..forms import ContactForm, ReplyForm, ShipForm
-from ..roles import ROLE_PAGES, role_required, user_role_pages
+from ..roles import ROLE_PAGES, nav_pages, role_required, user_role_pages
 
 
 @require_GET
@@ -50,10 +50,14 @@ def _role_page(request, role: str):
     context = {
         "role": role,
         "role_title": ROLE_PAGES[role][1],
-        "role_pages": [(slug, ROLE_PAGES[slug][1]) for slug in user_role_pages(request.user)],
+        "role_pages": nav_pages(request.user),
     }
     if role == "manager":
-        context.update(summary=queues.queue_counts(), kpi_url=_kpi_url())
+        pages = user_role_pages(request.user)
+        summary = [
+            (slug, ROLE_PAGES[slug][1], slug in pages, items) for slug, items in queues.queue_counts()
+        ]
+        context.update(summary=summary, kpi_url=_kpi_url())
         return render(request, "dashboards/manager.html", context)
     if role == "warehouse":
         warehouses = list(warehouse_active_list())

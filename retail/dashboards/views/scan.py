@@ -12,11 +12,11 @@ from logistics.services import pick_record
 from retail.errors import BusinessError, NotFound
 
 from ..forms import PackForm, ScanForm, add_business_error
-from ..roles import role_required
+from ..roles import nav_pages, role_required
 from .common import is_htmx
 
 
-def _context(pick_list, form, **extra) -> dict:
+def _context(request, pick_list, form, **extra) -> dict:
     lines = list(pick_list.lines.all())
     ready_to_pack = orders_to_pack().filter(pk=pick_list.order_id).exists()
     return {
@@ -26,6 +26,8 @@ def _context(pick_list, form, **extra) -> dict:
         "left": sum(line.quantity - line.picked_quantity for line in lines),
         "form": form,
         "pack_form": PackForm() if ready_to_pack else None,
+        "role_pages": nav_pages(request.user),
+        "role": "warehouse",
         **extra,
     }
 
@@ -38,7 +40,7 @@ def pick_scan(request, pk: int):
     except NotFound:
         raise Http404
     if request.method == "GET":
-        return render(request, "dashboards/scan.html", _context(pick_list, ScanForm()))
+        return render(request, "dashboards/scan.html", _context(request, pick_list, ScanForm()))
     form = ScanForm(request.POST)
     outcome = {}
     if form.is_valid():
@@ -58,4 +60,4 @@ def pick_scan(request, pk: int):
     else:
         outcome = {"refused": "; ".join(str(e) for errs in form.errors.values() for e in errs)}
     template = "dashboards/partials/scan_panel.html" if is_htmx(request) else "dashboards/scan.html"
-    return render(request, template, _context(pick_list, ScanForm(), **outcome))
+    return render(request, template, _context(request, pick_list, ScanForm(), **outcome))
