@@ -54,9 +54,7 @@ def _role_page(request, role: str):
     }
     if role == "manager":
         pages = user_role_pages(request.user)
-        summary = [
-            (slug, ROLE_PAGES[slug][1], slug in pages, items) for slug, items in queues.queue_counts()
-        ]
+        summary = [(slug, ROLE_PAGES[slug][1], slug in pages, items) for slug, items in queues.queue_counts()]
         context.update(summary=summary, kpi_url=_kpi_url())
         return render(request, "dashboards/manager.html", context)
     if role == "warehouse":
