@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from crm.selectors import ticket_list
 from crm.services import contact_log_record, ticket_reply
-from logistics.selectors import ready_to_ship_queue
+from logistics.selectors import outbound_note_list, pick_list_list, ready_to_ship_queue, shipment_list
 from logistics.services import order_deliver, order_pack, order_ship, order_start_picking
 from orders.services import order_confirm
 from retail.errors import BusinessError, PermissionDenied
@@ -28,8 +28,10 @@ def _require(user, perm: str) -> None:
         raise PermissionDenied(_("你没有权限：%(perm)s。") % {"perm": perm})
 
 
-def _order_answer(request, order, *, done: str = "", error: str = "", form=None, template=ORDER_ACTION):
-    context = {"order": order, "done": done, "error": error, "form": form}
+def _order_answer(
+    request, order, *, done: str = "", error: str = "", form=None, template=ORDER_ACTION, notes=()
+):
+    context = {"order": order, "done": done, "error": error, "form": form, "notes": notes}
     return answer(request, template, context, default_url=hub_url(order), message=done, error=error)
 
 
@@ -54,7 +56,7 @@ def order_start_picking_view(request, number: str):
         order = order_start_picking(order=order, by=request.user, picker=request.user)
     except BusinessError as error:
         return _order_answer(request, order, error=error.message)
-    pick_list = order.pick_lists.order_by("pk").first()
+    pick_list = pick_list_list(order=order).order_by("pk").first()
     return hx_redirect(request, reverse("dashboards:pick_scan", args=[pick_list.pk]))
 
 
@@ -74,12 +76,13 @@ def order_pack_view(request, number: str):
         )
     except BusinessError as error:
         return _order_answer(request, order, error=error.message, template=PACK_FORM)
-    note = order.outbound_notes.order_by("-pk").first()
+    note = outbound_note_list().filter(order=order).order_by("-pk").first()
     return _order_answer(
         request,
         order,
         done=_("已打包出库，出库单 %(note)s。") % {"note": note.number if note else ""},
         template=PACK_FORM,
+        notes=[note] if note else [],
     )
 
 
@@ -202,7 +205,9 @@ def batch_ship_view(request):
         except Http404:
             row["message"] = _("订单 %(number)s 不存在。") % {"number": number}
         else:
-            row.update(ok=True, message=_("已发货"), shipment=order.shipments.order_by("-pk").first())
+            row.update(
+                ok=True, message=_("已发货"), shipment=shipment_list(order=order).order_by("-pk").first()
+            )
         results.append(row)
     queue = queues.queue(request, "to-ship", _("待发货（批量发货）"), "batch_ship", ready_to_ship_queue())
     context = {"q": queue, "results": results, "ship_form": ShipForm()}
