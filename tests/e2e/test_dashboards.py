@@ -107,6 +107,7 @@ def test_logistics_ships_three_orders_in_one_batch(page, live_server, client, dj
     page.get_by_test_id("batch-submit").click()
     for order in orders:
         expect(page.get_by_test_id(f"result-{order.number}")).to_contain_text("已发货")
+    expect(page.get_by_test_id("count-to-ship")).to_have_text("0")  # the queue's count follows
     _shot(page, "logistics-batch-done-1366")
     assert set(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("status", flat=True)) == {
         "shipped"
