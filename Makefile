@@ -8,7 +8,7 @@ PORT ?= 8000
 ADMIN_USER ?= admin
 ADMIN_PASSWORD ?= admin-retail-2026
 
-.PHONY: run test install lint migrate demo clean e2e-browser bench
+.PHONY: run test install lint migrate demo clean e2e-browser bench vendor
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,8 @@ run: $(STAMP)
 	@echo ""
 	@echo "  Retail order system on the embedded default (SQLite, Celery eager, console email/SMS)"
 	@echo "  Admin:          http://$(HOST):$(PORT)/admin/   login $(ADMIN_USER) / $(ADMIN_PASSWORD)"
-	@echo "  API docs:       http://$(HOST):$(PORT)/api/docs/"
+	@echo "  Staff queues:   http://$(HOST):$(PORT)/dashboard/"
+	@echo "  API docs:       http://$(HOST):$(PORT)/api/docs/  (ReDoc: /api/redoc/)"
 	@echo "  Order tracking: http://$(HOST):$(PORT)/track/"
 	@echo "  Health:         http://$(HOST):$(PORT)/healthz"
 	@echo ""
@@ -48,6 +49,10 @@ test: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+
+# Re-copy the pinned browser libraries (htmx) into retail/static/vendor/; the copies are committed.
+vendor:
+	bash scripts/vendor_static.sh
 
 # Benchmarks against their baselines, one line each (bench/README.md); never part of `make test`.
 # wrk loads the servers (installed from Debian as root when missing; else a Python client does).

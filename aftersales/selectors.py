@@ -265,3 +265,30 @@ def _period_kwargs(field: str, period) -> dict:
 
 def aftersales_rate_parts(*, period, filters) -> tuple:
     return measures.parts(aftersales_rate_rows(period=period, filters=filters))
+
+
+# == staff work queues (issue 16: retail/dashboards) ==============================================
+# One block at the end of the module so it merges beside edits to the reads above.
+
+S = AftersalesRequest.Status
+GOODS_BACK_REFUND = (RequestType.RETURN, RequestType.REFUND_ONLY)
+AFTERSALES_QUEUES = {
+    # name: which requests wait on that step
+    "to_review": Q(status=S.SUBMITTED),
+    "awaiting_return": Q(status=S.AWAITING_RETURN),
+    "to_inspect": Q(status=S.RECEIVED, type__in=(RequestType.EXCHANGE, RequestType.REPAIR)),
+    "to_refund": Q(status=S.APPROVED) | Q(status=S.RECEIVED, type__in=GOODS_BACK_REFUND),
+}
+
+
+def aftersales_queue(*, name: str) -> QuerySet:
+    """One after-sales work queue (``AFTERSALES_QUEUES``), the oldest request first.
+
+    to_review: submitted, to approve or reject; awaiting_return: goods on their way back, inspected
+    on arrival; to_inspect: exchange or repair goods received, to resolve; to_refund: refund-only
+    approved or returned goods received, to refund."""
+    return aftersales_request_list().filter(AFTERSALES_QUEUES[name]).order_by("submitted_at", "pk")
+
+
+def aftersales_requests_for_order(*, order: Order) -> QuerySet:
+    return aftersales_request_list(order=order).order_by("submitted_at", "pk")

@@ -379,3 +379,62 @@ def coupon_redemption_rate_rows(*, period, filters) -> QuerySet:
 
 def coupon_redemption_rate_parts(*, period, filters) -> tuple:
     return measures.parts(coupon_redemption_rate_rows(period=period, filters=filters))
+
+
+# == staff work queues (issue 16: retail/dashboards) ==============================================
+# One block at the end of the module so it merges beside edits to the reads above. Orders are
+# named only by id here: crm sits below orders.
+
+
+def tickets_queue(*, now=None) -> QuerySet:
+    """Open and in-progress tickets, breaching first, then by the next due time."""
+    now = now or timezone.now()
+    return (
+        ticket_list(now=now)
+        .filter(status__in=[Ticket.S.OPEN, Ticket.S.IN_PROGRESS])
+        .annotate(
+            next_due=Case(
+                When(first_response_at__isnull=True, then=F("first_response_due")),
+                default=F("resolution_due"),
+            )
+        )
+        .order_by("-is_breached_now", "next_due", "pk")
+    )
+
+
+def customers_to_call_back() -> QuerySet:
+    """Customers whose last contact came from them (a call, a visit) with no reply from us since,
+    the longest waiting first."""
+    last_in = ContactLog.objects.filter(customer=OuterRef("pk"), direction=ContactLog.Direction.INBOUND)
+    last_out = ContactLog.objects.filter(customer=OuterRef("pk"), direction=ContactLog.Direction.OUTBOUND)
+    return (
+        Customer.objects.annotate(
+            last_in_at=Subquery(last_in.order_by("-occurred_at").values("occurred_at")[:1]),
+            last_out_at=Subquery(last_out.order_by("-occurred_at").values("occurred_at")[:1]),
+        )
+        .filter(last_in_at__isnull=False)
+        .filter(Q(last_out_at__isnull=True) | Q(last_out_at__lt=F("last_in_at")))
+        .order_by("last_in_at", "pk")
+    )
+
+
+def contact_logs_for_orders(*, order_ids) -> dict[int, list[ContactLog]]:
+    """``{order_id: [contact log, newest first]}`` for the given orders, in one query."""
+    found: dict[int, list[ContactLog]] = {}
+    for log in (
+        ContactLog.objects.filter(order_id__in=list(order_ids))
+        .select_related("staff")
+        .order_by("-occurred_at", "-pk")
+    ):
+        found.setdefault(log.order_id, []).append(log)
+    return found
+
+
+def survey_for_order(*, order_id: int) -> Survey | None:
+    """The order's satisfaction survey with its answers, if one was made."""
+    return (
+        Survey.objects.filter(order_id=order_id)
+        .select_related("response")
+        .prefetch_related("response__answers")
+        .first()
+    )

@@ -88,6 +88,8 @@ from django.db.models.functions import Concat  # noqa: E402
 
 from retail import measures  # noqa: E402
 
+# == staff work queues (issue 16: retail/dashboards) ==============================================
+# One block at the end of the module so it merges beside edits to the reads above.
 from .models import Warehouse  # noqa: E402
 
 
@@ -170,3 +172,15 @@ def low_stock_share_rows(*, period, filters) -> QuerySet:
 
 def low_stock_share_parts(*, period, filters) -> tuple:
     return measures.parts(low_stock_share_rows(period=period, filters=filters))
+
+
+def stock_low(*, warehouse=None):
+    """The low-stock rows of active warehouses (``stock_low_q``), the emptiest first."""
+    qs = stock_low_list().filter(warehouse__is_active=True)
+    if warehouse is not None:
+        qs = qs.filter(warehouse=warehouse)
+    return qs.order_by("available_qty", "sku__code", "warehouse__code")
+
+
+def warehouse_active_list():
+    return Warehouse.objects.filter(is_active=True).order_by("priority", "code")

@@ -252,3 +252,77 @@ def step_within_std_rows(*, step: str, period, filters) -> QuerySet:
 
 def step_within_std_parts(*, step: str, period, filters) -> tuple:
     return measures.parts(step_within_std_rows(step=step, period=period, filters=filters))
+
+
+# == staff work queues (issue 16: retail/dashboards) ==============================================
+# One block at the end of the module so it merges beside edits to the reads above.
+from django.db.models import Exists  # noqa: E402
+
+from .models import QualityCheck  # noqa: E402
+
+ACTIVE_PICK_STATUSES = (PickList.Status.OPEN, PickList.Status.PICKING)
+
+
+def pick_lists_in_progress(*, warehouse=None) -> QuerySet:
+    """Pick lists still to pick (待拣货, 拣货中), the oldest first."""
+    return (
+        pick_list_list(warehouse=warehouse)
+        .filter(status__in=ACTIVE_PICK_STATUSES)
+        .order_by("created_at", "pk")
+    )
+
+
+def orders_to_pack(*, warehouse=None) -> QuerySet:
+    """处理中 orders whose every active pick list is picked (pack and QC next), the longest waiting first."""
+    unfinished = PickList.objects.filter(order=OuterRef("pk"), status__in=ACTIVE_PICK_STATUSES)
+    qs = Order.objects.filter(status=Order.Status.PROCESSING).exclude(Exists(unfinished))
+    if warehouse:
+        qs = qs.filter(
+            pk__in=PickList.objects.filter(_warehouse_filter("warehouse", warehouse))
+            .exclude(status=PickList.Status.CANCELLED)
+            .values("order_id")
+        )
+    return qs.prefetch_related(
+        Prefetch(
+            "pick_lists",
+            queryset=PickList.objects.exclude(status=PickList.Status.CANCELLED).select_related(
+                "warehouse", "picker"
+            ),
+        )
+    ).order_by(F("picking_started_at").asc(nulls_last=True), "pk")
+
+
+def shipment_exceptions() -> QuerySet:
+    """Shipments whose carrier reported an exception, the oldest exception first."""
+    return shipment_list(status=Shipment.Status.EXCEPTION).order_by(
+        F("exception_at").asc(nulls_last=True), "pk"
+    )
+
+
+def pick_list_for_scan(*, pk) -> PickList:
+    """A pick list with its lines in bin order, as the scan screen shows it."""
+    try:
+        return (
+            PickList.objects.select_related("order", "warehouse", "picker")
+            .prefetch_related(
+                Prefetch(
+                    "lines",
+                    queryset=PickListLine.objects.select_related("sku").order_by("bin_location", "sku_code"),
+                )
+            )
+            .get(pk=pk)
+        )
+    except (PickList.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"拣货单 {pk} 不存在。")
+
+
+def order_documents(*, order: Order) -> dict:
+    """Every fulfilment document of one order for the order hub (six queries)."""
+    return {
+        "pick_lists": list(pick_list_list(order=order).order_by("created_at", "pk")),
+        "outbound_notes": list(outbound_note_list().filter(order=order).order_by("issued_at", "pk")),
+        "shipments": list(shipment_list(order=order).order_by("shipped_at", "pk")),
+        "quality_checks": list(
+            QualityCheck.objects.filter(order=order).select_related("checked_by").order_by("created_at", "pk")
+        ),
+    }

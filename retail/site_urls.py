@@ -14,4 +14,5 @@ urlpatterns = [
     path("logistics/", include("logistics.urls")),
     path("survey/", include("crm.urls")),
     path("aftersales/", include("aftersales.urls")),
+    path("dashboard/", include("retail.dashboards.urls")),
 ]

@@ -1,8 +1,8 @@
-"""``/api/``: every app's endpoints, the OpenAPI schema, Swagger UI and the public tracking."""
+"""``/api/``: every app's endpoints, the OpenAPI schema, Swagger UI and ReDoc (served locally) and the public tracking."""
 
 from django.http import JsonResponse
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from retail import error_codes as codes
 from retail.tracking.api import TrackView
@@ -18,6 +18,11 @@ def api_not_found(request, path=""):
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="retail/redoc.html"),
+        name="api-redoc",
+    ),
     path("track/", TrackView.as_view(), name="api-track"),
     path("catalog/", include("catalog.api.urls")),
     path("inventory/", include("inventory.api.urls")),
