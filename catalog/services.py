@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
+from retail.identifiers import identifier_clean
 
 from .models import SKU, Category, Product
 
@@ -69,7 +70,7 @@ def sku_create(
 ) -> SKU:
     sku = SKU(
         product=product,
-        code=code.strip(),
+        code=identifier_clean(code),
         name=name.strip(),
         price=price,
         cost=cost,

@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from retail.errors import InsufficientStock, ValidationError
+from retail.identifiers import identifier_clean
 
 from .models import Stock, StockMovement, Warehouse
 
@@ -267,5 +268,9 @@ def warehouse_create(
     *, code: str, name: str, priority: int = 100, is_active: bool = True, province: str = ""
 ) -> Warehouse:
     return Warehouse.objects.create(
-        code=code.strip(), name=name.strip(), priority=priority, is_active=is_active, province=province
+        code=identifier_clean(code),
+        name=name.strip(),
+        priority=priority,
+        is_active=is_active,
+        province=province,
     )
