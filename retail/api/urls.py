@@ -25,5 +25,6 @@ urlpatterns = [
     path("aftersales/", include("aftersales.api.urls")),
     path("crm/", include("crm.api.urls")),
     # Keep last: every other /api/ path (the KPI endpoints too) must be included above this line.
-    re_path(r"^(?P<path>.*)$", api_not_found),
+    # (?s): a path with an encoded newline (%0A) is an API path too, not Django's HTML 404.
+    re_path(r"^(?P<path>(?s:.*))$", api_not_found),
 ]

@@ -90,3 +90,9 @@ def test_the_schema_states_the_pattern(api):
         assert schema["components"]["schemas"][component]["properties"]["code"]["pattern"] == (
             "^[A-Za-z0-9._-]+$"
         )
+
+
+def test_an_api_path_with_an_encoded_newline_is_a_json_404(api):
+    """Found by the schema fuzz: the catch-all's `.` did not match `\\n`, so Django's HTML 404 came back."""
+    for path in ("/api/crm/customers/%0A/orders/", "/api/catalog/skus/A%0AB/", "/api/%0A"):
+        assert_error(api.get(path), 404, "not_found")
