@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from retail.identifiers import validate_identifier
+
 from .validators import validate_barcode
 
 
@@ -151,7 +153,7 @@ class ProductImage(models.Model):
 
 
 class SKU(models.Model):
-    code = models.CharField(_("SKU编码"), max_length=64, unique=True)
+    code = models.CharField(_("SKU编码"), max_length=64, unique=True, validators=[validate_identifier])
     product = models.ForeignKey(
         Product, verbose_name=_("商品"), on_delete=models.PROTECT, related_name="skus"
     )

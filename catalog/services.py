@@ -7,6 +7,7 @@ from retail import error_codes as codes
 from retail.changes import change_record, change_snapshot
 from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
+from retail.identifiers import identifier_clean
 
 from .models import SKU, Category, Product
 
@@ -73,7 +74,7 @@ def sku_create(
 ) -> SKU:
     sku = SKU(
         product=product,
-        code=code.strip(),
+        code=identifier_clean(code),
         name=name.strip(),
         price=price,
         cost=cost,

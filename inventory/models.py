@@ -3,11 +3,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from retail.identifiers import validate_identifier
 from retail.models import staff_fk
 
 
 class Warehouse(models.Model):
-    code = models.CharField(_("编码"), max_length=32, unique=True)
+    code = models.CharField(_("编码"), max_length=32, unique=True, validators=[validate_identifier])
     name = models.CharField(_("名称"), max_length=100)
     priority = models.PositiveIntegerField(_("优先级"), default=100, help_text=_("数字越小越优先发货"))
     province = models.CharField(_("所在省份"), max_length=50, blank=True)

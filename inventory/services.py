@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from retail import error_codes as codes
 from retail.changes import change_record, change_snapshot
 from retail.errors import InsufficientStock, ValidationError
+from retail.identifiers import identifier_clean
 from retail.validation import actor_of, quantity_clean
 
 from .models import Stock, StockMovement, Warehouse
@@ -270,7 +271,11 @@ def warehouse_create(
     *, code: str, name: str, priority: int = 100, is_active: bool = True, province: str = ""
 ) -> Warehouse:
     return Warehouse.objects.create(
-        code=code.strip(), name=name.strip(), priority=priority, is_active=is_active, province=province
+        code=identifier_clean(code),
+        name=name.strip(),
+        priority=priority,
+        is_active=is_active,
+        province=province,
     )
 
 

@@ -31,6 +31,7 @@ PRODUCTION = {
     "SECRET_KEY": "a-real-production-secret-key-with-enough-entropy-1234567890-abcdefghijkl",
     "ALLOWED_HOSTS": "shop.example.com",
     "SECURE_SSL_REDIRECT": "true",
+    "NUM_PROXIES": "1",  # TLS ends at one reverse proxy (docs/configuration.md); 0 is check warning retail.W001
     "DATABASE_URL": "sqlite:////tmp/retail-deploy-check.sqlite3",
 }
 
