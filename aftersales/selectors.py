@@ -4,10 +4,13 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Concat
 
 from logistics.models import PickList
 from orders.models import Order, OrderLine
+from orders.selectors import kpi_order_scope_q
+from retail import measures
 from retail.errors import NotFound, ValidationError
 
 from .models import AftersalesLine, AftersalesRequest, Reason, RequestType
@@ -167,11 +170,6 @@ def order_error_parts(*, start, end, channel: str | None = None, warehouse=None)
 # ``<kpi>_rows(*, period, filters)`` lists what a KPI counts, ``<kpi>_parts`` sums it in SQL.
 # ``return_rate_parts`` above keeps its older signature, so this KPI's parts are
 # ``return_rate_units_parts``.
-from django.db.models import CharField, F, Q, Value  # noqa: E402
-from django.db.models.functions import Coalesce, Concat  # noqa: E402
-
-from orders.selectors import kpi_order_scope_q  # noqa: E402
-from retail import measures  # noqa: E402
 
 
 def _error_requests():

@@ -12,6 +12,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -26,14 +27,19 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from retail import measures
+
 from .models import (
     ContactLog,
     Coupon,
+    CouponRedemption,
     Customer,
     Segment,
     Survey,
     SurveyResponse,
     Ticket,
+    TicketEscalation,
+    TicketReply,
     TicketSLAPolicy,
 )
 from .ports import order_reads
@@ -290,11 +296,6 @@ def recommendations_for_customer(*, customer: Customer, limit: int = 10) -> list
 # == KPI parts (docs/kpis.md) =====================================================================
 # Customer-care KPIs that need no order data (those that do live in orders' selectors).
 # ``<kpi>_rows(*, period, filters)`` lists what a KPI counts, ``<kpi>_parts`` sums it in SQL.
-from django.db.models import Exists  # noqa: E402
-
-from retail import measures  # noqa: E402
-
-from .models import CouponRedemption, TicketEscalation, TicketReply  # noqa: E402
 
 
 def first_response_time_rows(*, period, filters) -> QuerySet:

@@ -1,9 +1,11 @@
 from django.conf import settings
-from django.db.models import F, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Concat
 from django.db.models.lookups import LessThanOrEqual
 
-from .models import Stock, StockMovement
+from retail import measures
+
+from .models import Stock, StockMovement, Warehouse
 
 
 def stock_low_q() -> LessThanOrEqual:
@@ -83,14 +85,10 @@ def ledger_mismatches() -> list[dict]:
 # == KPI parts (docs/kpis.md) =====================================================================
 # Stock figures at a past instant are replayed from the ledger (Σ deltas of the rows before it),
 # never read from the current Stock row. ``<kpi>_rows`` lists the stock rows, ``<kpi>_parts`` sums.
-from django.db.models import CharField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery  # noqa: E402
-from django.db.models.functions import Concat  # noqa: E402
 
-from retail import measures  # noqa: E402
 
 # == staff work queues (issue 16: retail/dashboards) ==============================================
 # One block at the end of the module so it merges beside edits to the reads above.
-from .models import Warehouse  # noqa: E402
 
 
 def warehouse_code_exists(code: str) -> bool:

@@ -1,10 +1,16 @@
 """Fulfilment reads for the API, the admin, the printable pages and the KPIs."""
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from catalog.models import SKU
 from inventory.models import Stock, Warehouse
 from orders.models import Order
+from orders.selectors import kpi_order_scope_q
+from retail import measures
 from retail.errors import NotFound
 
 from .models import (
@@ -14,6 +20,7 @@ from .models import (
     PickList,
     PickListLine,
     PickRecord,
+    QualityCheck,
     Shipment,
     ShipmentEvent,
 )
@@ -173,14 +180,7 @@ def ready_to_ship_queue(*, warehouse=None) -> QuerySet:
 # The process steps: each step's duration from its start stamp to its end stamp, for the orders
 # whose end stamp falls in P. ``picked_at`` is the completion of the order's last pick list, which
 # is logistics' own data; the rest are the order's stage stamps.
-from datetime import timedelta  # noqa: E402
 
-from django.conf import settings  # noqa: E402
-from django.db.models import Max, OuterRef, QuerySet, Subquery  # noqa: E402
-from django.db.models.functions import Coalesce  # noqa: E402
-
-from orders.selectors import kpi_order_scope_q  # noqa: E402
-from retail import measures  # noqa: E402
 
 # step → (start, end): a field name on the annotated orders, or an expression for the start.
 STEPS = {
@@ -256,9 +256,7 @@ def step_within_std_parts(*, step: str, period, filters) -> tuple:
 
 # == staff work queues (issue 16: retail/dashboards) ==============================================
 # One block at the end of the module so it merges beside edits to the reads above.
-from django.db.models import Exists  # noqa: E402
 
-from .models import QualityCheck  # noqa: E402
 
 ACTIVE_PICK_STATUSES = (PickList.Status.OPEN, PickList.Status.PICKING)
 

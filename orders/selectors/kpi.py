@@ -1,280 +1,41 @@
-"""Order reads for the API, the dashboards, the tracking page and crm (``crm.ports.OrderReads``)."""
+"""KPI parts over orders (docs/kpis.md): ``<kpi>_rows`` lists what a KPI counts (the drill-down),
+``<kpi>_parts`` sums the same rows in SQL."""
 
+# == KPI parts (docs/kpis.md) =====================================================================
+# Each KPI: ``<kpi>_rows(*, period, filters)`` lists the rows it counts (the drill-down) and
+# ``<kpi>_parts(*, period, filters)`` sums them in SQL → (numerator, denominator). Orders own the
+# KPIs over orders, and those that join orders with CRM data (crm must not read orders).
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.conf import settings
+from django.db import connections
 from django.db.models import (
+    CharField,
     Count,
-    DecimalField,
-    Expression,
+    Exists,
     ExpressionWrapper,
     F,
-    FloatField,
-    IntegerField,
     Max,
+    Min,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Concat
 
-from catalog.models import SKU, Product
-from crm.ports import Purchase
-from inventory.models import Stock
-from retail.errors import NotFound
-from retail.fsm import state_log_for
-from retail.models import Notification
-from retail.validation import normalize_email, normalize_phone
+from crm.models import ContactLog, Customer, Survey, SurveyResponse, Ticket
+from retail import measures
 
-from .models import Order, OrderLine, OrderNote, Payment, PaymentStatus
-
-
-def valid_order_q(prefix: str = "") -> Q:
-    """有效订单 (docs/kpis.md): not cancelled, and paid or cash on delivery. The one definition;
-    ``prefix`` reaches the order from a related model (``"order__"`` from a line)."""
-    return ~Q(**{f"{prefix}status": Order.Status.CANCELLED}) & Q(
-        **{f"{prefix}payment_status__in": (PaymentStatus.PAID, PaymentStatus.COD)}
-    )
-
-
-def order_lines_prefetch() -> Prefetch:
-    """An order's lines in SKU order, each with the warehouse holding its reservation (one query)."""
-    return Prefetch("lines", queryset=OrderLine.objects.select_related("warehouse").order_by("sku_code"))
-
-
-def order_list() -> QuerySet:
-    """Orders with their lines (two queries however many rows)."""
-    return Order.objects.prefetch_related(order_lines_prefetch())
-
-
-def order_search(qs: QuerySet, text: str) -> QuerySet:
-    """Number, customer name, phone or email contains ``text``."""
-    return qs.filter(
-        Q(number__icontains=text)
-        | Q(customer_name__icontains=text)
-        | Q(customer_phone__icontains=text)
-        | Q(customer_email__icontains=text)
-    )
-
-
-def order_get(*, number: str, qs: QuerySet | None = None) -> Order:
-    try:
-        return (qs if qs is not None else order_list()).get(number=number)
-    except Order.DoesNotExist:
-        raise NotFound(f"订单 {number} 不存在。")
-
-
-# -- what crm reads about a customer's orders (crm.ports.OrderReads, registered in apps.py) --------
-def customer_order_figures(*, customer: Expression) -> dict[str, Expression]:
-    valid = Order.objects.filter(valid_order_q(), customer=customer).order_by().values("customer")
-    money = DecimalField(max_digits=14, decimal_places=2)
-    return {
-        "order_count": Coalesce(
-            Subquery(valid.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
-        ),
-        "total_spent": Coalesce(
-            Subquery(valid.annotate(s=Sum("total")).values("s"), output_field=money),
-            Value(Decimal("0.00")),
-            output_field=money,
-        ),
-        "last_order_at": Subquery(valid.annotate(m=Max("placed_at")).values("m")),
-    }
-
-
-def customer_orders(*, customer) -> QuerySet:
-    return Order.objects.filter(customer=customer).order_by("-placed_at", "-pk")
-
-
-def customer_order_channels(*, customer) -> QuerySet:
-    return Order.objects.filter(customer=customer).order_by().values_list("channel", flat=True)
-
-
-def order_for_reference(*, reference) -> Order | None:
-    if isinstance(reference, Order):
-        return reference
-    return Order.objects.select_related("customer").filter(number=str(reference).strip()).first()
-
-
-def customer_ids_with_completed_orders(*, since, until) -> QuerySet:
-    return Order.objects.filter(
-        valid_order_q(), completed_at__gte=since, completed_at__lte=until, customer__isnull=False
-    ).values_list("customer_id", flat=True)
-
-
-def customer_sku_purchases(*, customer) -> list[Purchase]:
-    rows = (
-        OrderLine.objects.filter(valid_order_q("order__"), order__customer=customer)
-        .values("sku_id", "sku__product__category_id")
-        .annotate(units=Sum("quantity"))
-    )
-    return [Purchase(r["sku_id"], r["sku__product__category_id"], r["units"]) for r in rows]
-
-
-def sku_recommendation_candidates(*, bought: set[int]) -> QuerySet:
-    baskets = Order.objects.filter(valid_order_q(), lines__sku_id__in=bought).values("pk").distinct()
-    basket_count = baskets.count()
-    together = (
-        OrderLine.objects.filter(sku_id=OuterRef("pk"), order_id__in=baskets)
-        .order_by()
-        .values("sku_id")
-        .annotate(n=Count("order_id", distinct=True))
-        .values("n")
-    )
-    available = (
-        Stock.objects.filter(sku_id=OuterRef("pk"), warehouse__is_active=True)
-        .order_by()
-        .values("sku_id")
-        .annotate(a=Sum(F("on_hand") - F("reserved")))
-        .values("a")
-    )
-    return (
-        SKU.objects.filter(is_active=True, product__status=Product.Status.PUBLISHED)
-        .exclude(pk__in=bought)
-        .annotate(
-            available_qty=Coalesce(Subquery(available, output_field=IntegerField()), 0),
-            bought_together=ExpressionWrapper(
-                Coalesce(Subquery(together, output_field=IntegerField()), 0) * 1.0 / max(basket_count, 1),
-                output_field=FloatField(),
-            ),
-        )
-        .filter(available_qty__gt=0)
-        .select_related("product")
-    )
-
-
-def order_payments(*, order: Order) -> QuerySet:
-    return Payment.objects.filter(order=order).select_related("recorded_by").order_by("created_at", "pk")
-
-
-def order_notes(*, order: Order) -> QuerySet:
-    return OrderNote.objects.filter(order=order).select_related("author").order_by("created_at", "pk")
-
-
-def order_notifications(*, order: Order) -> QuerySet:
-    """Messages sent (or queued) about the order: the outbox rows carrying its number."""
-    return Notification.objects.filter(reference=order.number).order_by("created_at", "pk")
-
-
-def order_timeline(*, order: Order) -> list[dict]:
-    """Everything that happened to an order, oldest first (docs/api.md "Settled details" 12): status changes,
-    payments, carrier tracking events, notes and notifications (seven queries)."""
-
-    def username(user):
-        return user.username if user is not None else None
-
-    entries = [
-        {
-            "kind": "status",
-            "at": log.timestamp,
-            "by": username(log.by),
-            "from": log.source_state,
-            "to": log.state,
-            "transition": log.transition,
-            "description": log.description or "",
-        }
-        for log in state_log_for(order)
-    ]
-    entries += [
-        {
-            "kind": "payment",
-            "at": p.created_at,
-            "by": username(p.recorded_by) or p.provider or None,
-            "reference": p.reference,
-            "amount": p.amount,
-            "method": p.method,
-            "payment_kind": p.kind,
-            "flag": p.flag,
-            "description": f"{p.get_kind_display()} {p.amount} ({p.get_method_display()})"
-            + (f" — {p.get_flag_display()}" if p.flag else ""),
-        }
-        for p in order_payments(order=order)
-    ]
-    # Shipments belong to logistics; they are reached through the order's reverse relation.
-    for shipment in order.shipments.prefetch_related("events__recorded_by"):
-        entries += [
-            {
-                "kind": "shipment",
-                "at": e.occurred_at,
-                "by": username(e.recorded_by),
-                "shipment": shipment.number,
-                "status": e.status,
-                "location": e.location,
-                "description": " ".join(filter(None, [e.get_status_display(), e.location, e.description])),
-            }
-            for e in shipment.events.all()
-        ]
-    entries += [
-        {"kind": "note", "at": n.created_at, "by": username(n.author), "description": n.text}
-        for n in order_notes(order=order)
-    ]
-    entries += [
-        {
-            "kind": "notification",
-            "at": n.created_at,
-            "by": None,
-            "event": n.event,
-            "channel": n.channel,
-            "description": n.subject,
-        }
-        for n in order_notifications(order=order)
-    ]
-    return sorted(entries, key=lambda e: e["at"])
-
-
-def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Order | None:
-    """The order with this number whose phone (normalised) or email (any case) is ``contact``, with its
-    lines and shipments (tracking events included); ``None`` for an unknown number, a contact that
-    does not match, or input no order could have (blank, too long, NUL characters). Callers must
-    answer every ``None`` the same way, so a miss does not tell which half was wrong."""
-    number, contact = (number or "").strip(), (contact or "").strip()
-    if not number or not contact or len(number) > 32 or len(contact) > 254 or "\x00" in number + contact:
-        return None
-    order = Order.objects.filter(number=number).prefetch_related("lines", "shipments__events").first()
-    if order is None:
-        return None
-    if "@" in contact:
-        matches = normalize_email(contact) == normalize_email(order.customer_email)
-    else:
-        phone = normalize_phone(contact)
-        matches = phone is not None and phone == normalize_phone(order.customer_phone)
-    return order if matches else None
-
-
-# == KPI parts (docs/kpis.md) =====================================================================
-# Each KPI: ``<kpi>_rows(*, period, filters)`` lists the rows it counts (the drill-down) and
-# ``<kpi>_parts(*, period, filters)`` sums them in SQL → (numerator, denominator). Orders own the
-# KPIs over orders, and those that join orders with CRM data (crm must not read orders).
-from datetime import UTC, datetime  # noqa: E402
-
-from django.conf import settings  # noqa: E402
-from django.db import connections  # noqa: E402
-from django.db.models import (  # noqa: E402
-    CharField,
-    Exists,
-    Min,
-)
-from django.db.models.functions import Cast, Concat  # noqa: E402
-
-from crm.models import ContactLog, Customer, Survey, SurveyResponse, Ticket  # noqa: E402
-from retail import measures  # noqa: E402
-
-from .models import Channel  # noqa: E402
-
-VALID_PAYMENT = (PaymentStatus.PAID, PaymentStatus.COD)
+from ..models import Channel, Order, OrderLine
+from .reads import valid_order_q
 
 
 def kpi_channel_choices() -> list[str]:
     return list(Channel.values)
-
-
-def valid_order_kpi_q(prefix: str = "") -> Q:
-    """有效订单: not cancelled, and paid or cash on delivery."""
-    return ~Q(**{f"{prefix}status": Order.Status.CANCELLED}) & Q(
-        **{f"{prefix}payment_status__in": VALID_PAYMENT}
-    )
 
 
 def kpi_order_scope_q(filters, prefix: str = "") -> Q:
@@ -293,7 +54,7 @@ def kpi_order_scope_q(filters, prefix: str = "") -> Q:
 def _valid_orders(period, filters) -> QuerySet:
     """V: valid orders placed in P, in the filters' scope."""
     return Order.objects.filter(
-        valid_order_kpi_q(), measures.in_period("placed_at", period), kpi_order_scope_q(filters)
+        valid_order_q(), measures.in_period("placed_at", period), kpi_order_scope_q(filters)
     )
 
 
@@ -319,9 +80,7 @@ def order_cycle_time_parts(*, period, filters) -> tuple:
 
 
 def _delivery_orders(filters) -> QuerySet:
-    return Order.objects.filter(valid_order_kpi_q(), kpi_order_scope_q(filters)).exclude(
-        channel=Channel.STORE
-    )
+    return Order.objects.filter(valid_order_q(), kpi_order_scope_q(filters)).exclude(channel=Channel.STORE)
 
 
 def order_lead_time_rows(*, period, filters) -> QuerySet:
@@ -386,7 +145,7 @@ average_order_value_parts = sales_amount_parts
 def gross_margin_rate_rows(*, period, filters) -> QuerySet:
     """Lines of V: margin ``line_total − quantity·unit_cost`` (cost copied at placement) over ``line_total``."""
     lines = OrderLine.objects.filter(
-        valid_order_kpi_q("order__"),
+        valid_order_q("order__"),
         measures.in_period("order__placed_at", period),
         kpi_order_scope_q(filters, "order__"),
     )
@@ -443,7 +202,7 @@ def _buyers(period, filters) -> QuerySet:
 
 def repeat_purchase_rate_rows(*, period, filters) -> QuerySet:
     """Buyers; numerator: those with ≥ 2 valid orders (any channel) placed before the end of P."""
-    before_end = Order.objects.filter(valid_order_kpi_q(), placed_at__lt=period.end, customer=OuterRef("pk"))
+    before_end = Order.objects.filter(valid_order_q(), placed_at__lt=period.end, customer=OuterRef("pk"))
     count = Subquery(before_end.order_by().values("customer").annotate(n=Count("pk")).values("n"))
     buyers = _buyers(period, filters).annotate(valid_orders=Coalesce(count, 0))
     return _customer_rows(
@@ -457,7 +216,7 @@ def repeat_purchase_rate_parts(*, period, filters) -> tuple:
 
 def new_customer_rate_rows(*, period, filters) -> QuerySet:
     """Buyers; numerator: those whose first valid order (any channel) is in P."""
-    earlier = Order.objects.filter(valid_order_kpi_q(), placed_at__lt=period.start, customer=OuterRef("pk"))
+    earlier = Order.objects.filter(valid_order_q(), placed_at__lt=period.start, customer=OuterRef("pk"))
     return _customer_rows(
         _buyers(period, filters),
         at=_first(_valid_orders(period, filters), "placed_at"),
@@ -473,7 +232,7 @@ def _top_sku_ranked(period, filters) -> tuple[str, list, str]:
     """SQL of the SKUs sold in V ranked by sales (most first, ties by SKU code) with N = SKUs sold:
     the grouped query from the ORM, the window functions around it (Django would group by them)."""
     lines = OrderLine.objects.filter(
-        valid_order_kpi_q("order__"),
+        valid_order_q("order__"),
         measures.in_period("order__placed_at", period),
         kpi_order_scope_q(filters, "order__"),
     )
@@ -619,55 +378,3 @@ def survey_response_rate_rows(*, period, filters) -> QuerySet:
 
 def survey_response_rate_parts(*, period, filters) -> tuple:
     return measures.parts(survey_response_rate_rows(period=period, filters=filters))
-
-
-# == staff work queues (issue 16: retail/dashboards) ==============================================
-# Kept as one block at the end of the module so it merges beside edits to the reads above; the
-# imports it needs beyond the module's own stay here with it.
-from django.utils import timezone  # noqa: E402
-
-
-def _queue(qs: QuerySet) -> QuerySet:
-    """What a queue row shows: the lines (one query per page however many rows)."""
-    return qs.prefetch_related(order_lines_prefetch())
-
-
-def orders_awaiting_review() -> QuerySet:
-    """Large orders (over the review threshold) a sales reviewer must confirm, oldest first."""
-    return _queue(
-        Order.objects.filter(status=Order.Status.AWAITING_PAYMENT, needs_review=True).order_by(
-            "placed_at", "pk"
-        )
-    )
-
-
-def orders_backordered() -> QuerySet:
-    """Backorders to resolve with the customer, the longest waiting first."""
-    return _queue(
-        Order.objects.filter(status=Order.Status.BACKORDERED)
-        .select_related("customer")
-        .order_by(F("backordered_at").asc(nulls_last=True), "pk")
-    )
-
-
-def orders_unpaid_expiring(*, now=None) -> QuerySet:
-    """Unpaid orders whose payment window has not closed yet, the one expiring first on top."""
-    now = now or timezone.now()
-    return _queue(
-        Order.objects.filter(
-            status=Order.Status.AWAITING_PAYMENT, payment_status="unpaid", payment_due_at__gt=now
-        ).order_by("payment_due_at", "pk")
-    )
-
-
-def orders_to_pick(*, warehouse=None) -> QuerySet:
-    """待处理 orders (picking not started), due first; of one warehouse when a line ships from it."""
-    qs = Order.objects.filter(status=Order.Status.PENDING)
-    if warehouse is not None:
-        qs = qs.filter(pk__in=OrderLine.objects.filter(warehouse=warehouse).values("order_id"))
-    return _queue(qs.order_by(F("ship_due_at").asc(nulls_last=True), "placed_at", "pk"))
-
-
-def order_for_hub(*, number: str) -> Order:
-    """One order for the staff order hub: lines with their warehouse, the customer record."""
-    return order_get(number=number, qs=_queue(Order.objects.select_related("customer", "created_by")))

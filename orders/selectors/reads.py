@@ -1,0 +1,243 @@
+"""Order reads for the API, the tracking page and crm (``crm.ports.OrderReads``)."""
+
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from catalog.models import SKU, Product
+from crm.ports import Purchase
+from inventory.models import Stock
+from retail.errors import NotFound
+from retail.fsm import state_log_for
+from retail.models import Notification
+from retail.validation import normalize_email, normalize_phone
+
+from ..models import Order, OrderLine, OrderNote, Payment, PaymentStatus
+
+
+def valid_order_q(prefix: str = "") -> Q:
+    """有效订单 (docs/kpis.md): not cancelled, and paid or cash on delivery. The one definition;
+    ``prefix`` reaches the order from a related model (``"order__"`` from a line)."""
+    return ~Q(**{f"{prefix}status": Order.Status.CANCELLED}) & Q(
+        **{f"{prefix}payment_status__in": (PaymentStatus.PAID, PaymentStatus.COD)}
+    )
+
+
+def order_lines_prefetch() -> Prefetch:
+    """An order's lines in SKU order, each with the warehouse holding its reservation (one query)."""
+    return Prefetch("lines", queryset=OrderLine.objects.select_related("warehouse").order_by("sku_code"))
+
+
+def order_list() -> QuerySet:
+    """Orders with their lines (two queries however many rows)."""
+    return Order.objects.prefetch_related(order_lines_prefetch())
+
+
+def order_search(qs: QuerySet, text: str) -> QuerySet:
+    """Number, customer name, phone or email contains ``text``."""
+    return qs.filter(
+        Q(number__icontains=text)
+        | Q(customer_name__icontains=text)
+        | Q(customer_phone__icontains=text)
+        | Q(customer_email__icontains=text)
+    )
+
+
+def order_get(*, number: str, qs: QuerySet | None = None) -> Order:
+    try:
+        return (qs if qs is not None else order_list()).get(number=number)
+    except Order.DoesNotExist:
+        raise NotFound(f"订单 {number} 不存在。")
+
+
+# -- what crm reads about a customer's orders (crm.ports.OrderReads, registered in apps.py) --------
+def customer_order_figures(*, customer: Expression) -> dict[str, Expression]:
+    valid = Order.objects.filter(valid_order_q(), customer=customer).order_by().values("customer")
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return {
+        "order_count": Coalesce(
+            Subquery(valid.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
+        ),
+        "total_spent": Coalesce(
+            Subquery(valid.annotate(s=Sum("total")).values("s"), output_field=money),
+            Value(Decimal("0.00")),
+            output_field=money,
+        ),
+        "last_order_at": Subquery(valid.annotate(m=Max("placed_at")).values("m")),
+    }
+
+
+def customer_orders(*, customer) -> QuerySet:
+    return Order.objects.filter(customer=customer).order_by("-placed_at", "-pk")
+
+
+def customer_order_channels(*, customer) -> QuerySet:
+    return Order.objects.filter(customer=customer).order_by().values_list("channel", flat=True)
+
+
+def order_for_reference(*, reference) -> Order | None:
+    if isinstance(reference, Order):
+        return reference
+    return Order.objects.select_related("customer").filter(number=str(reference).strip()).first()
+
+
+def customer_ids_with_completed_orders(*, since, until) -> QuerySet:
+    return Order.objects.filter(
+        valid_order_q(), completed_at__gte=since, completed_at__lte=until, customer__isnull=False
+    ).values_list("customer_id", flat=True)
+
+
+def customer_sku_purchases(*, customer) -> list[Purchase]:
+    rows = (
+        OrderLine.objects.filter(valid_order_q("order__"), order__customer=customer)
+        .values("sku_id", "sku__product__category_id")
+        .annotate(units=Sum("quantity"))
+    )
+    return [Purchase(r["sku_id"], r["sku__product__category_id"], r["units"]) for r in rows]
+
+
+def sku_recommendation_candidates(*, bought: set[int]) -> QuerySet:
+    baskets = Order.objects.filter(valid_order_q(), lines__sku_id__in=bought).values("pk").distinct()
+    basket_count = baskets.count()
+    together = (
+        OrderLine.objects.filter(sku_id=OuterRef("pk"), order_id__in=baskets)
+        .order_by()
+        .values("sku_id")
+        .annotate(n=Count("order_id", distinct=True))
+        .values("n")
+    )
+    available = (
+        Stock.objects.filter(sku_id=OuterRef("pk"), warehouse__is_active=True)
+        .order_by()
+        .values("sku_id")
+        .annotate(a=Sum(F("on_hand") - F("reserved")))
+        .values("a")
+    )
+    return (
+        SKU.objects.filter(is_active=True, product__status=Product.Status.PUBLISHED)
+        .exclude(pk__in=bought)
+        .annotate(
+            available_qty=Coalesce(Subquery(available, output_field=IntegerField()), 0),
+            bought_together=ExpressionWrapper(
+                Coalesce(Subquery(together, output_field=IntegerField()), 0) * 1.0 / max(basket_count, 1),
+                output_field=FloatField(),
+            ),
+        )
+        .filter(available_qty__gt=0)
+        .select_related("product")
+    )
+
+
+def order_payments(*, order: Order) -> QuerySet:
+    return Payment.objects.filter(order=order).select_related("recorded_by").order_by("created_at", "pk")
+
+
+def order_notes(*, order: Order) -> QuerySet:
+    return OrderNote.objects.filter(order=order).select_related("author").order_by("created_at", "pk")
+
+
+def order_notifications(*, order: Order) -> QuerySet:
+    """Messages sent (or queued) about the order: the outbox rows carrying its number."""
+    return Notification.objects.filter(reference=order.number).order_by("created_at", "pk")
+
+
+def order_timeline(*, order: Order) -> list[dict]:
+    """Everything that happened to an order, oldest first (docs/api.md "Settled details" 12): status changes,
+    payments, carrier tracking events, notes and notifications (seven queries)."""
+
+    def username(user):
+        return user.username if user is not None else None
+
+    entries = [
+        {
+            "kind": "status",
+            "at": log.timestamp,
+            "by": username(log.by),
+            "from": log.source_state,
+            "to": log.state,
+            "transition": log.transition,
+            "description": log.description or "",
+        }
+        for log in state_log_for(order)
+    ]
+    entries += [
+        {
+            "kind": "payment",
+            "at": p.created_at,
+            "by": username(p.recorded_by) or p.provider or None,
+            "reference": p.reference,
+            "amount": p.amount,
+            "method": p.method,
+            "payment_kind": p.kind,
+            "flag": p.flag,
+            "description": f"{p.get_kind_display()} {p.amount} ({p.get_method_display()})"
+            + (f" — {p.get_flag_display()}" if p.flag else ""),
+        }
+        for p in order_payments(order=order)
+    ]
+    # Shipments belong to logistics; they are reached through the order's reverse relation.
+    for shipment in order.shipments.prefetch_related("events__recorded_by"):
+        entries += [
+            {
+                "kind": "shipment",
+                "at": e.occurred_at,
+                "by": username(e.recorded_by),
+                "shipment": shipment.number,
+                "status": e.status,
+                "location": e.location,
+                "description": " ".join(filter(None, [e.get_status_display(), e.location, e.description])),
+            }
+            for e in shipment.events.all()
+        ]
+    entries += [
+        {"kind": "note", "at": n.created_at, "by": username(n.author), "description": n.text}
+        for n in order_notes(order=order)
+    ]
+    entries += [
+        {
+            "kind": "notification",
+            "at": n.created_at,
+            "by": None,
+            "event": n.event,
+            "channel": n.channel,
+            "description": n.subject,
+        }
+        for n in order_notifications(order=order)
+    ]
+    return sorted(entries, key=lambda e: e["at"])
+
+
+def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Order | None:
+    """The order with this number whose phone (normalised) or email (any case) is ``contact``, with its
+    lines and shipments (tracking events included); ``None`` for an unknown number, a contact that
+    does not match, or input no order could have (blank, too long, NUL characters). Callers must
+    answer every ``None`` the same way, so a miss does not tell which half was wrong."""
+    number, contact = (number or "").strip(), (contact or "").strip()
+    if not number or not contact or len(number) > 32 or len(contact) > 254 or "\x00" in number + contact:
+        return None
+    order = Order.objects.filter(number=number).prefetch_related("lines", "shipments__events").first()
+    if order is None:
+        return None
+    if "@" in contact:
+        matches = normalize_email(contact) == normalize_email(order.customer_email)
+    else:
+        phone = normalize_phone(contact)
+        matches = phone is not None and phone == normalize_phone(order.customer_phone)
+    return order if matches else None
