@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.services import MAX_QUANTITY
+from retail import error_codes as codes
 from retail.admin import ActionForm
 from retail.errors import BusinessError
 
@@ -51,11 +52,13 @@ class BaseOrderLineFormSet(forms.BaseFormSet):
             code = row.cleaned_data["sku"]
             if code in seen:
                 raise forms.ValidationError(
-                    _("SKU %(code)s 重复出现，请合并为一行。"), params={"code": code}, code="duplicate_sku"
+                    _("SKU %(code)s 重复出现，请合并为一行。"),
+                    params={"code": code},
+                    code=codes.DUPLICATE_SKU,
                 )
             seen.add(code)
         if not seen:
-            raise forms.ValidationError(_("订单至少需要一行商品。"), code="no_lines")
+            raise forms.ValidationError(_("订单至少需要一行商品。"), code=codes.NO_LINES)
 
     def lines(self) -> list[dict]:
         return [
@@ -235,6 +238,6 @@ class OrderLookupForm(forms.Form):
         if not self.errors:
             order = order_for_customer_lookup(number=data["number"], contact=data["contact"])
         if order is None:
-            raise forms.ValidationError(ORDER_LOOKUP_NOT_FOUND, code="not_found")
+            raise forms.ValidationError(ORDER_LOOKUP_NOT_FOUND, code=codes.NOT_FOUND)
         data["order"] = order
         return data

@@ -19,6 +19,7 @@ NOT_ACCEPTABLE = "not_acceptable"
 UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 THROTTLED = "throttled"
 ERROR = "error"
+SERVER_ERROR = "server_error"
 TRANSITION_NOT_ALLOWED = "transition_not_allowed"
 CONCURRENT_UPDATE = "concurrent_update"
 CONFLICT = "conflict"
@@ -97,6 +98,7 @@ MEANINGS = {
     INVALID_INPUT: "A value is out of the range the database holds.",
     MALFORMED_REQUEST: "The body is not valid JSON (or not the declared type).",
     REQUEST_TOO_LARGE: "The request body is too large.",
+    SERVER_ERROR: "An unexpected error (a bug or an outage); it was logged. Retry later.",
     NOT_AUTHENTICATED: "No credentials, or a callback without a valid signature.",
     AUTHENTICATION_FAILED: "The credentials given are wrong.",
     PERMISSION_DENIED: "The user's role does not allow this.",

@@ -61,9 +61,10 @@ def server_error(request):
     """The 500 page: the API's error shape under ``/api/`` (a client parses JSON, never HTML), the
     usual page elsewhere. The error itself is logged by Django's request handler."""
     if request.path.startswith("/api/"):
+        from retail import error_codes as codes
         from retail.api.exceptions import error_body
 
-        body = error_body("server_error", "An unexpected error occurred; it has been logged.")
+        body = error_body(codes.SERVER_ERROR, "An unexpected error occurred; it has been logged.")
         return JsonResponse(body, status=500)
     from django.views.defaults import server_error as page
 

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from retail import error_codes as codes
 from retail.errors import ValidationError
 from retail.notifications.services import notification_queue
 from retail.validation import CENT, actor_of, choice_clean, limit_clean, text_clean
@@ -127,7 +128,7 @@ def coupon_issue(
     except IntegrityError:
         raise ValidationError(
             _("券码 %(code)s 已存在。") % {"code": code},
-            code="coupon_code_taken",
+            code=codes.COUPON_CODE_TAKEN,
             details={"code": ["already exists"]},
         )
     if notify and customer is not None:

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+from retail import error_codes as codes
 from retail.changes import change_record, change_snapshot
 from retail.errors import Conflict, NotFound, ValidationError
 from retail.events import customer_merged
@@ -27,7 +28,7 @@ def customer_for_contact(*, name: str, phone: str | None, email: str | None) -> 
     if not phone and not email:
         raise ValidationError(
             _("请提供客户手机或邮箱。"),
-            code="missing_contact",
+            code=codes.MISSING_CONTACT,
             details={"customer": ["phone or email required"]},
         )
     match = Q(phone=phone) if phone else Q()
@@ -78,7 +79,7 @@ def _contact_taken(*, phone: str | None, email: str | None, exclude_pk=None) -> 
                 )
                 raise Conflict(
                     message % {"customer": other[0]},
-                    code="customer_exists",
+                    code=codes.CUSTOMER_EXISTS,
                     details={field: [f"used by customer {other[0]}"]},
                 )
 
@@ -102,7 +103,9 @@ def customer_create(*, name, phone=None, email=None, note="", tags=(), by=None) 
     phone, email = _clean_phone(phone), _clean_email(email)
     if not phone and not email:
         raise ValidationError(
-            _("请提供手机或邮箱。"), code="missing_contact", details={"phone": ["phone or email required"]}
+            _("请提供手机或邮箱。"),
+            code=codes.MISSING_CONTACT,
+            details={"phone": ["phone or email required"]},
         )
     note = text_clean(note, name="note", max_length=5000)
     _contact_taken(phone=phone, email=email)
@@ -136,7 +139,7 @@ def customer_update(
     if not customer.phone and not customer.email:
         raise ValidationError(
             _("客户须保留手机或邮箱之一。"),
-            code="missing_contact",
+            code=codes.MISSING_CONTACT,
             details={"phone": ["phone or email required"]},
         )
     _contact_taken(phone=customer.phone, email=customer.email, exclude_pk=customer.pk)
@@ -203,7 +206,7 @@ def customer_merge(*, keep: Customer, duplicate: Customer, by=None, reason: str 
     reason = text_clean(reason, name="reason", max_length=2000)
     if keep.pk == duplicate.pk:
         raise ValidationError(
-            _("不能与自身合并。"), code="merge_same_customer", details={"duplicate": ["same customer"]}
+            _("不能与自身合并。"), code=codes.MERGE_SAME_CUSTOMER, details={"duplicate": ["same customer"]}
         )
     # Both rows locked in primary-key order, so two merges never deadlock.
     locked = {

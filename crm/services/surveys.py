@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from retail import error_codes as codes
 from retail.errors import Conflict, NotFound, ValidationError
 from retail.notifications.services import notification_queue
 from retail.validation import text_clean
@@ -29,7 +30,7 @@ def survey_create_for_order(*, order) -> Survey:
     if order.completed_at is None:
         raise ValidationError(
             _("订单尚未完成，不能发起满意度调查。"),
-            code="order_not_completed",
+            code=codes.ORDER_NOT_COMPLETED,
             details={"order": [order.number]},
         )
     existing = Survey.objects.filter(order=order).first()
@@ -84,13 +85,13 @@ def _clean_scores(scores) -> dict[str, int]:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
             raise ValidationError(
                 _("评分须为 1 到 5 的整数。"),
-                code="invalid_score",
+                code=codes.INVALID_SCORE,
                 details={f"scores.{key}": ["integer 1..5"]},
             )
         cleaned[key] = value
     if not cleaned:
         raise ValidationError(
-            _("请至少为一项打分。"), code="no_scores", details={"scores": ["at least one dimension"]}
+            _("请至少为一项打分。"), code=codes.NO_SCORES, details={"scores": ["at least one dimension"]}
         )
     return cleaned
 
@@ -115,7 +116,7 @@ def survey_submit(*, token: str, scores: dict, comment: str = "") -> SurveyRespo
     if survey is None:
         raise NotFound(_("调查链接无效或已失效。"))
     if survey.answered_at is not None:
-        raise Conflict(_("该调查已提交，感谢您的反馈。"), code="survey_already_answered")
+        raise Conflict(_("该调查已提交，感谢您的反馈。"), code=codes.SURVEY_ALREADY_ANSWERED)
     cleaned = _clean_scores(scores)
     comment = text_clean(comment, name="comment", max_length=2000)
     weights = {key: Decimal(str(value)) for key, value in settings.CSI_WEIGHTS.items()}

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from retail import error_codes as codes
 from retail.errors import TransitionNotAllowed, ValidationError
 from retail.fsm import transition_run
 from retail.notifications.services import notification_queue
@@ -206,7 +207,7 @@ def ticket_escalate(*, ticket: Ticket, reason, to_owner=None, to_group=None, by=
     new_group = to_group or ticket.group
     if new_owner == ticket.owner and new_group == ticket.group:
         raise ValidationError(
-            _("负责人未变化。"), code="no_change", details={"to_owner": ["already assigned"]}
+            _("负责人未变化。"), code=codes.NO_CHANGE, details={"to_owner": ["already assigned"]}
         )
     TicketEscalation.objects.create(
         ticket=ticket,
