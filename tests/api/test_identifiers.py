@@ -9,9 +9,9 @@ from inventory.models import Warehouse
 from inventory.services import warehouse_create
 from retail.errors import ValidationError
 from retail.identifiers import identifier_clean
-from tests.api.conftest import post_json
 from tests.api.test_errors import assert_error
 from tests.factories import ProductFactory
+from tests.helpers.api import post_json
 
 pytestmark = pytest.mark.django_db
 

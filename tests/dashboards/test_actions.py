@@ -7,10 +7,10 @@ from django.urls import reverse
 from crm.models import ContactLog, Customer, TicketReply
 from crm.services import ticket_create
 from logistics.models import PickRecord
-from logistics.services import order_fulfil, order_pack, order_start_picking, pick_record
+from logistics.services import order_pack, order_start_picking, pick_record
 from orders.models import Order
-from tests.conftest import place
-from tests.logistics.helpers import pending_order
+from tests.helpers.fulfil import order_fulfil
+from tests.helpers.orders import pending_order, place
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -144,7 +144,7 @@ def test_order_hub_links_every_document_and_offers_only_possible_actions(client,
 
 
 def test_order_hub_refuses_staff_without_a_role(client, django_user_model, shop):
-    from tests.dashboards.conftest import make_staff
+    from tests.helpers.dashboards import make_staff
 
     client.force_login(make_staff(django_user_model, "nobody"))
     order = pending_order(LINES)

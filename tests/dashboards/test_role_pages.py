@@ -4,7 +4,7 @@ other roles (issue 16 §1)."""
 import pytest
 from django.urls import reverse
 
-from tests.dashboards.conftest import fill_queues, make_staff
+from tests.helpers.dashboards import fill_queues, make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from logistics.services import order_pack, order_start_picking, pick_record
 from orders.models import Order
-from tests.dashboards.conftest import fill_queues, make_staff
-from tests.logistics.helpers import pending_order, stocked_sku
+from tests.helpers.dashboards import fill_queues, make_staff
+from tests.helpers.orders import pending_order, stocked_sku
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(settings.BASE_DIR) / "tmp" / "artifacts"

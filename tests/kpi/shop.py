@@ -10,7 +10,7 @@ from crm import services as crm_services
 from crm.models import ContactLog, CouponRedemption
 from inventory.models import Stock
 from tests.factories import SKUFactory, UserFactory, WarehouseFactory, stock_in
-from tests.kpi.conftest import at, customer, order, survey, ticket
+from tests.helpers.kpi import at, customer, order, survey, ticket
 
 
 def build_shop():

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from tests.api.conftest import client_for, user_with_role
 from tests.factories import UserFactory, WarehouseFactory
-from tests.kpi.conftest import customer, order
+from tests.helpers.api import client_for, user_with_role
+from tests.helpers.kpi import customer, order
 
 pytestmark = pytest.mark.django_db
 

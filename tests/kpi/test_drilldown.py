@@ -8,9 +8,9 @@ import pytest
 from retail.kpi.compute import Filters, in_unit, kpi_figure
 from retail.kpi.registry import KPIS, SUM
 from retail.kpi.selectors import kpi_row_out, kpi_rows
-from tests.api.conftest import client_for
 from tests.factories import UserFactory
-from tests.kpi.conftest import period
+from tests.helpers.api import client_for
+from tests.helpers.kpi import period
 from tests.kpi.shop import build_shop
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from retail.kpi.compute import Filters, kpi_figures, plain
 from retail.kpi.registry import KPIS, SUM
-from tests.kpi.conftest import customer, kpi, order, period, value
+from tests.helpers.kpi import customer, kpi, order, period, value
 from tests.kpi.shop import EXPECTED, build_shop
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,9 @@ from retail.kpi import services, tasks
 from retail.kpi.models import KpiSnapshot
 from retail.kpi.registry import KPIS
 from retail.kpi.services import kpi_snapshots_compute
-from tests.api.conftest import client_for
 from tests.factories import UserFactory, WarehouseFactory
-from tests.kpi.conftest import NOW, at, customer, order
+from tests.helpers.api import client_for
+from tests.helpers.kpi import NOW, at, customer, order
 
 pytestmark = pytest.mark.django_db
 

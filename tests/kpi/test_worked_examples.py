@@ -11,7 +11,7 @@ import time_machine
 from inventory.models import StockMovement
 from retail.kpi.compute import Filters
 from tests.factories import SKUFactory, WarehouseFactory, stock_in
-from tests.kpi.conftest import at, customer, kpi, order, survey, ticket, value
+from tests.helpers.kpi import at, customer, kpi, order, survey, ticket, value
 
 pytestmark = pytest.mark.django_db
 
