@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from retail.admin import (
     AdminTransition,
     ReadOnlyAdmin,
+    ReadOnlyInline,
     TransitionAdminMixin,
     form_add_business_error,
     render_form_page,
@@ -81,23 +82,11 @@ ORDER_CANCEL = (
 )
 
 
-class OrderChildInline(admin.TabularInline):
+class OrderChildInline(ReadOnlyInline):
     """Rows of an order, shown read-only to whoever may see the order; services write them."""
-
-    extra = 0
-    can_delete = False
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("orders.view_order")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OrderLineInline(OrderChildInline):
