@@ -92,6 +92,7 @@ def _step_kpis() -> list[Kpi]:
 
 
 def _kpis() -> list[Kpi]:
+    """The KPI table (docs/kpis.md), one entry per KPI: long because it is a table, not logic."""
     o, a, i, c = orders, aftersales, inventory, crm
     return [
         Kpi(
