@@ -47,6 +47,8 @@ def _check_broker() -> str:
 def healthz(request):
     """200 while the database answers (a cache or broker outage is ``degraded``: orders still flow and
     the outbox re-sends later); 503 when the database does not. Each check is reported separately."""
+    from retail.api.throttling import throttle_fail_open_count
+
     checks = {"database": _check_database(), "cache": _check_cache(), "broker": _check_broker()}
     if checks["database"] != "ok":
         status, code = "unavailable", 503
@@ -54,7 +56,8 @@ def healthz(request):
         status, code = "ok", 200
     else:
         status, code = "degraded", 200
-    return JsonResponse({"status": status, "checks": checks}, status=code)
+    body = {"status": status, "checks": checks, "throttle_fail_open": throttle_fail_open_count()}
+    return JsonResponse(body, status=code)
 
 
 def server_error(request):

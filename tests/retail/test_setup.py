@@ -96,7 +96,8 @@ def _redis_settings(settings, url):
 def test_healthz_reports_cache_and_broker_separately(client, settings, own_redis):
     _redis_settings(settings, own_redis.url)
     body = client.get("/healthz").json()
-    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "broker": "ok"}}
+    assert body["status"] == "ok"
+    assert body["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
 
 
 @pytest.mark.django_db
