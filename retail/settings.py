@@ -162,6 +162,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The request path publishes from a commit hook: a dead broker must cost about a second, not the
+# default 4 s connect timeout (the outbox keeps the row pending; the resend task sends it later).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+# max_retries 0: kombu's connect loop gives up at the first refusal (the publisher's retry policy is
+# off too, see retail.notifications.tasks); a worker reconnects by its own loop.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "max_retries": 0,
+}
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RESEND_BATCH = env.int("NOTIFICATION_RESEND_BATCH", default=500)
 
 # REST framework
 REST_FRAMEWORK = {

@@ -2,8 +2,10 @@
 records, and the field-change trail."""
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from retail.models import ChangeRecord, IdempotencyRecord, Notification, Sequence
+from retail.notifications.outbox import notification_retry
 
 from .readonly import ReadOnlyAdmin
 
@@ -24,6 +26,12 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ("status", "channel", "event")
     search_fields = ("reference", "recipient", "subject")
     date_hierarchy = "created_at"
+    actions = ("retry_failed",)
+
+    @admin.action(description=_("重新发送失败的通知"))
+    def retry_failed(self, request, queryset):
+        count = notification_retry(ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)s 条通知已重新排队。") % {"count": count})
 
 
 @admin.register(Sequence)

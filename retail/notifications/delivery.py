@@ -16,18 +16,20 @@ from .sms import get_sms_backend
 logger = logging.getLogger(__name__)
 
 
-def notification_send(*, notification_id: int) -> Notification:
-    """Deliver one pending notification; safe to call twice (a sent row is left alone)."""
+def notification_send(*, notification_id: int) -> Notification | None:
+    """Deliver one pending notification; safe to call twice (a sent row is left alone) and from
+    several workers at once (a row another worker is sending is skipped, not waited for).
+    Returns the row, or ``None`` when it was skipped."""
     with transaction.atomic():
-        row = Notification.objects.select_for_update().get(pk=notification_id)
-        if row.status != Notification.Status.PENDING:
+        row = Notification.objects.select_for_update(skip_locked=True).filter(pk=notification_id).first()
+        if row is None or row.status != Notification.Status.PENDING:
             return row
         row.attempts += 1
         try:
             _deliver(row)
         except Exception as exc:  # any delivery failure is recorded on the row, never lost
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if row.attempts >= getattr(settings, "NOTIFICATION_MAX_ATTEMPTS", 8):
+            if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
                 row.status = Notification.Status.FAILED
             row.save(update_fields=["attempts", "last_error", "status"])
             logger.warning("notification %s (%s) failed: %s", row.pk, row.reference, row.last_error)
@@ -58,11 +60,13 @@ def _deliver(row: Notification) -> None:
         send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, emails)
 
 
-def notification_pending_ids(*, older_than_seconds: int = 60, limit: int = 1000) -> list[int]:
-    """Rows still pending after ``older_than_seconds`` (a broker or mail outage), oldest first."""
+def notification_pending_ids(*, older_than_seconds: int = 60, limit: int | None = None) -> list[int]:
+    """Rows still pending after ``older_than_seconds`` (a broker or mail outage), oldest first, at
+    most ``NOTIFICATION_RESEND_BATCH`` (one run of the resend task)."""
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    limit = limit or settings.NOTIFICATION_RESEND_BATCH
     return list(
         Notification.objects.filter(status=Notification.Status.PENDING, created_at__lt=cutoff)
-        .order_by("pk")
+        .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )

@@ -59,3 +59,17 @@ def notifications_queue(specs: list[dict]) -> list[Notification]:
     ids = [row.pk for row in rows]
     transaction.on_commit(lambda: notification_dispatch(ids))
     return rows
+
+
+@transaction.atomic
+def notification_retry(*, ids) -> int:
+    """Put failed rows back in the outbox (staff, once the cause is fixed): pending again, handed to
+    the send task when this transaction commits. Returns how many."""
+    pks = list(
+        Notification.objects.filter(pk__in=list(ids), status=Notification.Status.FAILED).values_list(
+            "pk", flat=True
+        )
+    )
+    Notification.objects.filter(pk__in=pks).update(status=Notification.Status.PENDING)
+    transaction.on_commit(lambda: notification_dispatch(pks))
+    return len(pks)

@@ -17,16 +17,28 @@ def notification_send(notification_id: int) -> None:
 
 @shared_task(name="retail.notification_resend_pending", ignore_result=True)
 def notification_resend_pending(older_than_seconds: int = 60) -> int:
-    """Queue again every row still pending (a broker or mail outage); returns how many."""
+    """Queue again the oldest rows still pending (a broker or mail outage), one bounded batch per
+    run; returns how many were handed to the broker."""
     ids = delivery.notification_pending_ids(older_than_seconds=older_than_seconds)
-    notification_dispatch(ids)
-    return len(ids)
+    return notification_dispatch(ids)
 
 
-def notification_dispatch(ids: list[int]) -> None:
-    """Hand each row to the send task; a broker that is down leaves it pending for the resend."""
-    for pk in ids:
+def notification_dispatch(ids: list[int]) -> int:
+    """Hand each row to the send task; returns how many were handed over.
+
+    Runs on the request path (a commit hook), so it never waits on a broker that is down: one
+    publish attempt per row, no retry loop (``retry=False``; the connection timeout is
+    ``CELERY_BROKER_CONNECTION_TIMEOUT``), and after the first failure the remaining rows are left
+    pending at once. The periodic resend picks them all up when the broker is back."""
+    for queued, pk in enumerate(ids):
         try:
-            notification_send.delay(pk)
-        except Exception:  # broker down: the row stays pending and the periodic resend picks it up
-            logger.warning("notification %s not queued; left pending for the resend task", pk, exc_info=True)
+            notification_send.apply_async((pk,), retry=False)
+        except Exception:  # broker down: this row and the rest stay pending for the resend task
+            logger.warning(
+                "broker unavailable: %s notification(s) from %s on left pending for the resend task",
+                len(ids) - queued,
+                pk,
+                exc_info=True,
+            )
+            return queued
+    return len(ids)

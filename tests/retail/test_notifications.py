@@ -72,3 +72,71 @@ def test_staff_group_messages_go_to_the_members_or_are_marked_without_recipient(
     nobody.refresh_from_db()
     assert sent.status == "sent" and mail.outbox[0].to == ["picker@example.cn"]
     assert nobody.status == "skipped"
+
+
+def test_the_resend_takes_the_oldest_pending_rows_first_in_bounded_batches(settings):
+    settings.NOTIFICATION_RESEND_BATCH = 2
+    start = timezone.now() - timedelta(hours=1)
+    rows = []
+    for minutes in (30, 10, 20):  # created out of order
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            rows.append(Notification.objects.create(event="x", channel="email", recipient="a@example.cn"))
+    from retail.notifications.delivery import notification_pending_ids
+
+    assert notification_pending_ids() == [rows[1].pk, rows[2].pk]
+
+
+def test_a_row_failing_every_attempt_becomes_failed_and_staff_can_send_it_again(
+    settings, admin_client, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    with django_capture_on_commit_callbacks(execute=True):
+        (row,) = queue(email="a@example.cn")
+    notification_send(notification_id=row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("failed", 2) and "Error" in row.last_error
+    assert notification_send(notification_id=row.pk).attempts == 2  # a failed row is left alone
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/retail/notification/",
+            {"action": "retry_failed", "_selected_action": [row.pk]},
+            follow=True,
+        )
+    assert "1 条通知已重新排队" in response.content.decode()
+    row.refresh_from_db()
+    assert row.status == "sent" and len(mail.outbox) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_row_another_worker_is_sending_is_skipped_not_waited_for():
+    import threading
+
+    from django.db import connection, transaction
+
+    row = Notification.objects.create(event="x", channel="email", recipient="a@example.cn")
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        try:
+            with transaction.atomic():
+                Notification.objects.select_for_update().get(pk=row.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=other_worker)
+    worker.start()
+    assert locked.wait(10)
+    try:
+        assert notification_send(notification_id=row.pk) is None
+    finally:
+        release.set()
+        worker.join()
+    row.refresh_from_db()
+    assert row.status == "pending" and row.attempts == 0 and mail.outbox == []
