@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,24 +39,28 @@ for i in range(int({n})):
         idempotency_key="{tag}-{{}}".format(i),
     )
     times.append(time.perf_counter() - started)
-print(json.dumps({{"median": statistics.median(times[3:]), "max": max(times)}}))
+print(json.dumps({{"median": statistics.median(times[3:] or times), "max": max(times)}}))
 """
 
 
-def place_orders(redis_url: str, tag: str) -> dict:
+def service_env(redis_url: str, **extra) -> dict:
+    """The environment of a process of the full stack (web or worker) on this test's database."""
     db = connection.settings_dict
-    url = (
-        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    env = {
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return {
         **os.environ,
-        "DATABASE_URL": url,
+        "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}",
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DJANGO_SETTINGS_MODULE": "retail.settings",
         "LOG_LEVEL": "ERROR",
+        **extra,
     }
-    code = PLACE.format(n=ORDERS, tag=tag)
+
+
+def place_orders(redis_url: str, tag: str, orders: int = ORDERS, **extra) -> dict:
+    env = service_env(redis_url, **extra)
+    code = PLACE.format(n=orders, tag=tag)
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
@@ -79,3 +84,36 @@ def test_placement_with_the_broker_down_is_as_fast_and_loses_no_message():
     assert set(rows_down.values_list("status", flat=True)) == {"pending"}  # for the resend task
     assert down["median"] <= 1.5 * up["median"] + 0.005, (up, down)  # 5 ms: timer noise at ~20 ms
     assert down["max"] < 2.0, down  # no request waits on a connect timeout loop
+
+
+def test_a_real_worker_delivers_the_order_placed_email(tmp_path):
+    """The full stack in small: a Celery worker process on a Redis of the test's own sends the
+    order's messages; the web side only published them."""
+    stock_in(SKUFactory(code="SKU-OUT", price="10.00"), WarehouseFactory(code="WH-OUT"), 10)
+    server = RedisServer().start()
+    outbox = tmp_path / "mail"
+    # four slashes: django-environ drops one, and the path must stay absolute
+    env = service_env(server.url, EMAIL_URL=f"filemail:///{outbox}")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "retail", "worker", "--pool=solo", "-l", "warning"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        place_orders(server.url, "worker", orders=1, EMAIL_URL=f"filemail:///{outbox}")
+        deadline = time.monotonic() + 60
+        rows = Notification.objects.filter(event="order_placed", channel="email")
+        while time.monotonic() < deadline and not rows.filter(status="sent").exists():
+            time.sleep(0.2)
+        row = rows.get()
+        assert row.status == "sent" and row.attempts == 1, row.last_error
+        sent = "".join(path.read_text() for path in outbox.glob("*.log"))
+        assert row.recipient in sent and row.reference in sent  # written by the worker's mail backend
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+        server.stop()
+    assert "Traceback" not in output, output[-3000:]
