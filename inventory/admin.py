@@ -1,9 +1,7 @@
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from retail.admin import ChangeHistoryMixin, ReadOnlyAdmin, form_add_business_error, render_form_page
 from retail.errors import BusinessError
 
-from . import services
+from . import selectors, services
 from .forms import StockAdjustForm, StockReceiveForm
 from .models import Stock, StockMovement, Warehouse
 
@@ -32,7 +30,7 @@ class LowStockFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(available_qty__lte=F("reorder_at"))
+            return queryset.filter(selectors.stock_low_q())
         return queryset
 
 
@@ -70,14 +68,7 @@ class StockAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                available_qty=F("on_hand") - F("reserved"),
-                reorder_at=Coalesce("reorder_point", Value(settings.INVENTORY_DEFAULT_REORDER_POINT)),
-            )
-        )
+        return super().get_queryset(request).annotate(available_qty=F("on_hand") - F("reserved"))
 
     @admin.display(description=_("商品"), ordering="sku__product__name")
     def product_name(self, obj):
