@@ -152,6 +152,10 @@ X_FRAME_OPTIONS = "DENY"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="retail@localhost")
 SMS_BACKEND = env("SMS_BACKEND", default="retail.notifications.sms.ConsoleSmsBackend")
+# The HTTP provider adapter (SMS_BACKEND=retail.notifications.sms.HttpSmsBackend)
+SMS_HTTP_URL = env("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=5.0)
 
 # Celery
 CELERY_BROKER_URL = REDIS_URL or "memory://"
