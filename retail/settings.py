@@ -247,6 +247,8 @@ SATISFIED_MIN = Decimal("4.0")
 SURVEY_DELAY = timedelta(hours=24)
 ORDER_ERROR_REASONS = ["wrong_item", "damaged"]
 TOP_SKU_FRACTION = Decimal("0.20")
+# The nightly KPI snapshot task recomputes this many past days (late after-sales, tickets, surveys).
+KPI_SNAPSHOT_RECOMPUTE_DAYS = env.int("KPI_SNAPSHOT_RECOMPUTE_DAYS", default=35)
 STEP_STANDARD_MINUTES = {"review": 20, "pick": 30, "pack": 20, "outbound": 10, "feedback": 1440}
 # Only the numbers the seeds give (docs/kpis.md); a JSON object in KPI_TARGETS overrides or adds
 # (e.g. '{"on_time_shipping_rate": 95}'), a null removes one.

@@ -5,6 +5,7 @@ import logging
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,7 +15,6 @@ from .selectors import kpi_filter_sets
 
 logger = logging.getLogger(__name__)
 
-RECOMPUTE_DAYS = 35  # late after-sales, tickets and surveys change the recent days (docs/kpis.md)
 FOUR_PLACES = Decimal("0.0001")
 
 
@@ -60,9 +60,9 @@ def kpi_snapshots_compute(*, date_from: date, date_to: date, now=None) -> int:
 
 
 def kpi_snapshots_recompute(*, now=None) -> int:
-    """The nightly run: the last ``RECOMPUTE_DAYS`` local days, up to yesterday."""
+    """The nightly run: the last ``KPI_SNAPSHOT_RECOMPUTE_DAYS`` (35) local days, up to yesterday:
+    late after-sales, tickets and surveys change the recent days (docs/kpis.md)."""
+    days = settings.KPI_SNAPSHOT_RECOMPUTE_DAYS
     now = now or timezone.now()
     yesterday = now.astimezone(LOCAL).date() - timedelta(days=1)
-    return kpi_snapshots_compute(
-        date_from=yesterday - timedelta(days=RECOMPUTE_DAYS - 1), date_to=yesterday, now=now
-    )
+    return kpi_snapshots_compute(date_from=yesterday - timedelta(days=days - 1), date_to=yesterday, now=now)
