@@ -16,7 +16,9 @@ def webhook_queue(*, event: str, payload, reference: str = "") -> list[Delivery]
     only when someone subscribes). One query when nobody subscribes, two when someone does: the
     endpoints are few, so they are read whole and matched here (the same on SQLite and PostgreSQL)."""
     endpoints = [
-        e for e in Endpoint.objects.filter(is_active=True).only("pk", "events") if e.subscribes(event)
+        e
+        for e in Endpoint.objects.filter(is_active=True).only("pk", "is_active", "events")
+        if e.subscribes(event)
     ]
     if not endpoints:
         return []

@@ -1,9 +1,15 @@
 import pytest
+from rest_framework.test import APIClient
 
 from retail.webhooks.services import endpoint_create
 from tests.helpers.receiver import Receiver
 
 SECRET = "receiver-secret-0123456789"
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 backoff (driven by the resend task with the clock moved), what is not retried, what a rollback sends."""
 
 import json
-import uuid
 import threading
 import time
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -31,7 +31,9 @@ START = timezone.make_aware(timezone.datetime(2026, 11, 24, 10, 0, 0))
 
 def emit(captured, event="order.placed", payload=None, reference="SO1"):
     with captured(execute=True):
-        rows = events.emit(event, payload or {"number": reference, "total": Decimal("12.50")}, reference=reference)
+        rows = events.emit(
+            event, payload or {"number": reference, "total": Decimal("12.50")}, reference=reference
+        )
     return rows
 
 
@@ -44,7 +46,9 @@ def test_the_body_is_signed_with_the_endpoint_secret_and_carries_the_event_heade
     # The signature verifies over the raw bytes received, computed independently of retail.signing.
     assert got.headers["X-Signature"] == sign(got.body, SECRET)
     assert signature_verify(secret=SECRET, body=got.body, signature=got.headers["X-Signature"])
-    assert not signature_verify(secret="another-secret-0123456", body=got.body, signature=got.headers["X-Signature"])
+    assert not signature_verify(
+        secret="another-secret-0123456", body=got.body, signature=got.headers["X-Signature"]
+    )
     assert not signature_verify(secret=SECRET, body=got.body + b" ", signature=got.headers["X-Signature"])
     assert got.headers["Content-Type"] == "application/json"
     assert got.headers["X-Event-Id"] == str(row.event_id)
@@ -67,7 +71,12 @@ def test_a_receiver_failing_twice_gets_the_delivery_on_the_third_try(
     with time_machine.travel(START, tick=False) as clock:
         [row] = emit(django_capture_on_commit_callbacks)
         row.refresh_from_db()
-        assert (row.status, row.attempts, row.response_code, row.last_error) == ("pending", 1, 500, "HTTP 500")
+        assert (row.status, row.attempts, row.response_code, row.last_error) == (
+            "pending",
+            1,
+            500,
+            "HTTP 500",
+        )
         assert row.next_attempt_at == START + timedelta(seconds=30)
         assert webhook_resend_due() == 0  # not due yet: nothing sent
         assert len(receiver.requests) == 1
@@ -189,7 +198,9 @@ def test_only_active_endpoints_subscribed_to_the_event_get_it(receiver, django_c
     wanted = endpoint_create(url=receiver.url, events=["stock.low"], secret=SECRET)
     endpoint_create(url=receiver.url + "/other", events=["order.placed"], secret=SECRET)
     endpoint_create(url=receiver.url + "/off", events=["stock.low"], secret=SECRET, is_active=False)
-    rows = emit(django_capture_on_commit_callbacks, event="stock.low", payload={"sku": "SKU-1"}, reference="SKU-1")
+    rows = emit(
+        django_capture_on_commit_callbacks, event="stock.low", payload={"sku": "SKU-1"}, reference="SKU-1"
+    )
     assert [r.endpoint_id for r in rows] == [wanted.pk]
     assert [r.path for r in receiver.requests] == ["/hooks/retail"]
 
