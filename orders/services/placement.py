@@ -422,4 +422,5 @@ def order_place_replacement(*, original: Order, lines, reference: str, by=None) 
     OrderLine.objects.bulk_create(new_lines)
     _log_rows(order, steps, by, description=f"换货订单 {reference}")
     _notify_placed(order, short=order.status == Order.S.BACKORDERED)
+    events.emit(events.ORDER_PLACED, order_event_payload(order, lines=new_lines), reference=order.number)
     return order
