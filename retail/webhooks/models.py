@@ -93,7 +93,7 @@ class Delivery(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.event} {self.reference or self.event_id} → {self.endpoint_id} ({self.get_status_display()})"
+        return f"{self.get_event_display()} {self.reference or self.event_id}"
 
     def envelope(self) -> dict:
         """What the receiver gets: the event's id, type and time, and the owning app's payload."""
