@@ -26,6 +26,7 @@ from orders.services import (
     order_refundable_amount,
 )
 from retail import error_codes as codes
+from retail import events
 from retail.errors import ValidationError
 from retail.fsm import transition_check, transition_run
 from retail.notifications.outbox import notification_queue
@@ -48,6 +49,7 @@ from .models import (
     Reason,
     RequestType,
 )
+from .payloads import aftersales_event_payload
 from .refunds import get_refund_backend
 from .selectors import requested_units_by_line
 
@@ -66,6 +68,10 @@ def _notify_customer(req: AftersalesRequest, event: str, **extra) -> None:
         email=order.customer_email,
         phone=order.customer_phone,
         context={"aftersales": req, "order": order, **extra},
+    )
+    step = event.removeprefix("aftersales_")
+    events.emit(
+        events.AFTERSALES_UPDATED, lambda: aftersales_event_payload(req, step=step), reference=req.number
     )
 
 

@@ -3,17 +3,20 @@ transaction; nothing reads a quantity into Python and writes it back (docs/archi
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from retail import error_codes as codes
+from retail import events
 from retail.changes import change_record, change_snapshot
 from retail.errors import InsufficientStock, ValidationError
 from retail.identifiers import identifier_clean
 from retail.validation import actor_of, quantity_clean
 
 from .models import Stock, StockMovement, Warehouse
+from .payloads import stock_event_payload
 
 Kind = StockMovement.Kind
 MAX_QUANTITY = 1_000_000
@@ -108,6 +111,9 @@ def stock_adjust(*, warehouse: Warehouse, sku, counted: int, reason: str, by=Non
     if delta == 0:
         return None
     Stock.objects.filter(pk=row.pk).update(on_hand=F("on_hand") + delta)
+    _stock_low_announce(
+        row.pk, before=row.available, after=row.available + delta, point=row.effective_reorder_point
+    )
     return StockMovement.objects.create(
         sku=sku,
         warehouse=warehouse,
@@ -126,8 +132,16 @@ WHERE id = (
     WHERE s.sku_id = %s AND w.is_active AND s.on_hand - s.reserved >= %s
     ORDER BY w.priority, w.code LIMIT 1
 ) AND on_hand - reserved >= %s
-RETURNING warehouse_id
+RETURNING warehouse_id, id, on_hand - reserved, COALESCE(reorder_point, %s)
 """
+
+
+def _stock_low_announce(stock_id: int, *, before: int, after: int, point: int) -> None:
+    """``stock.low`` when this change took the row's available quantity to or under its reorder
+    point (once per crossing: further reservations below the point stay quiet)."""
+    if after <= point < before:
+        stock = Stock.objects.select_related("sku", "warehouse").get(pk=stock_id)
+        events.emit(events.STOCK_LOW, stock_event_payload(stock), reference=stock.sku.code)
 
 
 def _reserve_one(sku_id: int, quantity: int) -> int | None:
@@ -137,9 +151,12 @@ def _reserve_one(sku_id: int, quantity: int) -> int | None:
     look again; a bounded number of rounds, since each lost round means someone else took stock."""
     with connection.cursor() as cursor:
         for _attempt in range(5):
-            cursor.execute(_RESERVE_SQL, [quantity, sku_id, quantity, quantity])
+            cursor.execute(
+                _RESERVE_SQL, [quantity, sku_id, quantity, quantity, settings.INVENTORY_DEFAULT_REORDER_POINT]
+            )
             row = cursor.fetchone()
             if row:
+                _stock_low_announce(row[1], before=row[2] + quantity, after=row[2], point=row[3])
                 return row[0]
             if not Stock.objects.filter(
                 sku_id=sku_id, warehouse__is_active=True, on_hand__gte=F("reserved") + quantity

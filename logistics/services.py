@@ -16,6 +16,7 @@ from inventory.services import MAX_QUANTITY
 from orders.models import Order
 from orders.services import order_lock, order_note_add, order_stock_ship, order_transition
 from retail import error_codes as codes
+from retail import events
 from retail.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationError
 from retail.fsm import transition_check, transition_run
 from retail.notifications.outbox import notification_queue
@@ -35,6 +36,7 @@ from .models import (
     ShippingPlan,
     ShippingRule,
 )
+from .payloads import shipment_event_payload
 from .selectors import bin_locations, carrier_label, sku_for_scan
 
 logger = logging.getLogger(__name__)
@@ -473,6 +475,9 @@ def order_ship(*, order: Order, by=None, carrier: str | None = None, tracking_nu
             phone=order.customer_phone,
             context={"order": order, "shipment": shipment, "tracking_url": tracking_url_for(order)},
         )
+        events.emit(
+            events.SHIPMENT_UPDATED, shipment_event_payload(shipment, order=order), reference=shipment.number
+        )
     logger.info("order %s shipped: %s %s", order.number, carrier, tracking_number)
     return order
 
@@ -543,6 +548,11 @@ def _record_event(shipment: Shipment, key: dict, *, description: str, by) -> tup
     event = ShipmentEvent.objects.create(
         shipment=shipment, description=description, recorded_by=actor_of(by), **key
     )
+    events.emit(
+        events.SHIPMENT_UPDATED,
+        shipment_event_payload(shipment, order=order, event=event),
+        reference=shipment.number,
+    )
     if not current:
         return event, True
     if (
@@ -589,11 +599,16 @@ def order_deliver(*, order: Order, by=None, description: str = "") -> Order:
         Shipment.objects.select_for_update().filter(order=order, status__in=Shipment.OPEN).order_by("pk")
     ):
         transition_run(shipment, "mark_delivered", by=by, description=description)
-        ShipmentEvent.objects.create(
+        event = ShipmentEvent.objects.create(
             shipment=shipment,
             status=ShipmentEvent.Status.DELIVERED,
             occurred_at=now,
             description=description,
             recorded_by=actor_of(by),
+        )
+        events.emit(
+            events.SHIPMENT_UPDATED,
+            shipment_event_payload(shipment, order=order, event=event),
+            reference=shipment.number,
         )
     return _order_complete(order, by=by, description=description)

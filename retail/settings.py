@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "logistics",
     "aftersales",
     "retail.kpi",
+    "retail.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +178,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RESEND_BATCH = env.int("NOTIFICATION_RESEND_BATCH", default=500)
+# Outgoing webhooks (docs/configuration.md "Webhooks"): the wait for a receiver's answer, and the
+# retries of a timeout, connection error or 5xx: BASE × 2^(attempt − 1) seconds, capped at MAX.
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_BASE = env.float("WEBHOOK_BACKOFF_BASE", default=30.0)
+WEBHOOK_BACKOFF_MAX = env.float("WEBHOOK_BACKOFF_MAX", default=3600.0)
+WEBHOOK_RESEND_BATCH = env.int("WEBHOOK_RESEND_BATCH", default=200)
 
 # REST framework
 REST_FRAMEWORK = {

@@ -8,11 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retail import error_codes as codes
+from retail import events
 from retail.errors import ValidationError
 from retail.notifications.outbox import notification_queue
 from retail.validation import actor_of, amount_clean, text_clean
 
 from ..models import Order, Payment, PaymentMethod, PaymentStatus
+from ..payloads import payment_event_payload
 from .transitions import _auto_audit, order_lock
 
 logger = logging.getLogger(__name__)
@@ -91,6 +93,7 @@ def _record_payment(order, method, value, reference, provider, by, raw) -> Payme
             context={"order": order, "payment": payment},
         )
         logger.warning("order %s: payment %s flagged %s", order.number, reference, flag)
+    events.emit(events.PAYMENT_RECORDED, payment_event_payload(payment, order=order), reference=order.number)
     return payment
 
 
@@ -147,4 +150,5 @@ def order_refund_record(
         email=order.customer_email,
         context={"order": order, "refund": refund},
     )
+    events.emit(events.PAYMENT_RECORDED, payment_event_payload(refund, order=order), reference=order.number)
     return refund

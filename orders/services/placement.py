@@ -22,6 +22,7 @@ from inventory.services import (
     stock_reserve,
 )
 from retail import error_codes as codes
+from retail import events
 from retail.errors import ValidationError
 from retail.fsm import fsm_set_initial_state
 from retail.notifications.outbox import notifications_queue
@@ -29,6 +30,7 @@ from retail.numbering import document_number
 from retail.validation import CENT, actor_of, lines_clean, normalize_phone, text_clean
 
 from ..models import Channel, Order, OrderLine, Payment, PaymentMethod, PaymentStatus
+from ..payloads import order_event_payload
 
 logger = logging.getLogger(__name__)
 
@@ -339,6 +341,7 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
         )
     _log_rows(order, steps, by, description="自动审核" if len(steps) > 1 else "")
     _notify_placed(order, short=short)
+    events.emit(events.ORDER_PLACED, order_event_payload(order, lines=order_lines), reference=order.number)
     logger.info("order %s placed (%s, %s)", order.number, order.channel, order.status)
     return order
 
@@ -419,4 +422,5 @@ def order_place_replacement(*, original: Order, lines, reference: str, by=None) 
     OrderLine.objects.bulk_create(new_lines)
     _log_rows(order, steps, by, description=f"换货订单 {reference}")
     _notify_placed(order, short=order.status == Order.S.BACKORDERED)
+    events.emit(events.ORDER_PLACED, order_event_payload(order, lines=new_lines), reference=order.number)
     return order

@@ -18,6 +18,7 @@ from inventory.services import (
     stock_ship,
 )
 from retail import error_codes as codes
+from retail import events
 from retail.errors import ValidationError
 from retail.events import order_transitioned
 from retail.fsm import transition_check, transition_run
@@ -25,6 +26,7 @@ from retail.notifications.outbox import notification_queue
 from retail.validation import actor_of, text_clean
 
 from ..models import Order, OrderLine, OrderNote, Payment, PaymentMethod, PaymentStatus
+from ..payloads import order_status_event_payload
 from .placement import _clean_lines, _line_for, _orderable_skus, _price
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,11 @@ def _order_transition_run(order: Order, transition: str, *, by, description: str
                 recorded_by=actor_of(by),
             )
     order_transitioned.send(sender=Order, order=order, transition=transition, source=source, by=by)
+    events.emit(
+        events.ORDER_STATUS_CHANGED,
+        order_status_event_payload(order, transition=transition, source=source),
+        reference=order.number,
+    )
     return order
 
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("aftersales/", include("aftersales.api.urls")),
     path("crm/", include("crm.api.urls")),
     path("kpis/", include("retail.kpi.api.urls")),
+    path("webhooks/", include("retail.webhooks.api.urls")),
     # Keep last: every other /api/ path (the KPI endpoints too) must be included above this line.
     # (?s): a path with an encoded newline (%0A) is an API path too, not Django's HTML 404.
     re_path(r"^(?P<path>(?s:.*))$", api_not_found),

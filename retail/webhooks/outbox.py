@@ -1,0 +1,58 @@
+"""The webhook outbox: one delivery row per subscribed endpoint, written with the business change
+and handed to the send task once the transaction commits (a rollback sends nothing)."""
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Delivery, Endpoint
+from .tasks import webhook_dispatch
+
+
+def webhook_queue(*, event: str, payload, reference: str = "") -> list[Delivery]:
+    """Record ``event`` for every active endpoint subscribed to it (one event id shared by all) and
+    send the rows after commit; ``payload`` is the dict or a function building it (called here, once,
+    only when someone subscribes). One query when nobody subscribes, two when someone does: the
+    endpoints are few, so they are read whole and matched here (the same on SQLite and PostgreSQL)."""
+    endpoints = [
+        e
+        for e in Endpoint.objects.filter(is_active=True).only("pk", "is_active", "events")
+        if e.subscribes(event)
+    ]
+    if not endpoints:
+        return []
+    event_id, now = uuid.uuid4(), timezone.now()
+    if callable(payload):
+        payload = payload()
+    rows = Delivery.objects.bulk_create(
+        [
+            Delivery(
+                endpoint=endpoint,
+                event=event,
+                event_id=event_id,
+                reference=reference[:40],
+                payload=payload,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for endpoint in endpoints
+        ]
+    )
+    ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: webhook_dispatch(ids))
+    return rows
+
+
+@transaction.atomic
+def webhook_resend(*, ids) -> int:
+    """Send the chosen deliveries again (staff, from the admin: after a receiver was fixed, or to
+    replay an event it lost): pending again with a fresh retry budget, handed to the send task when
+    this transaction commits. The event id and body stay the same, so a receiver that already has the
+    event can tell. Returns how many."""
+    pks = list(Delivery.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=pks).update(
+        status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), updated_at=timezone.now()
+    )
+    transaction.on_commit(lambda: webhook_dispatch(pks))
+    return len(pks)

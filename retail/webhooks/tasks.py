@@ -1,0 +1,43 @@
+"""Celery tasks of the webhook outbox, each a thin call into ``delivery``; the periodic resend is
+registered by this app's migration 0002 (django-celery-beat)."""
+
+import logging
+
+from celery import shared_task
+
+from . import delivery
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="webhooks.delivery_send", autoretry_for=(), ignore_result=True)
+def webhook_send(delivery_id: int) -> None:
+    delivery.webhook_delivery_send(delivery_id=delivery_id)
+
+
+@shared_task(name="webhooks.resend_due", ignore_result=True)
+def webhook_resend_due() -> int:
+    """Queue the oldest due rows (retries whose backoff has passed, rows a broker outage left
+    behind), one bounded batch per run; returns how many were handed to the broker."""
+    return webhook_dispatch(delivery.webhook_due_ids())
+
+
+def webhook_dispatch(ids: list[int]) -> int:
+    """Hand each row to the send task; returns how many were handed over.
+
+    Runs on the request path (a commit hook), so it never waits on a broker that is down: one
+    publish attempt per row without retries (``retry=False``, the connection timeout is
+    ``CELERY_BROKER_CONNECTION_TIMEOUT``), and after the first failure the rest stay pending at
+    once for the periodic resend."""
+    for queued, pk in enumerate(ids):
+        try:
+            webhook_send.apply_async((pk,), retry=False)
+        except Exception:  # broker down: this row and the rest stay pending for the resend task
+            logger.warning(
+                "broker unavailable: %s webhook deliverie(s) from %s on left pending for the resend task",
+                len(ids) - queued,
+                pk,
+                exc_info=True,
+            )
+            return queued
+    return len(ids)
