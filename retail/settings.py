@@ -177,6 +177,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RESEND_BATCH = env.int("NOTIFICATION_RESEND_BATCH", default=500)
+# the files stored with one outbox row (a report's chart and workbook), in bytes
+NOTIFICATION_ATTACHMENTS_MAX_BYTES = env.int("NOTIFICATION_ATTACHMENTS_MAX_BYTES", default=10 * 1024 * 1024)
 
 # REST framework
 REST_FRAMEWORK = {
@@ -249,6 +251,18 @@ ORDER_ERROR_REASONS = ["wrong_item", "damaged"]
 TOP_SKU_FRACTION = Decimal("0.20")
 # The nightly KPI snapshot task recomputes this many past days (late after-sales, tickets, surveys).
 KPI_SNAPSHOT_RECOMPUTE_DAYS = env.int("KPI_SNAPSHOT_RECOMPUTE_DAYS", default=35)
+# The periodic reports' charts: the first of these font families matplotlib finds draws the
+# Chinese labels (Debian: fonts-noto-cjk, fonts-wqy-zenhei, fonts-droid-fallback).
+KPI_REPORT_FONTS = env.list(
+    "KPI_REPORT_FONTS",
+    default=[
+        "Noto Sans CJK SC",
+        "Noto Sans CJK JP",
+        "WenQuanYi Zen Hei",
+        "WenQuanYi Micro Hei",
+        "Droid Sans Fallback",
+    ],
+)
 STEP_STANDARD_MINUTES = {"review": 20, "pick": 30, "pack": 20, "outbound": 10, "feedback": 1440}
 # Only the numbers the seeds give (docs/kpis.md); a JSON object in KPI_TARGETS overrides or adds
 # (e.g. '{"on_time_shipping_rate": 95}'), a null removes one.
