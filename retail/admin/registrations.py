@@ -26,6 +26,10 @@ class NotificationAttachmentInline(ReadOnlyInline):
     fields = ("filename", "content_type", "size_shown", "download")
     readonly_fields = ("size_shown", "download")
 
+    def has_view_permission(self, request, obj=None):
+        # the files are part of the notification: whoever may view it sees them
+        return request.user.has_perm("retail.view_notification")
+
     def get_queryset(self, request):
         return super().get_queryset(request).defer("content")
 

@@ -6,9 +6,11 @@ import io
 import logging
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
@@ -24,6 +26,7 @@ from tests.kpi.report_shop import MANAGER_EMAIL, NOW, build_report_shop
 pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n"
+ARTIFACTS = Path(settings.BASE_DIR) / "tmp" / "artifacts"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -67,6 +70,8 @@ def by_key(book, title) -> dict:
 def png_of(message) -> Image.Image:
     name, content = attachments(message)["image/png"]
     assert name.endswith(".png") and len(content) > 0 and content.startswith(PNG)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / name).write_bytes(content)  # looked at by a person, like the pages' screenshots
     return Image.open(io.BytesIO(content))
 
 

@@ -22,6 +22,7 @@ from .figures import DAILY, MONTHLY, QUARTERLY, WEEKLY, Report  # noqa: E402
 logger = logging.getLogger(__name__)
 
 GOOD, BAD, PLAIN, MUTED = "#2e7d32", "#c62828", "#1565c0", "#9e9e9e"
+REVIEW_ROWS = 30
 
 
 @cache
@@ -71,7 +72,7 @@ def _steps(ax, report: Report) -> None:
     if report.bottleneck:
         title += " · " + _("瓶颈：%(step)s") % {"step": report.bottleneck["label"]}
     ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper right", fontsize=8, markerscale=0.3)
 
 
 def _trend(ax, report: Report) -> None:
@@ -112,7 +113,7 @@ def _review(ax, report: Report) -> None:
     """Change % of every KPI with a value against the previous quarter and the same quarter last
     year, green where the change goes the KPI's good way."""
     rows = [f for f in report.figures if f["change"] is not None or f["change_last_year"] is not None]
-    rows = rows[:16]
+    rows = rows[:REVIEW_ROWS]
     labels = [f["label"] for f in rows][::-1]
     ys = range(len(rows))
 
@@ -161,7 +162,10 @@ def report_chart_png(report: Report) -> bytes:
             _reasons(left, report)
             _csi(right, report)
         elif report.kind == QUARTERLY:
-            figure = Figure(figsize=(9, 7), dpi=100)
+            shown = sum(
+                1 for f in report.figures if f["change"] is not None or f["change_last_year"] is not None
+            )
+            figure = Figure(figsize=(9, 2 + 0.32 * min(max(shown, 4), REVIEW_ROWS)), dpi=100)
             _review(figure.add_subplot(), report)
         figure.suptitle(report.subject, fontsize=12)
         figure.tight_layout()
