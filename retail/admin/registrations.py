@@ -46,6 +46,7 @@ class NotificationAttachmentInline(ReadOnlyInline):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     inlines = (NotificationAttachmentInline,)
+    exclude = ("body_html",)  # the email's HTML twin of the body: long markup, not for reading here
     list_display = (
         "created_at",
         "event",

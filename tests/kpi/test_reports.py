@@ -45,6 +45,8 @@ def run_task(kind, day, capture):
     with capture(execute=True):
         kpi_report.delay(kind, day)
     (message,) = mail.outbox
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"kpi-{kind}-email.html").write_text(message.alternatives[0][0])  # to look at
     return message
 
 

@@ -2,7 +2,6 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from retail.kpi.reports.email import report_send
 from retail.kpi.reports.figures import KINDS, report_build
@@ -41,6 +40,5 @@ class Command(BaseCommand):
             path.write_bytes(report_workbook(report))
             self.stdout.write(f"{report.subject}: workbook written to {path}")
             return
-        with transaction.atomic():
-            rows = report_send(kind=kind, day=day)
+        rows = report_send(kind=kind, day=day)
         self.stdout.write(f"{rows[0].subject}: queued to the manager group ({len(rows)} message)")
