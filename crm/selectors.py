@@ -4,10 +4,11 @@ which the orders app supplies (crm sits below orders and never imports it)."""
 
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import (
+    Avg,
     BooleanField,
     Case,
     CharField,
@@ -33,9 +34,11 @@ from .models import (
     ContactLog,
     Coupon,
     CouponRedemption,
+    CsiDimension,
     Customer,
     Segment,
     Survey,
+    SurveyAnswer,
     SurveyResponse,
     Ticket,
     TicketEscalation,
@@ -177,6 +180,21 @@ def tickets_breached_unalerted(*, now=None) -> QuerySet:
     )
 
 
+def tickets_at_risk(*, now=None, within: timedelta = timedelta(hours=2)) -> QuerySet:
+    """Active tickets past a due time, or with a response or resolution due within ``within``
+    (the daily report's list), the earliest due first; ``is_breached_now`` annotated."""
+    now = now or timezone.now()
+    soon = now + within
+    due_soon = Q(first_response_at__isnull=True, first_response_due__lte=soon) | Q(
+        resolved_at__isnull=True, resolution_due__lte=soon
+    )
+    return (
+        ticket_list(now=now)
+        .filter(ticket_breached_q(now=now) | due_soon, status__in=[Ticket.S.OPEN, Ticket.S.IN_PROGRESS])
+        .order_by("first_response_due", "resolution_due", "pk")
+    )
+
+
 # -- surveys --------------------------------------------------------------------------------------
 def survey_by_token(*, token: str) -> Survey | None:
     if not token or len(token) > 64:
@@ -203,6 +221,29 @@ def survey_response_list(*, customer: Customer | None = None, order_number: str 
 
 def surveys_for_customer(*, customer: Customer) -> QuerySet:
     return Survey.objects.filter(customer=customer).select_related("order", "response")
+
+
+def survey_dimension_scores(*, period) -> list[dict]:
+    """CSI per dimension over the responses answered in P: ``dimension``, ``label``, ``answers``
+    and ``average`` (1–5, ``None`` without answers), in ``CsiDimension`` order; one query."""
+    answers = SurveyAnswer.objects.filter(measures.in_period("response__submitted_at", period))
+    found = {
+        row["dimension"]: row
+        for row in answers.order_by().values("dimension").annotate(answers=Count("pk"), average=Avg("score"))
+    }
+    return [
+        {
+            "dimension": dimension,
+            "label": str(label),
+            "answers": found.get(dimension, {}).get("answers", 0),
+            "average": (
+                Decimal(str(found[dimension]["average"])).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                if dimension in found
+                else None
+            ),
+        }
+        for dimension, label in CsiDimension.choices
+    ]
 
 
 # -- coupons --------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ class Notification(models.Model):
     group = models.CharField(_("员工组"), max_length=60, blank=True)
     subject = models.CharField(_("主题"), max_length=200, blank=True)
     body = models.TextField(_("内容"), blank=True)
+    body_html = models.TextField(_("HTML内容"), blank=True)
     reference = models.CharField(_("业务单号"), max_length=40, blank=True, db_index=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -55,6 +56,27 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.recipient or self.group} ({self.get_status_display()})"
+
+
+class NotificationAttachment(models.Model):
+    """A file sent with a notification, stored with the row so a re-send after an outage sends
+    the same bytes (the outbox bounds the total per row: ``NOTIFICATION_ATTACHMENTS_MAX_BYTES``)."""
+
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("通知"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    content = models.BinaryField(_("文件内容"))
+    size = models.PositiveIntegerField(_("大小（字节）"))
+
+    class Meta:
+        verbose_name = _("通知附件")
+        verbose_name_plural = _("通知附件")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.filename
 
 
 class IdempotencyRecord(models.Model):

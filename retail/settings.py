@@ -186,6 +186,9 @@ WEBHOOK_BACKOFF_BASE = env.float("WEBHOOK_BACKOFF_BASE", default=30.0)
 WEBHOOK_BACKOFF_MAX = env.float("WEBHOOK_BACKOFF_MAX", default=3600.0)
 WEBHOOK_RESEND_BATCH = env.int("WEBHOOK_RESEND_BATCH", default=200)
 
+# the files stored with one outbox row (a report's chart and workbook), in bytes
+NOTIFICATION_ATTACHMENTS_MAX_BYTES = env.int("NOTIFICATION_ATTACHMENTS_MAX_BYTES", default=10 * 1024 * 1024)
+
 # REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -257,6 +260,18 @@ ORDER_ERROR_REASONS = ["wrong_item", "damaged"]
 TOP_SKU_FRACTION = Decimal("0.20")
 # The nightly KPI snapshot task recomputes this many past days (late after-sales, tickets, surveys).
 KPI_SNAPSHOT_RECOMPUTE_DAYS = env.int("KPI_SNAPSHOT_RECOMPUTE_DAYS", default=35)
+# The periodic reports' charts: the first of these font families matplotlib finds draws the
+# Chinese labels (Debian: fonts-noto-cjk, fonts-wqy-zenhei, fonts-droid-fallback).
+KPI_REPORT_FONTS = env.list(
+    "KPI_REPORT_FONTS",
+    default=[
+        "Noto Sans CJK SC",
+        "Noto Sans CJK JP",
+        "WenQuanYi Zen Hei",
+        "WenQuanYi Micro Hei",
+        "Droid Sans Fallback",
+    ],
+)
 STEP_STANDARD_MINUTES = {"review": 20, "pick": 30, "pack": 20, "outbound": 10, "feedback": 1440}
 # Only the numbers the seeds give (docs/kpis.md); a JSON object in KPI_TARGETS overrides or adds
 # (e.g. '{"on_time_shipping_rate": 95}'), a null removes one.

@@ -64,6 +64,7 @@ from .reads import (
     sku_recommendation_candidates,
     valid_order_q,
 )
+from .reports import orders_past_ship_due, orders_slowest_shipped
 
 __all__ = [
     "average_order_value_parts",
@@ -106,6 +107,8 @@ __all__ = [
     "order_timeline",
     "orders_awaiting_review",
     "orders_backordered",
+    "orders_past_ship_due",
+    "orders_slowest_shipped",
     "orders_to_pick",
     "orders_unpaid_expiring",
     "repeat_purchase_rate_parts",

@@ -2,16 +2,51 @@
 records, and the field-change trail."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from retail.models import ChangeRecord, IdempotencyRecord, Notification, Sequence
+from retail.models import ChangeRecord, IdempotencyRecord, Notification, NotificationAttachment, Sequence
 from retail.notifications.outbox import notification_retry
 
-from .readonly import ReadOnlyAdmin
+from .readonly import ReadOnlyAdmin, ReadOnlyInline
+
+
+class NotificationAttachmentInline(ReadOnlyInline):
+    """The files stored with the row (name, type, size), each with a download link; the bytes are
+    read only by the download view."""
+
+    model = NotificationAttachment
+    fields = ("filename", "content_type", "size_shown", "download")
+    readonly_fields = ("size_shown", "download")
+
+    def has_view_permission(self, request, obj=None):
+        # the files are part of the notification: whoever may view it sees them
+        return request.user.has_perm("retail.view_notification")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    @admin.display(description=gettext_lazy("大小"))
+    def size_shown(self, obj):
+        return filesizeformat(obj.size)
+
+    @admin.display(description=gettext_lazy("下载"))
+    def download(self, obj):
+        url = reverse("admin:retail_notification_attachment", args=[obj.notification_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("下载"))
 
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
+    inlines = (NotificationAttachmentInline,)
+    exclude = ("body_html",)  # the email's HTML twin of the body: long markup, not for reading here
     list_display = (
         "created_at",
         "event",
@@ -27,6 +62,20 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ("reference", "recipient", "subject")
     date_hierarchy = "created_at"
     actions = ("retry_failed",)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.attachment_download)
+        name = "retail_notification_attachment"
+        return [path("<int:pk>/attachment/<int:attachment_pk>/", view, name=name), *super().get_urls()]
+
+    def attachment_download(self, request, pk: int, attachment_pk: int):
+        """One stored file, for staff who may view the notification."""
+        attachment = get_object_or_404(NotificationAttachment, pk=attachment_pk, notification_id=pk)
+        if not self.has_view_permission(request, attachment.notification):
+            raise PermissionDenied
+        response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+        response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
+        return response
 
     @admin.action(description=_("重新发送失败的通知"))
     def retry_failed(self, request, queryset):

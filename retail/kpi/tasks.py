@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from . import services
+from .reports.tasks import kpi_report  # noqa: F401  (the reports' task, registered by this import)
 
 
 @shared_task(name="kpi.snapshots_recompute", ignore_result=True)

@@ -5,7 +5,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,9 +41,20 @@ def notification_send(*, notification_id: int) -> Notification | None:
     return row
 
 
+def _email(row: Notification, to: list[str]) -> None:
+    """The row as one email: the text body, its HTML body if it has one, and the files stored with
+    it (the same bytes on every attempt)."""
+    message = EmailMultiAlternatives(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, to)
+    if row.body_html:
+        message.attach_alternative(row.body_html, "text/html")
+    for attachment in row.attachments.all():
+        message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
+    message.send()
+
+
 def _deliver(row: Notification) -> None:
     if row.channel == Notification.Channel.EMAIL:
-        send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.recipient])
+        _email(row, [row.recipient])
     elif row.channel == Notification.Channel.SMS:
         get_sms_backend().send(phone=row.recipient, text=f"{row.subject} {row.body}".strip())
     else:
@@ -57,7 +68,7 @@ def _deliver(row: Notification) -> None:
             row.status = Notification.Status.SKIPPED
             return
         row.recipient = ",".join(emails)[:254]
-        send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, emails)
+        _email(row, emails)
 
 
 def notification_pending_ids(*, older_than_seconds: int = 60, limit: int | None = None) -> list[int]:

@@ -3,12 +3,38 @@ the transaction commits (a rollback sends nothing).
 
 The chain runs one way: ``outbox`` (queue) → ``tasks`` (Celery) → ``delivery`` (send)."""
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from retail.models import Notification
+from retail.errors import ValidationError
+from retail.models import Notification, NotificationAttachment
 
 from .tasks import notification_dispatch
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with a message: stored with each of its rows, sent with every attempt."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def _attachments_checked(attachments) -> list[Attachment]:
+    """The files of one message, at most ``NOTIFICATION_ATTACHMENTS_MAX_BYTES`` together: the
+    outbox is a table, not a file store."""
+    attachments = list(attachments or ())
+    total = sum(len(a.content) for a in attachments)
+    if total > settings.NOTIFICATION_ATTACHMENTS_MAX_BYTES:
+        raise ValidationError(
+            "通知附件过大。",
+            details={"attachments": [f"{total} bytes > {settings.NOTIFICATION_ATTACHMENTS_MAX_BYTES}"]},
+        )
+    return attachments
 
 
 def _render(event: str, context: dict) -> tuple[str, str]:
@@ -25,19 +51,26 @@ def notification_queue(
     phone: str = "",
     groups: tuple[str, ...] = (),
     context: dict | None = None,
+    html_template: str = "",
+    attachments: list[Attachment] | tuple = (),
 ) -> list[Notification]:
     """Record the messages for ``event`` (one per channel/recipient) and send them once the
-    surrounding transaction commits; a rollback sends nothing."""
-    return notifications_queue(
-        [dict(event=event, reference=reference, email=email, phone=phone, groups=groups, context=context)]
-    )
+    surrounding transaction commits; a rollback sends nothing. ``html_template`` renders an HTML
+    body beside the text one, and ``attachments`` are stored with each email/staff row (an SMS
+    carries no file)."""
+    spec = dict(event=event, reference=reference, email=email, phone=phone, groups=groups, context=context)
+    return notifications_queue([{**spec, "html_template": html_template, "attachments": attachments}])
 
 
 def notifications_queue(specs: list[dict]) -> list[Notification]:
     """Several ``notification_queue`` calls in one INSERT (order placement counts its statements)."""
-    rows = []
+    rows, files = [], []
     for spec in specs:
         subject, body = _render(spec["event"], spec.get("context") or {})
+        html = spec.get("html_template") or ""
+        if html:
+            html = render_to_string(html, spec.get("context") or {})
+        attachments = _attachments_checked(spec.get("attachments"))
         event, reference = spec["event"], spec.get("reference", "")
         batch = []
         if spec.get("email"):
@@ -52,10 +85,24 @@ def notifications_queue(specs: list[dict]) -> list[Notification]:
         )
         for row in batch:
             row.subject, row.body, row.reference = subject[:200], body, reference
+            if row.channel != Notification.Channel.SMS:
+                row.body_html = html
+                files.extend((row, a) for a in attachments)
         rows.extend(batch)
     if not rows:
         return []
     Notification.objects.bulk_create(rows)
+    if files:
+        NotificationAttachment.objects.bulk_create(
+            NotificationAttachment(
+                notification=row,
+                filename=a.filename,
+                content_type=a.content_type,
+                content=a.content,
+                size=len(a.content),
+            )
+            for row, a in files
+        )
     ids = [row.pk for row in rows]
     transaction.on_commit(lambda: notification_dispatch(ids))
     return rows
