@@ -14,14 +14,20 @@ from retail.errors import Conflict, NotFound, ValidationError
 from retail.events import customer_merged
 from retail.validation import actor_of, normalize_email, normalize_phone, text_clean
 
-from ..models import CouponUsage, Customer, CustomerAddress, CustomerMerge, CustomerTag
+from ..models import CouponUsage, Customer, CustomerAddress, CustomerMerge, CustomerTag, Language
 from ._common import UNSET
 
 logger = logging.getLogger(__name__)
 
 
-def customer_for_contact(*, name: str, phone: str | None, email: str | None) -> Customer:
+def customer_for_contact(
+    *, name: str, phone: str | None, email: str | None, language: str | None = None
+) -> Customer:
     """The customer with this phone (first) or email, created when neither is known.
+
+    ``language`` (one of ``Language``, from the placement) becomes the customer's message language:
+    stored on a new customer, and on a known one when it differs (one UPDATE); ``None`` keeps what
+    is stored (a new customer gets the default, Chinese).
 
     Runs inside the caller's transaction; two concurrent first orders of one person end with one row."""
     phone, email = normalize_phone(phone), normalize_email(email)
@@ -37,14 +43,24 @@ def customer_for_contact(*, name: str, phone: str | None, email: str | None) -> 
     # A phone match wins over an email match (one query for both).
     found = sorted(Customer.objects.filter(match)[:2], key=lambda c: c.phone != phone)
     if found:
-        return found[0]
+        return _customer_language_set(found[0], language)
     try:
         with transaction.atomic():
-            return Customer.objects.create(name=name.strip(), phone=phone, email=email)
+            return Customer.objects.create(
+                name=name.strip(), phone=phone, email=email, language=language or Language.ZH_HANS
+            )
     except IntegrityError:
-        return (Customer.objects.filter(phone=phone).first() if phone else None) or Customer.objects.get(
+        customer = (Customer.objects.filter(phone=phone).first() if phone else None) or Customer.objects.get(
             email=email
         )
+        return _customer_language_set(customer, language)
+
+
+def _customer_language_set(customer: Customer, language: str | None) -> Customer:
+    if language and customer.language != language:
+        Customer.objects.filter(pk=customer.pk).update(language=language)
+        customer.language = language
+    return customer
 
 
 def _clean_phone(phone) -> str | None:

@@ -61,6 +61,7 @@ from .reads import (
     order_payments,
     order_search,
     order_timeline,
+    order_tracking_url,
     sku_recommendation_candidates,
     valid_order_q,
 )
@@ -104,6 +105,7 @@ __all__ = [
     "order_payments",
     "order_search",
     "order_timeline",
+    "order_tracking_url",
     "orders_awaiting_review",
     "orders_backordered",
     "orders_to_pick",

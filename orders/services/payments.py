@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.selectors import customer_language
 from retail import error_codes as codes
 from retail.errors import ValidationError
 from retail.notifications.outbox import notification_queue
@@ -78,6 +79,7 @@ def _record_payment(order, method, value, reference, provider, by, raw) -> Payme
             reference=order.number,
             email=order.customer_email,
             context={"order": order, "payment": payment},
+            language=customer_language(order.customer),
         )
         _auto_audit(order, by=by)
     else:
@@ -146,5 +148,6 @@ def order_refund_record(
         reference=order.number,
         email=order.customer_email,
         context={"order": order, "refund": refund},
+        language=customer_language(order.customer),
     )
     return refund

@@ -3,16 +3,29 @@ the transaction commits (a rollback sends nothing).
 
 The chain runs one way: ``outbox`` (queue) → ``tasks`` (Celery) → ``delivery`` (send)."""
 
+from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template.loader import select_template
+from django.utils import translation
 
 from retail.models import Notification
 
 from .tasks import notification_dispatch
 
 
-def _render(event: str, context: dict) -> tuple[str, str]:
-    text = render_to_string(f"notifications/{event}.txt", context).strip()
+def message_language(language: str | None) -> str:
+    """One of ``settings.LANGUAGES``: the language asked for, else the default (Chinese)."""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def message_render(event: str, context: dict, language: str | None = None) -> tuple[str, str]:
+    """``(subject, body)`` of ``event`` in ``language``: ``notifications/<event>.<language>.txt``
+    when it exists (the English copies, ``<event>.en.txt``), else the Chinese ``<event>.txt``;
+    labels, dates and numbers inside follow the same language (``translation.override``)."""
+    language = message_language(language)
+    with translation.override(language):
+        template = select_template([f"notifications/{event}.{language}.txt", f"notifications/{event}.txt"])
+        text = template.render(context).strip()
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip()
 
@@ -25,11 +38,23 @@ def notification_queue(
     phone: str = "",
     groups: tuple[str, ...] = (),
     context: dict | None = None,
+    language: str | None = None,
 ) -> list[Notification]:
     """Record the messages for ``event`` (one per channel/recipient) and send them once the
-    surrounding transaction commits; a rollback sends nothing."""
+    surrounding transaction commits; a rollback sends nothing. ``language`` is the customer's
+    (``Customer.language``); staff messages leave it out and are written in the default, Chinese."""
     return notifications_queue(
-        [dict(event=event, reference=reference, email=email, phone=phone, groups=groups, context=context)]
+        [
+            dict(
+                event=event,
+                reference=reference,
+                email=email,
+                phone=phone,
+                groups=groups,
+                context=context,
+                language=language,
+            )
+        ]
     )
 
 
@@ -37,7 +62,7 @@ def notifications_queue(specs: list[dict]) -> list[Notification]:
     """Several ``notification_queue`` calls in one INSERT (order placement counts its statements)."""
     rows = []
     for spec in specs:
-        subject, body = _render(spec["event"], spec.get("context") or {})
+        subject, body = message_render(spec["event"], spec.get("context") or {}, spec.get("language"))
         event, reference = spec["event"], spec.get("reference", "")
         batch = []
         if spec.get("email"):
@@ -73,3 +98,9 @@ def notification_retry(*, ids) -> int:
     Notification.objects.filter(pk__in=pks).update(status=Notification.Status.PENDING)
     transaction.on_commit(lambda: notification_dispatch(pks))
     return len(pks)
+
+
+def notification_queued_on(*, event: str, reference: str, day) -> bool:
+    """Whether a message of ``event`` for ``reference`` was queued on ``day`` (local date): what a
+    once-a-day alert checks, under its own row lock, before queueing today's."""
+    return Notification.objects.filter(event=event, reference=reference, created_at__date=day).exists()
