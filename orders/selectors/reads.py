@@ -22,7 +22,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 from catalog.models import SKU, Product
 from crm.ports import Purchase
@@ -248,6 +247,7 @@ def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Ord
 
 def order_tracking_url(order: Order) -> str:
     """The public tracking page of an order, absolute with ``SITE_URL``: the link in the
-    customer's messages (placed, shipped)."""
-    path = f"{reverse('track')}?{urlencode({'number': order.number})}"
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
+    customer's messages (placed, shipped). The path is written out rather than reversed: a
+    worker or script that has not loaded the URLconf would import every URL module here, inside
+    the placement transaction."""
+    return f"{settings.SITE_URL.rstrip('/')}/track/?{urlencode({'number': order.number})}"

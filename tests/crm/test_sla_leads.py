@@ -60,7 +60,9 @@ def test_no_lead_configured_falls_back_to_the_managers(staff, settings, django_c
     assert sorted(mail.outbox[-1].to) == ["boss1@example.cn", "boss2@example.cn"]
 
 
-def test_a_lead_without_email_or_inactive_falls_back_to_the_managers(staff, django_capture_on_commit_callbacks):
+def test_a_lead_without_email_or_inactive_falls_back_to_the_managers(
+    staff, django_capture_on_commit_callbacks
+):
     staff["lead_cs"].is_active = False
     staff["lead_cs"].save()
     _, alert = breach(django_capture_on_commit_callbacks, group="customer_service")

@@ -47,7 +47,9 @@ def test_one_message_per_warehouse_with_its_low_rows(world, django_capture_on_co
     assert set(alerts) == {"WH-SH", "WH-BJ"}
     sh, bj = alerts["WH-SH"], alerts["WH-BJ"]
     assert (sh.channel, sh.group, sh.status) == ("staff", "warehouse", "sent")
-    assert "SKU-TEA 绿茶 500g：可用 4，补货点 10" in sh.body and "SKU-CUP 茶杯 白：可用 10，补货点 10" in sh.body
+    assert (
+        "SKU-TEA 绿茶 500g：可用 4，补货点 10" in sh.body and "SKU-CUP 茶杯 白：可用 10，补货点 10" in sh.body
+    )
     assert "2026-12-01" in sh.subject and "2 个 SKU" in sh.subject
     assert "SKU-TEA 绿茶 500g：可用 50，补货点 60" in bj.body and "SKU-CUP" not in bj.body
     assert sorted(m.to for m in mail.outbox) == [["keeper@example.cn"], ["keeper@example.cn"]]
