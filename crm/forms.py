@@ -22,7 +22,7 @@ class CustomerAdminForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = ["name", "phone", "email", "tags", "note"]
+        fields = ["name", "phone", "email", "language", "tags", "note"]
 
     def clean_phone(self):
         phone = services.normalize_phone(self.cleaned_data.get("phone"))

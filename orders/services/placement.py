@@ -444,5 +444,5 @@ def order_place_replacement(*, original: Order, lines, reference: str, by=None) 
     order.save(force_insert=True)
     OrderLine.objects.bulk_create(new_lines)
     _log_rows(order, steps, by, description=f"换货订单 {reference}")
-    _notify_placed(order, short=order.status == Order.S.BACKORDERED)
+    _notify_placed(order, new_lines, short=order.status == Order.S.BACKORDERED)
     return order
