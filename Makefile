@@ -35,6 +35,19 @@ run: $(STAMP)
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Full stack: web (gunicorn), a Celery worker and beat from the Procfile (honcho) on the DATABASE_URL
+# and REDIS_URL given, after migrate and collectstatic; the web process listens on $(HOST):$(PORT).
+.PHONY: run-full
+run-full: export DEBUG ?= true
+run-full: export DJANGO_SETTINGS_MODULE = retail.settings
+run-full: export CELERY_TASK_ALWAYS_EAGER = false
+run-full: $(STAMP)
+	@test -n "$$DATABASE_URL" || { echo "run-full needs DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/retail"; exit 2; }
+	@test -n "$$REDIS_URL" || { echo "run-full needs REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 2; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

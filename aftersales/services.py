@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
+from crm.selectors import customer_language
 from inventory.services import MAX_QUANTITY, Allocation, stock_return
 from logistics.services import carrier_clean, tracking_number_clean
 from orders.models import Order
@@ -68,6 +69,7 @@ def _notify_customer(req: AftersalesRequest, event: str, **extra) -> None:
         email=order.customer_email,
         phone=order.customer_phone,
         context={"aftersales": req, "order": order, **extra},
+        language=customer_language(order.customer),
     )
     step = event.removeprefix("aftersales_")
     events.emit(

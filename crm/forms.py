@@ -22,7 +22,14 @@ class CustomerAdminForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = ["name", "phone", "email", "tags", "note"]
+        fields = ["name", "phone", "email", "language", "tags", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].required = False  # left out: the default, Chinese
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or Customer._meta.get_field("language").default
 
     def clean_phone(self):
         phone = services.normalize_phone(self.cleaned_data.get("phone"))

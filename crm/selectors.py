@@ -204,7 +204,9 @@ def survey_by_token(*, token: str) -> Survey | None:
 
 def surveys_due(*, now=None) -> QuerySet:
     now = now or timezone.now()
-    return Survey.objects.select_related("order").filter(sent_at__isnull=True, send_after__lte=now)
+    return Survey.objects.select_related("order", "customer").filter(
+        sent_at__isnull=True, send_after__lte=now
+    )
 
 
 def survey_response_list(*, customer: Customer | None = None, order_number: str | None = None) -> QuerySet:
@@ -480,3 +482,9 @@ def survey_for_order(*, order_id: int) -> Survey | None:
         .prefetch_related("response__answers")
         .first()
     )
+
+
+def customer_language(customer) -> str:
+    """The language a customer's messages are written in (``Customer.language``); the default,
+    Chinese, when there is no customer (an order keyed in without a CRM match)."""
+    return getattr(customer, "language", None) or settings.LANGUAGE_CODE

@@ -1,11 +1,13 @@
 """Stock writes. Every change is a ledger row plus a conditional UPDATE of the stock row in the same
 transaction; nothing reads a quantity into Python and writes it back (docs/architecture.md "Stock integrity")."""
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retail import error_codes as codes
@@ -13,13 +15,18 @@ from retail import events
 from retail.changes import change_record, change_snapshot
 from retail.errors import InsufficientStock, ValidationError
 from retail.identifiers import identifier_clean
+from retail.notifications.outbox import notification_queue, notification_queued_on
 from retail.validation import actor_of, quantity_clean
 
 from .models import Stock, StockMovement, Warehouse
 from .payloads import stock_event_payload
+from .selectors import stock_low, warehouse_active_list
+
+logger = logging.getLogger(__name__)
 
 Kind = StockMovement.Kind
 MAX_QUANTITY = 1_000_000
+STOCK_LOW_EVENT = "stock_low"
 
 
 @dataclass(frozen=True)
@@ -329,3 +336,30 @@ def stock_settings_update(*, stock: Stock, by=None, reorder_point=UNSET, bin_loc
     stock.save(update_fields=list(STOCK_SETTINGS))
     change_record(obj=stock, before=before, by=by)
     return stock
+
+
+def stock_low_alert_send(*, now=None) -> int:
+    """The daily low-stock alert: one message to the warehouse staff (group ``warehouse``) per active
+    warehouse that has rows at or under their reorder point (``stock_low_q``), listing those rows,
+    at most once per warehouse and local day however often it runs: the warehouse row is locked
+    while today's message is looked for and written, so two runs at once send one. Returns how
+    many warehouses were alerted."""
+    day = timezone.localdate(now)
+    alerted = 0
+    for warehouse in warehouse_active_list():
+        with transaction.atomic():
+            Warehouse.objects.select_for_update().filter(pk=warehouse.pk).first()
+            if notification_queued_on(event=STOCK_LOW_EVENT, reference=warehouse.code, day=day):
+                continue
+            rows = list(stock_low(warehouse=warehouse).select_related("sku__product"))
+            if not rows:
+                continue
+            notification_queue(
+                event=STOCK_LOW_EVENT,
+                reference=warehouse.code,
+                groups=("warehouse",),
+                context={"warehouse": warehouse, "rows": rows, "day": day},
+            )
+            alerted += 1
+            logger.info("low stock at %s: %s rows, warehouse staff told", warehouse.code, len(rows))
+    return alerted

@@ -6,14 +6,15 @@ import re
 from collections import defaultdict
 from datetime import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.selectors import customer_language
 from inventory.services import MAX_QUANTITY
 from orders.models import Order
+from orders.selectors import order_tracking_url
 from orders.services import order_lock, order_note_add, order_stock_ship, order_transition
 from retail import error_codes as codes
 from retail import events
@@ -58,7 +59,7 @@ def _require_perm(by, perm: str) -> None:
 
 def tracking_url_for(order: Order) -> str:
     """The public tracking page of an order (absolute when ``SITE_URL`` is configured)."""
-    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}/track/?number={order.number}"
+    return order_tracking_url(order)
 
 
 def carrier_clean(carrier) -> str:
@@ -474,6 +475,7 @@ def order_ship(*, order: Order, by=None, carrier: str | None = None, tracking_nu
             email=order.customer_email,
             phone=order.customer_phone,
             context={"order": order, "shipment": shipment, "tracking_url": tracking_url_for(order)},
+            language=customer_language(order.customer),
         )
         events.emit(
             events.SHIPMENT_UPDATED, shipment_event_payload(shipment, order=order), reference=shipment.number
@@ -583,6 +585,7 @@ def _order_complete(order: Order, *, by, description: str) -> Order:
         email=order.customer_email,
         phone=order.customer_phone,
         context={"order": order},
+        language=customer_language(order.customer),
     )
     return order
 

@@ -246,6 +246,9 @@ CRM_TICKET_SLA = {
     "low": (timedelta(hours=24), timedelta(hours=120)),
 }
 CRM_TICKET_REOPEN_WINDOW = timedelta(days=7)
+# The team lead told of an SLA breach, per staff group: "customer_service=lead_cs,aftersales=lead_as"
+# (usernames); a ticket whose group (or owner's groups) has no lead alerts the group "manager".
+SLA_TEAM_LEADS = env.dict("SLA_TEAM_LEADS", default={})
 INVENTORY_DEFAULT_REORDER_POINT = 10
 CSI_WEIGHTS = {
     "product": Decimal("0.30"),

@@ -61,7 +61,7 @@ class CustomerAdmin(admin.ModelAdmin):
         "segment_display",
         "created_at",
     ]
-    list_filter = [SegmentFilter, "tags", "created_at"]
+    list_filter = [SegmentFilter, "tags", "language", "created_at"]
     search_fields = ["name", "phone", "email"]
     filter_horizontal = ["tags"]
     inlines = [CustomerAddressInline, ContactLogInline]
@@ -76,7 +76,7 @@ class CustomerAdmin(admin.ModelAdmin):
         "created_at",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "phone", "email", "tags", "note"]}),
+        (None, {"fields": ["name", "phone", "email", "language", "tags", "note"]}),
         (_("客户画像"), {"fields": ["figures", "recommendations_panel"]}),
         (
             _("订单、工单与评价"),
@@ -199,6 +199,7 @@ class CustomerAdmin(admin.ModelAdmin):
                 phone=data["phone"],
                 email=data["email"],
                 note=data["note"],
+                language=data["language"],
                 by=request.user,
             )
         else:
@@ -207,6 +208,7 @@ class CustomerAdmin(admin.ModelAdmin):
                 phone=data["phone"],
                 email=data["email"],
                 note=data["note"],
+                language=data["language"],
                 by=request.user,
             )
             obj.pk, obj.created_at = created.pk, created.created_at

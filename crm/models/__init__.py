@@ -4,7 +4,16 @@ Orders are referenced by string ("orders.Order") only: the code dependency runs 
 
 from .contacts import ContactLog
 from .coupons import Coupon, CouponRedemption, CouponUsage
-from .customers import MONEY, ContactChannel, Customer, CustomerAddress, CustomerMerge, CustomerTag, Segment
+from .customers import (
+    MONEY,
+    ContactChannel,
+    Customer,
+    CustomerAddress,
+    CustomerMerge,
+    CustomerTag,
+    Language,
+    Segment,
+)
 from .surveys import CsiDimension, Survey, SurveyAnswer, SurveyResponse
 from .tickets import Ticket, TicketEscalation, TicketReply, TicketSLAPolicy
 
@@ -19,6 +28,7 @@ __all__ = [
     "CustomerAddress",
     "CustomerMerge",
     "CustomerTag",
+    "Language",
     "MONEY",
     "Segment",
     "Survey",

@@ -33,6 +33,13 @@ class Segment(models.TextChoices):
     ACTIVE = "active", _("活跃客户")
 
 
+class Language(models.TextChoices):
+    """The languages a customer's messages are written in (``settings.LANGUAGES``); Chinese first."""
+
+    ZH_HANS = "zh-hans", _("简体中文")
+    EN = "en", _("英文")
+
+
 # -- customers ------------------------------------------------------------------------------------
 class CustomerTag(models.Model):
     name = models.CharField(_("名称"), max_length=40, unique=True)
@@ -54,6 +61,13 @@ class Customer(models.Model):
     email = models.EmailField(_("邮箱"), null=True, blank=True, unique=True)
     tags = models.ManyToManyField(CustomerTag, verbose_name=_("标签"), blank=True, related_name="customers")
     note = models.TextField(_("备注"), blank=True)
+    language = models.CharField(
+        _("语言"),
+        max_length=10,
+        choices=Language.choices,
+        default=Language.ZH_HANS,
+        help_text=_("客户消息（邮件、短信）使用的语言"),
+    )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     class Meta:

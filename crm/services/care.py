@@ -12,6 +12,7 @@ from retail.notifications.services import notification_queue
 
 from ..models import Coupon, Customer
 from ..ports import order_reads
+from ..selectors import customer_language
 from .coupons import coupon_issue
 
 CARE_THANKS_DEFAULTS = {
@@ -71,6 +72,7 @@ def care_send_thanks(*, now=None, by=None) -> int:
                 email=customer.email or "",
                 phone="" if customer.email else customer.phone or "",
                 context={"customer": customer, "coupon": coupon},
+                language=customer_language(customer),
             )
             sent += 1
     return sent

@@ -138,6 +138,7 @@ def coupon_issue(
             email=customer.email or "",
             phone="" if customer.email else customer.phone or "",
             context={"coupon": coupon, "customer": customer},
+            language=selectors.customer_language(customer),
         )
     logger.info(
         "coupon %s issued (%s %s) by %s, source %s",

@@ -12,16 +12,22 @@ from retail import error_codes as codes
 from retail.changes import change_record, change_snapshot
 from retail.errors import Conflict, NotFound, ValidationError
 from retail.events import customer_merged
-from retail.validation import actor_of, normalize_email, normalize_phone, text_clean
+from retail.validation import actor_of, choice_clean, normalize_email, normalize_phone, text_clean
 
-from ..models import CouponUsage, Customer, CustomerAddress, CustomerMerge, CustomerTag
+from ..models import CouponUsage, Customer, CustomerAddress, CustomerMerge, CustomerTag, Language
 from ._common import UNSET
 
 logger = logging.getLogger(__name__)
 
 
-def customer_for_contact(*, name: str, phone: str | None, email: str | None) -> Customer:
+def customer_for_contact(
+    *, name: str, phone: str | None, email: str | None, language: str | None = None
+) -> Customer:
     """The customer with this phone (first) or email, created when neither is known.
+
+    ``language`` (one of ``Language``, from the placement) becomes the customer's message language:
+    stored on a new customer, and on a known one when it differs (one UPDATE); ``None`` keeps what
+    is stored (a new customer gets the default, Chinese).
 
     Runs inside the caller's transaction; two concurrent first orders of one person end with one row."""
     phone, email = normalize_phone(phone), normalize_email(email)
@@ -37,14 +43,24 @@ def customer_for_contact(*, name: str, phone: str | None, email: str | None) -> 
     # A phone match wins over an email match (one query for both).
     found = sorted(Customer.objects.filter(match)[:2], key=lambda c: c.phone != phone)
     if found:
-        return found[0]
+        return _customer_language_set(found[0], language)
     try:
         with transaction.atomic():
-            return Customer.objects.create(name=name.strip(), phone=phone, email=email)
+            return Customer.objects.create(
+                name=name.strip(), phone=phone, email=email, language=language or Language.ZH_HANS
+            )
     except IntegrityError:
-        return (Customer.objects.filter(phone=phone).first() if phone else None) or Customer.objects.get(
+        customer = (Customer.objects.filter(phone=phone).first() if phone else None) or Customer.objects.get(
             email=email
         )
+        return _customer_language_set(customer, language)
+
+
+def _customer_language_set(customer: Customer, language: str | None) -> Customer:
+    if language and customer.language != language:
+        Customer.objects.filter(pk=customer.pk).update(language=language)
+        customer.language = language
+    return customer
 
 
 def _clean_phone(phone) -> str | None:
@@ -96,7 +112,7 @@ def _tags_for(names) -> list[CustomerTag]:
 
 
 @transaction.atomic
-def customer_create(*, name, phone=None, email=None, note="", tags=(), by=None) -> Customer:
+def customer_create(*, name, phone=None, email=None, note="", tags=(), language=None, by=None) -> Customer:
     """A new customer with a normalised phone and/or email. A phone or email that already belongs to
     someone is 409 ``customer_exists`` (one person, one customer: merge instead)."""
     name = text_clean(name, name="name", max_length=100, required=True)
@@ -108,10 +124,13 @@ def customer_create(*, name, phone=None, email=None, note="", tags=(), by=None) 
             details={"phone": ["phone or email required"]},
         )
     note = text_clean(note, name="note", max_length=5000)
+    language = choice_clean(language, name="language", choices=Language, default=Language.ZH_HANS)
     _contact_taken(phone=phone, email=email)
     try:
         with transaction.atomic():
-            customer = Customer.objects.create(name=name, phone=phone, email=email, note=note)
+            customer = Customer.objects.create(
+                name=name, phone=phone, email=email, note=note, language=language
+            )
     except IntegrityError:
         _contact_taken(phone=phone, email=email)
         raise
@@ -123,7 +142,15 @@ def customer_create(*, name, phone=None, email=None, note="", tags=(), by=None) 
 
 @transaction.atomic
 def customer_update(
-    *, customer: Customer, name=UNSET, phone=UNSET, email=UNSET, note=UNSET, tags=UNSET, by=None
+    *,
+    customer: Customer,
+    name=UNSET,
+    phone=UNSET,
+    email=UNSET,
+    note=UNSET,
+    tags=UNSET,
+    language=UNSET,
+    by=None,
 ) -> Customer:
     """Change what is given (PATCH); contact details are normalised and stay unique (409
     ``customer_exists``) and a customer keeps at least one of phone and email."""
@@ -136,6 +163,8 @@ def customer_update(
         customer.email = _clean_email(email)
     if note is not UNSET:
         customer.note = text_clean(note, name="note", max_length=5000)
+    if language is not UNSET:
+        customer.language = choice_clean(language, name="language", choices=Language)
     if not customer.phone and not customer.email:
         raise ValidationError(
             _("客户须保留手机或邮箱之一。"),

@@ -62,6 +62,7 @@ def survey_send_due(*, now=None) -> int:
             email=order.customer_email,
             phone="" if order.customer_email else order.customer_phone,
             context={"survey": survey, "order": order, "url": survey_url(survey)},
+            language=selectors.customer_language(survey.customer),
         )
         survey.sent_at = now
     Survey.objects.bulk_update(surveys, ["sent_at"])

@@ -3,6 +3,8 @@ the SLA breach alert."""
 
 import logging
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -56,6 +58,7 @@ def _notify_customer(ticket: Ticket, event: str, **context) -> None:
         email=customer.email or "",
         phone="" if customer.email else customer.phone or "",
         context={"ticket": ticket, **context},
+        language=selectors.customer_language(customer),
     )
 
 
@@ -262,9 +265,29 @@ def ticket_reopen(*, ticket: Ticket, reason, by=None) -> Ticket:
     return ticket
 
 
+def ticket_team_lead(ticket: Ticket):
+    """The team lead of a ticket (``settings.SLA_TEAM_LEADS``, group name → username): the lead of
+    the ticket's group, else of the owner's first group (by name) that has one; ``None`` when no
+    lead is configured or the lead is inactive or has no email."""
+    names = [ticket.group.name] if ticket.group_id else []
+    if not names and ticket.owner_id:
+        names = sorted(ticket.owner.groups.values_list("name", flat=True))
+    leads = settings.SLA_TEAM_LEADS
+    for name in names:
+        if name in leads:
+            return (
+                get_user_model()
+                .objects.filter(username=leads[name], is_active=True)
+                .exclude(email="")
+                .first()
+            )
+    return None
+
+
 def ticket_sla_alert_breaches(*, now=None) -> int:
-    """Tell the managers (group ``manager``) once about each active ticket past a due time; the
-    conditional UPDATE of ``breach_alerted_at`` makes concurrent runs alert once. Returns how many."""
+    """Tell the owner's team lead (``ticket_team_lead``; the group ``manager`` when there is none)
+    once about each active ticket past a due time; the conditional UPDATE of ``breach_alerted_at``
+    makes concurrent runs alert once. Returns how many."""
     now = now or timezone.now()
     ids = list(selectors.tickets_breached_unalerted(now=now).values_list("pk", flat=True)[:500])
     alerted = 0
@@ -273,13 +296,15 @@ def ticket_sla_alert_breaches(*, now=None) -> int:
             if not Ticket.objects.filter(pk=pk, breach_alerted_at__isnull=True).update(breach_alerted_at=now):
                 continue
             ticket = Ticket.objects.select_related("owner", "group", "customer").get(pk=pk)
+            lead = ticket_team_lead(ticket)
             notification_queue(
                 event="ticket_sla_breached",
                 reference=ticket.number,
-                groups=("manager",),
-                context={"ticket": ticket, "now": now},
+                email=lead.email if lead else "",
+                groups=() if lead else ("manager",),
+                context={"ticket": ticket, "now": now, "lead": lead},
             )
             alerted += 1
     if alerted:
-        logger.warning("%s tickets past their SLA, managers alerted", alerted)
+        logger.warning("%s tickets past their SLA, team leads alerted", alerted)
     return alerted

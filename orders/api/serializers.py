@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from rest_framework import serializers
 
+from crm.models import Language
 from inventory.services import MAX_QUANTITY
 from orders.models import Channel, Order, OrderLine, Payment, PaymentMethod
 from orders.services import MAX_LINES
@@ -211,6 +212,12 @@ class OrderCreateSerializer(serializers.Serializer):
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     coupon = serializers.CharField(max_length=40, required=False, allow_null=True, allow_blank=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(
+        choices=Language.choices,
+        required=False,
+        help_text="The customer's message language; absent: the request's Accept-Language when sent, "
+        "else the language stored on the customer (zh-hans for a new one)",
+    )
 
 
 class LinesInputSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@ import logging
 
 from django.conf import settings
 from django.db.models import prefetch_related_objects
+from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -98,9 +99,10 @@ class OrderViewSet(OrderLookupMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def create(self, request):
         body = OrderCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        order, created = services.order_place(
-            **body.validated_data, idempotency_key=scoped_key(request), by=request.user
-        )
+        data = body.validated_data
+        if "language" not in data and request.META.get("HTTP_ACCEPT_LANGUAGE"):
+            data["language"] = translation.get_language_from_request(request)
+        order, created = services.order_place(**data, idempotency_key=scoped_key(request), by=request.user)
         if not created:  # the key's first order, as it is now
             return order_response(request, order)
         prefetch_related_objects([order], selectors.order_lines_prefetch())

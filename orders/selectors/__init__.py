@@ -61,6 +61,7 @@ from .reads import (
     order_payments,
     order_search,
     order_timeline,
+    order_tracking_url,
     sku_recommendation_candidates,
     valid_order_q,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "order_payments",
     "order_search",
     "order_timeline",
+    "order_tracking_url",
     "orders_awaiting_review",
     "orders_backordered",
     "orders_past_ship_due",

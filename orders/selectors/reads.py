@@ -1,7 +1,9 @@
 """Order reads for the API, the tracking page and crm (``crm.ports.OrderReads``)."""
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
@@ -241,3 +243,11 @@ def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Ord
         phone = normalize_phone(contact)
         matches = phone is not None and phone == normalize_phone(order.customer_phone)
     return order if matches else None
+
+
+def order_tracking_url(order: Order) -> str:
+    """The public tracking page of an order, absolute with ``SITE_URL``: the link in the
+    customer's messages (placed, shipped). The path is written out rather than reversed: a
+    worker or script that has not loaded the URLconf would import every URL module here, inside
+    the placement transaction."""
+    return f"{settings.SITE_URL.rstrip('/')}/track/?{urlencode({'number': order.number})}"

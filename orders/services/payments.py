@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.selectors import customer_language
 from retail import error_codes as codes
 from retail import events
 from retail.errors import ValidationError
@@ -80,6 +81,7 @@ def _record_payment(order, method, value, reference, provider, by, raw) -> Payme
             reference=order.number,
             email=order.customer_email,
             context={"order": order, "payment": payment},
+            language=customer_language(order.customer),
         )
         _auto_audit(order, by=by)
     else:
@@ -149,6 +151,7 @@ def order_refund_record(
         reference=order.number,
         email=order.customer_email,
         context={"order": order, "refund": refund},
+        language=customer_language(order.customer),
     )
     events.emit(events.PAYMENT_RECORDED, payment_event_payload(refund, order=order), reference=order.number)
     return refund

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from catalog.selectors import sku_map_for_order
+from crm.models import Language
+from crm.selectors import customer_language
 from crm.services import coupon_redeem, customer_for_contact
 from inventory.services import (
     MAX_QUANTITY,
@@ -27,10 +29,11 @@ from retail.errors import ValidationError
 from retail.fsm import fsm_set_initial_state
 from retail.notifications.outbox import notifications_queue
 from retail.numbering import document_number
-from retail.validation import CENT, actor_of, lines_clean, normalize_phone, text_clean
+from retail.validation import CENT, actor_of, choice_clean, lines_clean, normalize_phone, text_clean
 
 from ..models import Channel, Order, OrderLine, Payment, PaymentMethod, PaymentStatus
 from ..payloads import order_event_payload
+from ..selectors import order_tracking_url
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +62,7 @@ class PlacementInput:
     payment_method: str
     note: str = ""
     coupon: str = ""
+    language: str | None = None
     errors: dict = field(default_factory=dict)
 
 
@@ -116,8 +120,11 @@ def _clean_address(address, *, required: bool) -> dict:
     return cleaned
 
 
-def placement_clean(*, channel, customer, shipping_address, lines, payment_method, note="", coupon=None):
-    """Check a placement request completely before anything is written; raises ``ValidationError``."""
+def placement_clean(
+    *, channel, customer, shipping_address, lines, payment_method, note="", coupon=None, language=None
+):
+    """Check a placement request completely before anything is written; raises ``ValidationError``.
+    ``language`` (``zh-hans`` or ``en``, optional) is the customer's message language."""
     if channel not in Channel.values:
         raise ValidationError(_("未知渠道。"), details={"channel": [f"one of {', '.join(Channel.values)}"]})
     if payment_method not in PaymentMethod.values:
@@ -143,6 +150,9 @@ def placement_clean(*, channel, customer, shipping_address, lines, payment_metho
         payment_method=payment_method,
         note=text_clean(note, name="note", max_length=2000),
         coupon=text_clean(coupon, name="coupon", max_length=40),
+        language=None
+        if language in (None, "")
+        else choice_clean(language, name="language", choices=Language),
     )
 
 
@@ -234,6 +244,7 @@ def order_place(
     payment_method,
     note="",
     coupon=None,
+    language=None,
     idempotency_key: str | None = None,
     by=None,
 ) -> tuple[Order, bool]:
@@ -242,7 +253,8 @@ def order_place(
     Guarantees: prices come from the catalog; stock is reserved by conditional UPDATEs, never
     oversold; the same ``idempotency_key`` always returns the first order; a ``store`` order that
     cannot be fully reserved raises ``InsufficientStock`` and leaves nothing; any other order that
-    cannot be reserved is created ``backordered``. Messages leave after commit only."""
+    cannot be reserved is created ``backordered``. Messages leave after commit only, in the
+    customer's language (``language`` when given, else the one stored on the customer)."""
     data = placement_clean(
         channel=channel,
         customer=customer,
@@ -251,6 +263,7 @@ def order_place(
         payment_method=payment_method,
         note=note,
         coupon=coupon,
+        language=language,
     )
     if idempotency_key:
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
@@ -274,7 +287,9 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
     budget in tests/api/test_queries.py), and its order (reserve before the order row exists, then
     write the rows in bulk) is what keeps it short under the stock locks."""
     skus = _orderable_skus(data.lines)
-    customer = customer_for_contact(name=data.name, phone=data.phone, email=data.email)
+    customer = customer_for_contact(
+        name=data.name, phone=data.phone, email=data.email, language=data.language
+    )
     now = timezone.now()
     number = document_number("SO")
     store = data.channel == Channel.STORE
@@ -340,14 +355,16 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
             recorded_by=order.created_by,
         )
     _log_rows(order, steps, by, description="自动审核" if len(steps) > 1 else "")
-    _notify_placed(order, short=short)
+    _notify_placed(order, order_lines, short=short)
     events.emit(events.ORDER_PLACED, order_event_payload(order, lines=order_lines), reference=order.number)
     logger.info("order %s placed (%s, %s)", order.number, order.channel, order.status)
     return order
 
 
-def _notify_placed(order: Order, *, short: bool) -> None:
-    ref, ctx = order.number, {"order": order}
+def _notify_placed(order: Order, lines: list[OrderLine], *, short: bool) -> None:
+    # The lines are passed in: the confirmation lists them without reading them back.
+    ref, ctx = order.number, {"order": order, "lines": lines, "tracking_url": order_tracking_url(order)}
+    language = customer_language(order.customer)
     specs = [
         dict(
             event="order_placed",
@@ -355,10 +372,19 @@ def _notify_placed(order: Order, *, short: bool) -> None:
             email=order.customer_email,
             phone=order.customer_phone,
             context=ctx,
+            language=language,
         )
     ]
     if short:
-        specs.append(dict(event="order_backordered", reference=ref, email=order.customer_email, context=ctx))
+        specs.append(
+            dict(
+                event="order_backordered",
+                reference=ref,
+                email=order.customer_email,
+                context=ctx,
+                language=language,
+            )
+        )
         specs.append(dict(event="order_shortage_contact", reference=ref, groups=("sales",), context=ctx))
     elif order.status == Order.S.PENDING:
         specs.append(dict(event="order_to_warehouse", reference=ref, groups=("warehouse",), context=ctx))
@@ -421,6 +447,6 @@ def order_place_replacement(*, original: Order, lines, reference: str, by=None) 
     order.save(force_insert=True)
     OrderLine.objects.bulk_create(new_lines)
     _log_rows(order, steps, by, description=f"换货订单 {reference}")
-    _notify_placed(order, short=order.status == Order.S.BACKORDERED)
+    _notify_placed(order, new_lines, short=order.status == Order.S.BACKORDERED)
     events.emit(events.ORDER_PLACED, order_event_payload(order, lines=new_lines), reference=order.number)
     return order

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.selectors import customer_language
 from crm.services import coupon_release
 from inventory.services import (
     Allocation,
@@ -178,6 +179,7 @@ def order_cancel(*, order: Order, by=None, reason: str = "") -> Order:
         email=order.customer_email,
         phone=order.customer_phone,
         context={"order": order},
+        language=customer_language(order.customer),
     )
     return order
 
@@ -211,6 +213,7 @@ def order_expire_unpaid(*, now=None) -> int:
                 reference=order.number,
                 email=order.customer_email,
                 context={"order": order},
+                language=customer_language(order.customer),
             )
             expired += 1
     return expired
@@ -269,6 +272,7 @@ def order_resolve_shortage(*, order: Order, lines, by=None, description: str = "
         email=order.customer_email,
         phone=order.customer_phone,
         context={"order": order},
+        language=customer_language(order.customer),
     )
     if order.status == Order.S.PENDING:
         notification_queue(

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template.loader import render_to_string, select_template
+from django.utils import translation
 
 from retail.errors import ValidationError
 from retail.models import Notification, NotificationAttachment
@@ -37,8 +38,19 @@ def _attachments_checked(attachments) -> list[Attachment]:
     return attachments
 
 
-def _render(event: str, context: dict) -> tuple[str, str]:
-    text = render_to_string(f"notifications/{event}.txt", context).strip()
+def message_language(language: str | None) -> str:
+    """One of ``settings.LANGUAGES``: the language asked for, else the default (Chinese)."""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def message_render(event: str, context: dict, language: str | None = None) -> tuple[str, str]:
+    """``(subject, body)`` of ``event`` in ``language``: ``notifications/<event>.<language>.txt``
+    when it exists (the English copies, ``<event>.en.txt``), else the Chinese ``<event>.txt``;
+    labels, dates and numbers inside follow the same language (``translation.override``)."""
+    language = message_language(language)
+    with translation.override(language):
+        template = select_template([f"notifications/{event}.{language}.txt", f"notifications/{event}.txt"])
+        text = template.render(context).strip()
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip()
 
@@ -51,22 +63,26 @@ def notification_queue(
     phone: str = "",
     groups: tuple[str, ...] = (),
     context: dict | None = None,
+    language: str | None = None,
     html_template: str = "",
     attachments: list[Attachment] | tuple = (),
 ) -> list[Notification]:
     """Record the messages for ``event`` (one per channel/recipient) and send them once the
-    surrounding transaction commits; a rollback sends nothing. ``html_template`` renders an HTML
-    body beside the text one, and ``attachments`` are stored with each email/staff row (an SMS
-    carries no file)."""
+    surrounding transaction commits; a rollback sends nothing. ``language`` is the customer's
+    (``Customer.language``); staff messages leave it out and are written in the default, Chinese.
+    ``html_template`` renders an HTML body beside the text one, and ``attachments`` are stored with
+    each email/staff row (an SMS carries no file)."""
     spec = dict(event=event, reference=reference, email=email, phone=phone, groups=groups, context=context)
-    return notifications_queue([{**spec, "html_template": html_template, "attachments": attachments}])
+    return notifications_queue(
+        [{**spec, "language": language, "html_template": html_template, "attachments": attachments}]
+    )
 
 
 def notifications_queue(specs: list[dict]) -> list[Notification]:
     """Several ``notification_queue`` calls in one INSERT (order placement counts its statements)."""
     rows, files = [], []
     for spec in specs:
-        subject, body = _render(spec["event"], spec.get("context") or {})
+        subject, body = message_render(spec["event"], spec.get("context") or {}, spec.get("language"))
         html = spec.get("html_template") or ""
         if html:
             html = render_to_string(html, spec.get("context") or {})
@@ -120,3 +136,9 @@ def notification_retry(*, ids) -> int:
     Notification.objects.filter(pk__in=pks).update(status=Notification.Status.PENDING)
     transaction.on_commit(lambda: notification_dispatch(pks))
     return len(pks)
+
+
+def notification_queued_on(*, event: str, reference: str, day) -> bool:
+    """Whether a message of ``event`` for ``reference`` was queued on ``day`` (local date): what a
+    once-a-day alert checks, under its own row lock, before queueing today's."""
+    return Notification.objects.filter(event=event, reference=reference, created_at__date=day).exists()
