@@ -14,8 +14,12 @@ from django.conf import settings
 from retail.notifications.outbox import message_language, message_render
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "notifications"
+# The periodic KPI reports (kpi_report_*) go to the manager group in Chinese, with a context of their
+# own (a chart and a workbook beside the body); tests/kpi/test_reports.py renders and reads them.
 EVENTS = sorted(
-    p.name.removesuffix(".txt") for p in TEMPLATES.glob("*.txt") if not p.name.endswith(".en.txt")
+    p.name.removesuffix(".txt")
+    for p in TEMPLATES.glob("*.txt")
+    if not p.name.endswith(".en.txt") and not p.name.startswith("kpi_report_")
 )
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 AT = datetime(2026, 12, 1, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
