@@ -22,7 +22,7 @@ WEEKDAY = [1.0, 0.95, 0.95, 1.0, 1.1, 1.45, 1.35]  # Monday first: weekends are 
 # Share of orders by local hour (evening peak, few at night).
 HOURS = [1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2.5, 3.5, 4.2, 4.5, 4.2, 3.8, 4.0, 4.2, 4.3, 4.5, 4.8, 5.5,
          6.2, 6.0, 4.5, 2.5]  # fmt: skip
-GROWTH = 0.6  # the last day of the period sells this much more than the first (a growing shop)
+GROWTH = 1.2  # the last day of the period sells this much more than the first (a young, growing shop)
 OPEN, CLOSE = time(8, 30), time(21, 0)  # warehouse shifts, every day
 SLOW_WAREHOUSE = "GZ"  # 广州仓: short-staffed, picks and packs slower and queues longer
 SLOW_FACTOR = 1.8

@@ -76,7 +76,10 @@ def care_steps(shop: DemoShop, p: OrderPlan, life: list[Step]) -> list[Step]:
             extra += _ticket_steps(shop, p, at["ship"] + hours(2, 30), category, mood)
     if done is None:
         return extra
-    surveyed = done + settings.SURVEY_DELAY + minutes(rng.uniform(1, 15))
+    # The periodic send task runs every few minutes: mostly the survey leaves when due, at times later.
+    surveyed = (
+        done + settings.SURVEY_DELAY + (minutes(rng.uniform(1, 15)) if rng.random() < 0.4 else minutes(0))
+    )
     extra.append(Step(surveyed, "survey", None))
     if rng.random() < (0.6 if mood != "smooth" else 0.42):
         scores, comment = survey_answer(shop, mood)
@@ -92,7 +95,7 @@ def care_steps(shop: DemoShop, p: OrderPlan, life: list[Step]) -> list[Step]:
                 {"purpose": "follow_up", "summary": rng.choice(data.FOLLOW_UPS)},
             )  # fmt: skip
         )
-    if rng.random() < {"damaged": 0.8, "late": 0.12, "smooth": 0.045}[mood]:
+    if rng.random() < {"damaged": 0.8, "late": 0.15, "smooth": 0.06}[mood]:
         extra += aftersales_steps(shop, p, done, mood)
     return extra
 
@@ -106,7 +109,7 @@ def _ticket_steps(shop: DemoShop, p: OrderPlan, opened, category: str, mood: str
         _c, subject, question, answer = rng.choice([t for t in data.TICKETS if t[0] == category])
         priority = shop.choose({"normal": 75, "high": 12, "low": 10, "urgent": 3})
     sla = SLA_HOURS[priority]
-    late = rng.random() < 0.18  # some first answers miss the SLA (ticket KPIs)
+    late = rng.random() < 0.12  # some first answers miss the SLA (ticket KPIs)
     replied = opened + timedelta(hours=sla * rng.uniform(1.2, 4) if late else sla * rng.uniform(0.05, 0.9))
     channel = shop.choose({"phone": 40, "wechat": 35, "web": 20, "email": 5})
     steps = [
@@ -159,7 +162,7 @@ def survey_answer(shop: DemoShop, mood: str) -> tuple[dict, str]:
     good = {5: 55, 4: 35, 3: 8, 2: 2}
     bad = {3: 30, 2: 40, 1: 30}
     meh = {4: 40, 3: 40, 2: 20}
-    happy = mood == "smooth" and rng.random() < 0.9
+    happy = mood == "smooth" and rng.random() < 0.93
     scores = {}
     for dimension in settings.CSI_WEIGHTS:
         if dimension == "service" and rng.random() < 0.4:
@@ -184,9 +187,11 @@ def survey_answer(shop: DemoShop, mood: str) -> tuple[dict, str]:
     return scores, rng.choice(pool)
 
 
-def coupon_campaigns(shop: DemoShop) -> None:
-    """Member coupons on the 1st and the 16th of every month (and before each big promotion) to a
-    tenth of the customers, valid 30 days: issued through crm's service at their moment."""
+def coupon_campaigns(shop: DemoShop, *, orders: int) -> None:
+    """Member coupons on the 1st and the 16th of every month to some of the most active customers
+    (about one per 60 orders of the demo), valid 30 days: issued through crm's service at their
+    moment."""
+    per_campaign = max(2, round(orders / 60))
     tz = timezone.get_current_timezone()
     day = timezone.localtime(shop.start).date()
     last = timezone.localtime(shop.now).date()
@@ -194,7 +199,14 @@ def coupon_campaigns(shop: DemoShop) -> None:
         if day.day in (1, 16):
             moment = datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=10)
             if shop.start <= moment < shop.now:
-                chosen = shop.rng.sample(shop.customers, k=max(1, len(shop.customers) // 10))
+                chosen = list(
+                    {
+                        id(p): p
+                        for p in shop.rng.choices(
+                            shop.customers, cum_weights=shop.customer_weights, k=per_campaign
+                        )
+                    }.values()
+                )
                 for i, person in enumerate(chosen, start=1):
                     shop.coupons.append(
                         CouponPlan(

@@ -109,7 +109,7 @@ def catalog_create(shop: DemoShop) -> None:
     shop.rng.shuffle(ranks)
     total = 0.0
     for rank in ranks:
-        total += 1 / (rank + 1) ** 0.9
+        total += 1 / (rank + 1) ** 0.75
         shop.popularity.append(total)
     shop.expensive = [s for s in shop.skus if s.price > settings.ORDERS_REVIEW_THRESHOLD]
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from crm import services as crm
@@ -19,12 +20,13 @@ def staff_create(shop: DemoShop) -> None:
     a newcomer can open each role's page. Django's auth has no service layer in this project: the
     accounts are made with the user model itself, as ``ensure_admin`` does."""
     user_model = get_user_model()
+    hashed = make_password(DEMO_PASSWORD)  # hashed once: the hasher is slow on purpose
     for username, name, role in data.STAFF:
         group = Group.objects.filter(name=role).first()
         if group is None:
             raise DemoError(f"Role group '{role}' is missing: run `manage.py migrate` first.")
         user = user_model(username=username, first_name=name, email=f"{username}@example.com", is_staff=True)
-        user.set_password(DEMO_PASSWORD)
+        user.password = hashed
         user.save()
         user.groups.add(group)
         shop.staff[role] = user

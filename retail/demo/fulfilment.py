@@ -14,7 +14,6 @@ from logistics import selectors as logistics_selectors
 from logistics import services as logistics
 
 from . import data
-from .orders import QUANTITIES
 from .shop import DemoShop, OrderPlan, minutes
 
 
@@ -66,17 +65,21 @@ def stock_receipts_schedule(shop: DemoShop, plans: list[OrderPlan]) -> dict:
             q = next(q for sku, q in p.lines if sku.pk == shop.shortage_sku.pk)
             demand[window(reserved_at["resolve"])][shop.substitute_sku.code] += q
     low = set(shop.rng.sample([s.code for s in shop.skus], k=max(1, len(shop.skus) // 7)))
+    buffers = [
+        {sku.code: shop.rng.randint(1, 3) if i == 0 else int(shop.rng.random() < 0.1) for sku in shop.skus}
+        for i in range(len(moments))
+    ]
     settings_by_code = {}
     for index, sku in enumerate(shop.skus):
         peak = max(d[sku.code] for d in demand)
-        usual = max(3, sum(d[sku.code] for d in demand) // max(1, len(demand)) // 4)
-        reorder = peak + 15 if sku.code in low else usual
+        usual = max(2, sum(d[sku.code] for d in demand) // max(1, len(demand)) // 4)
+        # A low SKU's reorder point sits above anything it holds: it shows on the low-stock list.
+        reorder = sum(b[sku.code] for b in buffers) + peak + 10 if sku.code in low else usual
         settings_by_code[sku.code] = (bin_location(shop, index), reorder)
     for i, moment in enumerate(moments):
         per_warehouse = defaultdict(list)
         for sku in shop.skus:
-            buffer = max(QUANTITIES) + shop.rng.randint(5, 25) if i == 0 else shop.rng.randint(0, 6)
-            total = demand[i][sku.code] + buffer
+            total = demand[i][sku.code] + buffers[i][sku.code]
             if total > 0:
                 per_warehouse[shop.home[sku.code]].append((sku, total))
         for code in sorted(per_warehouse, key=list(shop.warehouses).index):

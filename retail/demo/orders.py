@@ -298,7 +298,7 @@ def _life_in_warehouse(shop: DemoShop, p: OrderPlan, life: _Life) -> None:
         transit += rng.uniform(2, 5) * 1440
     p.slow_delivery = transit > 5 * 1440
     p.damaged = rng.random() < 0.03
-    if rng.random() < 0.4:
+    if rng.random() < 0.25:
         gone = rng.uniform(120, 480)
         life.add(gone, "track", S.SHIPPED, status="in_transit")
         transit -= gone

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from celery import current_app
 from django.db import connection
+from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 from tqdm import tqdm
@@ -25,7 +26,8 @@ from tqdm import tqdm
 from catalog import selectors as catalog_selectors
 from orders import selectors as order_selectors
 from orders.models import Order
-from retail.models import Sequence
+from retail.models import Notification, Sequence
+from retail.notifications import outbox
 from retail.notifications.sms import BaseSmsBackend
 from retail.numbering import sequence_next
 
@@ -58,19 +60,29 @@ class DiscardSmsBackend(BaseSmsBackend):
 
 @contextmanager
 def quiet_delivery():
-    """Deliver the demo's notifications in-process to backends that drop them, so the outbox rows end
-    up sent at their simulated time and nothing leaves the machine, even with a real broker."""
+    """The demo's customers are fictional and its staff addresses example.com: its notifications are
+    recorded in the outbox by the services as usual, but not handed to Celery one by one (a third
+    of the load time). At the end they are marked sent at the moment they were written, as an
+    instant delivery would have left them; nothing leaves the machine, even with a real broker."""
     eager = current_app.conf.task_always_eager
     current_app.conf.task_always_eager = True
     # Thousands of log lines (a step, a message) would bury the progress output.
     logging.disable(logging.WARNING)
+    written: list[int] = []
+    dispatch = outbox.notification_dispatch
+    outbox.notification_dispatch = written.extend
     try:
         with override_settings(
             EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
             SMS_BACKEND=f"{__name__}.DiscardSmsBackend",
         ):
             yield
+        for start in range(0, len(written), 500):
+            Notification.objects.filter(
+                pk__in=written[start : start + 500], status=Notification.Status.PENDING
+            ).update(status=Notification.Status.SENT, sent_at=F("created_at"), attempts=1)
     finally:
+        outbox.notification_dispatch = dispatch
         current_app.conf.task_always_eager = eager
         logging.disable(logging.NOTSET)
 
@@ -151,7 +163,7 @@ def shop_plan(shop: DemoShop, *, orders: int, customers: int) -> list[OrderPlan]
     catalog_create(shop)
     homes_assign(shop)
     customers_plan(shop, customers)
-    coupon_campaigns(shop)
+    coupon_campaigns(shop, orders=orders)
     plans = [order_plan(shop, target) for target in order_targets(shop, orders)]
     coupon_redemptions(shop, plans)
     inquiries_plan(shop, count=max(1, orders // 4))

@@ -5,13 +5,18 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from orders.models import Order
 from retail.kpi.compute import Filters, Period, kpi_figures
 
 
-def periods(now) -> list[tuple[date, date]]:
+def periods(now, *, since: date | None = None) -> list[tuple[date, date]]:
+    """The last 30 days, then every quarter from the one holding ``since`` (default: the first order)."""
     today = timezone.localtime(now).date()
     result = [(today - timedelta(days=29), today)]
-    first = date(today.year - 2, 1, 1)
+    if since is None:
+        first_order = Order.objects.order_by("placed_at").values_list("placed_at", flat=True).first()
+        since = timezone.localtime(first_order).date() if first_order else today
+    first = date(since.year, (since.month - 1) // 3 * 3 + 1, 1)
     while first <= today:
         last = date(first.year + (first.month + 2) // 12, (first.month + 2) % 12 + 1, 1) - timedelta(days=1)
         result.append((first, min(last, today)))

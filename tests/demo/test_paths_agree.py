@@ -18,7 +18,7 @@ from .figures import figures
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 20, 15, 37, tzinfo=ZoneInfo("Asia/Shanghai"))
-ORDERS = 160
+ORDERS = 120
 
 
 class _Undo(Exception):

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from retail.demo.runner import demo_load
 from retail.demo.shop import DemoError
 
-DEFAULT_ORDERS = 1200
+DEFAULT_ORDERS = 360
 DEFAULT_DAYS = 460  # 15 months and a little: the quarterly review has "same quarter last year"
 
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
             "--customers",
             type=int,
             default=None,
-            help="number of customers (default: orders / 4, at least 200)",
+            help="number of customers (default: 2/3 of the orders, at least 300)",
         )
         parser.add_argument(
             "--days", type=int, default=DEFAULT_DAYS, help=f"days of order history (default {DEFAULT_DAYS})"
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, orders, customers, days, seed, fast, **options):
-        customers = customers if customers is not None else max(200, orders // 4)
+        customers = customers if customers is not None else max(300, orders * 2 // 3)
         try:
             summary = demo_load(
                 orders=orders, customers=customers, days=days, seed=seed, fast=fast, out=self.stdout
