@@ -109,7 +109,7 @@ def _ticket_steps(shop: DemoShop, p: OrderPlan, opened, category: str, mood: str
         _c, subject, question, answer = rng.choice([t for t in data.TICKETS if t[0] == category])
         priority = shop.choose({"normal": 75, "high": 12, "low": 10, "urgent": 3})
     sla = SLA_HOURS[priority]
-    late = rng.random() < 0.12  # some first answers miss the SLA (ticket KPIs)
+    late = rng.random() < 0.18  # some first answers miss the SLA (ticket KPIs)
     replied = opened + timedelta(hours=sla * rng.uniform(1.2, 4) if late else sla * rng.uniform(0.05, 0.9))
     channel = shop.choose({"phone": 40, "wechat": 35, "web": 20, "email": 5})
     steps = [
@@ -189,9 +189,9 @@ def survey_answer(shop: DemoShop, mood: str) -> tuple[dict, str]:
 
 def coupon_campaigns(shop: DemoShop, *, orders: int) -> None:
     """Member coupons on the 1st and the 16th of every month to some of the most active customers
-    (about one per 60 orders of the demo), valid 30 days: issued through crm's service at their
+    (about one per 40 orders of the demo), valid 30 days: issued through crm's service at their
     moment."""
-    per_campaign = max(2, round(orders / 60))
+    per_campaign = max(4, round(orders / 40))
     tz = timezone.get_current_timezone()
     day = timezone.localtime(shop.start).date()
     last = timezone.localtime(shop.now).date()
@@ -226,20 +226,31 @@ def coupon_campaigns(shop: DemoShop, *, orders: int) -> None:
 
 def coupon_redemptions(shop: DemoShop, plans: list[OrderPlan]) -> None:
     """In time order, an order of a customer who holds a valid unused coupon redeems it (most of
-    the time) when it reaches the coupon's minimum and the discount leaves the review flag as it was."""
+    the time) when it reaches the coupon's minimum and the discount leaves the review flag as it
+    was. Some customers got a personal coupon a few days before they order (a reminder of an
+    abandoned cart) and use it."""
+    from .orders import order_total
+
     held: dict[int, list[CouponPlan]] = {}
     for coupon in shop.coupons:
         held.setdefault(id(coupon.customer), []).append(coupon)
-    from .orders import order_total
-
     for p in sorted(plans, key=lambda p: p.placed_at):
-        if p.store or p.shortage or not p.steps or p.steps[0].action != "place":
+        if p.store or p.shortage or not any(step.action == "place" for step in p.steps):
             continue
-        for coupon in held.get(id(p.customer), ()):
-            if coupon.used or not coupon.issued_at < p.placed_at <= coupon.valid_to:
-                continue
-            subtotal = sum((sku.price * q for sku, q in p.lines), Decimal("0.00"))
-            if subtotal < coupon.min_amount or shop.rng.random() > 0.7:
+        subtotal = sum((sku.price * q for sku, q in p.lines), Decimal("0.00"))
+        mine = [
+            c for c in held.get(id(p.customer), ()) if not c.used and c.issued_at < p.placed_at <= c.valid_to
+        ]
+        if not mine and shop.rng.random() < 0.08 and p.placed_at - timedelta(days=8) > shop.start:
+            moment = p.placed_at - timedelta(days=shop.rng.uniform(0.5, 8))
+            coupon = CouponPlan(code=f"V{len(shop.coupons) + 1:06d}", customer=p.customer, issued_at=moment,
+                                valid_to=moment + timedelta(days=30), name="购物车提醒券", value=Decimal("15.00"),
+                                min_amount=Decimal("99.00"), source=Coupon.Source.CAMPAIGN)  # fmt: skip
+            shop.coupons.append(coupon)
+            shop.later(moment, "coupon_issue", coupon=coupon)
+            mine = [coupon]
+        for coupon in mine:
+            if subtotal < coupon.min_amount or shop.rng.random() > 0.85:
                 continue
             total = order_total(p, p.lines, min(coupon.value, subtotal))
             if (total > settings.ORDERS_REVIEW_THRESHOLD) != p.needs_review:
