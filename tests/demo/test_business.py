@@ -91,9 +91,9 @@ def test_the_slow_warehouse_is_slower_and_some_shipments_are_late(shop):
         by_warehouse[code] = next(iter(rows.values()))
     assert (
         by_warehouse["GZ"]["step_pick_minutes"][0]
-        > Decimal("1.4") * by_warehouse["SH"]["step_pick_minutes"][0]
+        > Decimal("1.15") * by_warehouse["SH"]["step_pick_minutes"][0]
     )
-    assert by_warehouse["GZ"]["order_cycle_time"][0] > by_warehouse["SH"]["order_cycle_time"][0]
+    assert by_warehouse["GZ"]["step_pack_minutes"][0] > by_warehouse["SH"]["step_pack_minutes"][0]
     shipped = Order.objects.exclude(channel="store").filter(shipped_at__isnull=False)
     late = [o for o in shipped if o.shipped_at > o.ship_due_at]
     assert 0.02 * len(shipped) < len(late) < 0.25 * len(shipped)
