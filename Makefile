@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ADMIN_USER ?= admin
 ADMIN_PASSWORD ?= admin-retail-2026
+# The demo's role logins (retail/demo/data.py STAFF, password retail/demo/customers.py DEMO_PASSWORD).
+DEMO_PASSWORD := demo-retail-2026
 
 .PHONY: run test install lint migrate demo clean e2e-browser bench vendor
 
@@ -29,6 +31,9 @@ run: $(STAMP)
 	@echo "  Retail order system on the embedded default (SQLite, Celery eager, console email/SMS)"
 	@echo "  Admin:          http://$(HOST):$(PORT)/admin/   login $(ADMIN_USER) / $(ADMIN_PASSWORD)"
 	@echo "  Staff queues:   http://$(HOST):$(PORT)/dashboard/"
+	@echo "  Demo role logins at http://$(HOST):$(PORT)/admin/login/?next=/dashboard/, password $(DEMO_PASSWORD):"
+	@echo "    demo_sales (sales)  demo_picker (warehouse)  demo_shipper (logistics)"
+	@echo "    demo_aftersales (after-sales)  demo_service (customer service)  demo_manager (manager)"
 	@echo "  API docs:       http://$(HOST):$(PORT)/api/docs/  (ReDoc: /api/redoc/)"
 	@echo "  Order tracking: http://$(HOST):$(PORT)/track/"
 	@echo "  Health:         http://$(HOST):$(PORT)/healthz"

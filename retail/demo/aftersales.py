@@ -1,5 +1,5 @@
 """After-sales requests on a few completed demo orders, through aftersales' services: returns and
-refunds, repairs for cash-on-delivery orders, some rejected."""
+refunds, repairs, some rejected; they follow the order's experience."""
 
 from datetime import timedelta
 
@@ -9,16 +9,23 @@ from . import data
 from .shop import DemoShop, OrderPlan, Step, minutes
 
 
-def aftersales_steps(shop: DemoShop, p: OrderPlan, done) -> list[Step]:
-    """A request some days after ``done`` (the delivery), then its review, receipt and refund or repair."""
+def aftersales_steps(shop: DemoShop, p: OrderPlan, done, mood: str) -> list[Step]:
+    """A request some days after ``done`` (the delivery), then its review, receipt and refund or
+    repair. A damaged parcel comes back as damaged goods; a late one is often simply not wanted any
+    more; otherwise quality, description or a change of mind."""
     rng, steps = shop.rng, []
-    # Cash on delivery leaves no payment row to refund against: those customers get repairs.
-    kind = "repair" if p.method == "cod" else shop.choose(data.AFTERSALES_TYPES)
-    reason = "quality" if kind == "repair" else shop.choose(data.AFTERSALES_REASONS)
+    if mood == "damaged":
+        kind, reason = "return", "damaged"
+    elif mood == "late":
+        kind, reason = shop.choose({"return": 60, "refund_only": 40}), "changed_mind"
+    else:
+        kind = shop.choose(data.AFTERSALES_TYPES)
+        reason = "quality" if kind == "repair" else shop.choose(data.AFTERSALES_REASONS)
+    sku, quantity = shop.final_lines(p)[0]
     moment = done + timedelta(days=rng.uniform(0.3, 6))
-    steps.append(Step(moment, "as_submit", None, {"kind": kind, "reason": reason}))
+    steps.append(Step(moment, "as_submit", None, {"kind": kind, "reason": reason, "code": sku.code}))
     moment += timedelta(hours=rng.uniform(2, 30))
-    if rng.random() < 0.12:
+    if reason not in ("damaged", "wrong_item") and rng.random() < 0.12:
         return [*steps, Step(moment, "as_reject", None), Step(moment + minutes(5), "as_close", None)]
     steps.append(Step(moment, "as_approve", None))
     if kind != "refund_only":
@@ -30,14 +37,13 @@ def aftersales_steps(shop: DemoShop, p: OrderPlan, done) -> list[Step]:
     return steps
 
 
-def _submit(shop: DemoShop, plan: OrderPlan, *, kind: str, reason: str) -> None:
-    sku, _quantity = shop.final_lines(plan)[0]
+def _submit(shop: DemoShop, plan: OrderPlan, *, kind: str, reason: str, code: str) -> None:
     plan.aftersales = aftersales.aftersales_request_create(
         order=shop.order(plan),
         type=kind,
         reason=reason,
         description=data.AFTERSALES_TEXT[reason],
-        lines=[{"sku": sku.code, "quantity": 1}],
+        lines=[{"sku": code, "quantity": 1}],
     )
 
 

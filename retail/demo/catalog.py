@@ -5,6 +5,8 @@ import random
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+
 from catalog import services as catalog
 from catalog.models import SKU
 
@@ -105,7 +107,11 @@ def catalog_create(shop: DemoShop) -> None:
     # Popularity follows a long tail: a few SKUs sell most (docs/kpis.md top_sku_share).
     ranks = list(range(len(shop.skus)))
     shop.rng.shuffle(ranks)
-    shop.popularity = [1 / (rank + 1) ** 0.9 for rank in ranks]
+    total = 0.0
+    for rank in ranks:
+        total += 1 / (rank + 1) ** 0.75
+        shop.popularity.append(total)
+    shop.expensive = [s for s in shop.skus if s.price > settings.ORDERS_REVIEW_THRESHOLD]
 
 
 def _shortage_product(shop: DemoShop, *, moment) -> None:
@@ -147,11 +153,13 @@ def _listing_stages(shop: DemoShop, *, after: int) -> None:
         if stage in ("in_review", "delisted"):
             _listing(shop, product, moment, until=stage)
         if stage == "delisted":
-            shop.later(
-                shop.start + timedelta(days=30),
-                catalog.product_transition,
-                product=product,
-                transition="delist",
-                by=shop.staff["manager"],
-                reason="节日款活动结束",
-            )
+            shop.later(shop.start + timedelta(days=30), "delist", product=product)
+
+
+def _delist(shop: DemoShop, *, product) -> None:
+    catalog.product_transition(
+        product=product, transition="delist", by=shop.staff["manager"], reason="节日款活动结束"
+    )
+
+
+EVENTS = {"delist": _delist}

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from crm import services as crm
@@ -10,26 +11,31 @@ from crm import services as crm
 from . import data
 from .shop import DemoError, DemoShop
 
+# The one password of every demo role login (docs/operations.md); demo data only, never production.
+DEMO_PASSWORD = "demo-retail-2026"
+
 
 def staff_create(shop: DemoShop) -> None:
-    """One account per role, as the actors of the audit trail. Django's auth has no service layer in
-    this project: the accounts are made with the user model itself, as ``ensure_admin`` does."""
+    """One staff login per role (the actors of the audit trail too), all with ``DEMO_PASSWORD``, so
+    a newcomer can open each role's page. Django's auth has no service layer in this project: the
+    accounts are made with the user model itself, as ``ensure_admin`` does."""
     user_model = get_user_model()
+    hashed = make_password(DEMO_PASSWORD)  # hashed once: the hasher is slow on purpose
     for username, name, role in data.STAFF:
         group = Group.objects.filter(name=role).first()
         if group is None:
             raise DemoError(f"Role group '{role}' is missing: run `manage.py migrate` first.")
         user = user_model(username=username, first_name=name, email=f"{username}@example.com", is_staff=True)
-        user.set_unusable_password()  # actors in the demo's audit trail, not logins
+        user.password = hashed
         user.save()
         user.groups.add(group)
         shop.staff[role] = user
 
 
-def customers_create(shop: DemoShop, count: int) -> None:
+def customers_plan(shop: DemoShop, count: int) -> None:
     """``count`` customers with unique mobile numbers (a few with an email only), each first seen up
     to 200 days before the period; the first ones buy most often (repeat purchase rate)."""
-    rng, phones = shop.rng, set()
+    rng, phones, total = shop.rng, set(), 0.0
     for i in range(count):
         name = rng.choice(data.SURNAMES) + rng.choice(data.GIVEN)
         phone = ""
@@ -52,7 +58,16 @@ def customers_create(shop: DemoShop, count: int) -> None:
                 "postcode": postcode,
             },
         }
-        with shop.at(shop.start - timedelta(days=rng.uniform(1, 200))):
-            person["pk"] = crm.customer_for_contact(name=name, phone=person["phone"], email=email).pk
+        person["since"] = shop.start - timedelta(days=rng.uniform(1, 200))
         shop.customers.append(person)
-        shop.customer_weights.append(1 / (i + 1) ** 0.6)
+        total += 1 / (i + 1) ** 0.6
+        shop.customer_weights.append(total)
+
+
+def customers_create(shop: DemoShop) -> None:
+    """The planned customers, recorded by crm as a first contact would (service path)."""
+    for person in shop.customers:
+        with shop.at(person["since"]):
+            person["pk"] = crm.customer_for_contact(
+                name=person["name"], phone=person["phone"], email=person["email"]
+            ).pk

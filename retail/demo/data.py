@@ -556,7 +556,35 @@ AFTERSALES_TEXT = {
     "not_as_described": "实物和详情页描述差距较大。",
     "changed_mind": "七天无理由退货，商品未拆封。",
 }
-SURVEY_COMMENTS = ["发货很快，包装也很好", "客服态度很好", "物流有点慢", "商品质量不错，会回购", "", "", ""]
+# Survey comments by what the scores say: praise (CSI ≥ 4.5), fine (satisfied), or the cause of a
+# poor score (a late order, a damaged one, the product itself).
+SURVEY_COMMENTS = {
+    "praise": [
+        "发货很快，包装也很好",
+        "客服态度很好，问题当天就解决了",
+        "商品质量不错，会回购",
+        "第二天就收到了，很满意",
+        "",
+    ],
+    "fine": ["整体还可以，物流再快一点就好了", "商品不错，包装一般", "价格合适，送货正常", ""],
+    "late": ["比承诺的发货时间晚了好几天，也没人通知", "物流太慢了，等了一个星期", "大促期间发货太慢"],
+    "damaged": ["外箱压坏了，商品有磕碰", "收到时包装破损，体验很差", "商品有划痕，希望改进包装"],
+    "product": ["商品和描述有差距", "用了几天就有问题，质量一般", "做工一般，不太满意"],
+}
+# Complaint tickets by cause: (subject, question, answer)
+COMPLAINTS = {
+    "late": (
+        "发货延迟投诉",
+        "下单四天了还没发货，说好 48 小时内发出的。",
+        "已致歉并加急出库，补偿优惠券一张。",
+    ),
+    "damaged": ("包装破损投诉", "外箱破损严重，里面的商品有划痕。", "已致歉并安排售后退货，补偿优惠券一张。"),
+    "courier": (
+        "快递员态度差",
+        "快递员没有送货上门，直接放在驿站也没通知。",
+        "已向承运商投诉并补偿客户优惠券。",
+    ),
+}
 FOLLOW_UPS = [
     "回访：客户对商品满意，询问了新品上市时间",
     "回访：客户反馈安装顺利",

@@ -1,23 +1,20 @@
 """Warehouses, stock and the warehouse and carrier steps of the demo orders, through inventory's and
-logistics' services: stock received ahead of demand, picking (with the odd mis-scan), packing,
-shipping and the carrier's tracking events."""
+logistics' services: stock received monthly ahead of demand, bins and reorder points, picking,
+packing, shipping (store orders over the counter) and the carrier's tracking events."""
 
-import logging
+from bisect import bisect_right
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
 from inventory import services as inventory
+from inventory.models import Stock
 from logistics import selectors as logistics_selectors
 from logistics import services as logistics
-from retail.errors import ValidationError
 
 from . import data
-from .orders import QUANTITIES
 from .shop import DemoShop, OrderPlan, minutes
-
-logger = logging.getLogger(__name__)
 
 
 def warehouses_create(shop: DemoShop) -> None:
@@ -27,44 +24,90 @@ def warehouses_create(shop: DemoShop) -> None:
         )
 
 
-def stock_receipts_schedule(shop: DemoShop, plans: list[OrderPlan]) -> None:
-    """Two receipts per SKU (before the period and halfway), each covering the units reserved until
-    the next one plus a buffer, spread over the SKU's warehouses; the buffer keeps every line
-    reservable whatever warehouse it lands in, and is small for a few SKUs (low-stock alerts)."""
-    restock = shop.start + (shop.now - shop.start) / 2
-    demand = {0: defaultdict(int), 1: defaultdict(int)}
+def homes_assign(shop: DemoShop) -> None:
+    """Each SKU is stocked in the first warehouse its product lists: every line of it reserves
+    there (the services reserve in the first warehouse by priority that has the units), so an
+    order's pick lists, and so its warehouse, follow from its lines."""
+    for sku in shop.skus:
+        shop.home[sku.code] = shop.sku_warehouses[sku.code][0]
+
+
+def bin_location(shop: DemoShop, index: int) -> str:
+    return f"{'ABCD'[index % 4]}{index // 4 % 12 + 1:02d}-{index % 5 + 1:02d}"
+
+
+def stock_receipts_schedule(shop: DemoShop, plans: list[OrderPlan]) -> dict:
+    """A purchase receipt per warehouse at the start of every month of the period (and one before
+    it), each covering what that month's orders reserve plus a buffer, so no line ever waits for
+    stock except the limited edition. Returns each stock row's settings ``{code: (bin, reorder
+    point)}``: most reorder points sit below the usual level, a few above it (low stock)."""
+    tz = timezone.get_current_timezone()
+    moments = [shop.start - timedelta(days=7)]
+    day = timezone.localtime(shop.start).date().replace(day=1)
+    while True:
+        day = (day + timedelta(days=32)).replace(day=1)
+        moment = timezone.make_aware(datetime.combine(day, time(7, 0)), tz)
+        if moment >= shop.now:
+            break
+        moments.append(moment)
+    demand = [defaultdict(int) for _m in moments]
+
+    def window(moment) -> int:
+        return bisect_right(moments, moment) - 1 if moment >= moments[0] else 0
+
     for p in plans:
         reserved_at = {step.action: step.at for step in p.steps}
         if "place" in reserved_at:
             for sku, q in p.lines:
                 if sku.pk != shop.shortage_sku.pk:
-                    demand[int(reserved_at["place"] >= restock)][sku.code] += q
+                    demand[window(reserved_at["place"])][sku.code] += q
         if p.shortage and "resolve" in reserved_at:
             q = next(q for sku, q in p.lines if sku.pk == shop.shortage_sku.pk)
-            demand[int(reserved_at["resolve"] >= restock)][shop.substitute_sku.code] += q
-    low = set(shop.rng.sample([s.code for s in shop.skus], k=max(1, len(shop.skus) // 10)))
-    for period, moment in ((0, shop.start - timedelta(days=7)), (1, restock)):
+            demand[window(reserved_at["resolve"])][shop.substitute_sku.code] += q
+    low = set(shop.rng.sample([s.code for s in shop.skus], k=max(1, len(shop.skus) // 7)))
+    buffers = [
+        {sku.code: shop.rng.randint(1, 3) if i == 0 else int(shop.rng.random() < 0.1) for sku in shop.skus}
+        for i in range(len(moments))
+    ]
+    settings_by_code = {}
+    for index, sku in enumerate(shop.skus):
+        peak = max(d[sku.code] for d in demand)
+        usual = max(2, sum(d[sku.code] for d in demand) // max(1, len(demand)) // 4)
+        # A low SKU's reorder point sits above anything it holds: it shows on the low-stock list.
+        reorder = sum(b[sku.code] for b in buffers) + peak + 10 if sku.code in low else usual
+        settings_by_code[sku.code] = (bin_location(shop, index), reorder)
+    for i, moment in enumerate(moments):
         per_warehouse = defaultdict(list)
         for sku in shop.skus:
-            codes = shop.sku_warehouses[sku.code]
-            buffer = len(codes) * max(QUANTITIES) + (
-                shop.rng.randint(1, 4) if sku.code in low else shop.rng.randint(20, 80)
-            )
-            total = demand[period][sku.code] + buffer
-            shares = [0.6, 0.25, 0.15][: len(codes)]
-            rest = [round(total * share / sum(shares)) for share in shares[1:]]
-            for code, quantity in zip(codes, [total - sum(rest), *rest], strict=True):
-                if quantity > 0:
-                    per_warehouse[code].append((sku, quantity))
-        for code, lines in per_warehouse.items():
+            total = demand[i][sku.code] + buffers[i][sku.code]
+            if total > 0:
+                per_warehouse[shop.home[sku.code]].append((sku, total))
+        for code in sorted(per_warehouse, key=list(shop.warehouses).index):
             shop.later(
                 moment + minutes(list(shop.warehouses).index(code)),
-                inventory.stock_receive,
-                warehouse=shop.warehouses[code],
-                lines=lines,
+                "receive",
+                warehouse=code,
+                lines=per_warehouse[code],
                 reference=f"PO{timezone.localdate(moment):%Y%m%d}{code}",
-                by=shop.staff["warehouse"],
             )
+    first = moments[0] + minutes(30)
+    shop.later(first, "stock_settings", settings=settings_by_code)
+    return settings_by_code
+
+
+def _receive(shop: DemoShop, *, warehouse: str, lines: list, reference: str) -> None:
+    inventory.stock_receive(
+        warehouse=shop.warehouses[warehouse], lines=lines, reference=reference, by=shop.staff["warehouse"]
+    )
+
+
+def _stock_settings(shop: DemoShop, *, settings: dict) -> None:
+    """Bins and reorder points of the demo's stock rows, through inventory's audited service."""
+    for stock in Stock.objects.select_related("sku").order_by("pk"):
+        bin_, reorder = settings[stock.sku.code]
+        inventory.stock_settings_update(
+            stock=stock, by=shop.staff["warehouse"], reorder_point=reorder, bin_location=bin_
+        )
 
 
 def _start_picking(shop: DemoShop, plan: OrderPlan) -> None:
@@ -72,7 +115,7 @@ def _start_picking(shop: DemoShop, plan: OrderPlan) -> None:
     logistics.order_start_picking(order=shop.order(plan), by=picker, picker=picker)
 
 
-def _pick(shop: DemoShop, plan: OrderPlan, *, code: str, misscan: str) -> None:
+def _pick(shop: DemoShop, plan: OrderPlan, *, code: str, scan: str) -> None:
     picker = shop.staff["warehouse"]
     if not plan.pick_lines:
         plan.pick_lines = {
@@ -81,12 +124,7 @@ def _pick(shop: DemoShop, plan: OrderPlan, *, code: str, misscan: str) -> None:
             for line in pick_list.lines.all()
         }
     pick_list, line = plan.pick_lines[code]
-    if misscan:  # a wrong item scanned first: refused, and counted as a pick error
-        try:
-            logistics.pick_record(pick_list=pick_list, code=misscan, quantity=1, by=picker)
-        except ValidationError:
-            logger.debug("demo: mis-scan of %s refused on pick list %s", misscan, pick_list.number)
-    scanned = line.sku.barcode if line.sku.barcode and shop.rng.random() < 0.7 else code
+    scanned = line.sku.barcode if line.sku.barcode and scan == "barcode" else code
     logistics.pick_record(pick_list=pick_list, code=scanned, quantity=line.quantity, by=picker)
 
 
@@ -94,14 +132,20 @@ def _pack(shop: DemoShop, plan: OrderPlan) -> None:
     logistics.order_pack(order=shop.order(plan), by=shop.staff["warehouse"], qc_passed=True)
 
 
-def _ship(shop: DemoShop, plan: OrderPlan, *, carrier: str) -> None:
+def tracking_number(plan: OrderPlan, number: str, carrier: str, suffix: int) -> str:
+    """A courier's number, or for a store order the counter hand-over slip (no courier)."""
+    if plan.store:
+        return f"POS-{number}"
+    return f"{data.CARRIER_PREFIX[carrier]}{number[2:]}{suffix}"
+
+
+def _ship(shop: DemoShop, plan: OrderPlan, *, carrier: str, suffix: int) -> None:
     order = shop.order(plan)
-    prefix = data.CARRIER_PREFIX.get(carrier, "ZT")
     logistics.order_ship(
         order=order,
         by=shop.staff["logistics"],
         carrier=carrier,
-        tracking_number=f"{prefix}{order.number[2:]}{shop.rng.randrange(10, 99)}",
+        tracking_number=tracking_number(plan, order.number, carrier, suffix),
     )
     plan.shipment = logistics_selectors.shipment_list(order=order).first()
 
@@ -118,13 +162,16 @@ TRACKING_TEXTS = {
 }
 
 
+def tracking_place(shop: DemoShop, plan: OrderPlan, status: str) -> str:
+    origin = shop.warehouses[shop.home[shop.final_lines(plan)[0][0].code]].name
+    return TRACKING_PLACES[status].format(origin=origin[:2], city=plan.customer["address"]["city"])
+
+
 def _track(shop: DemoShop, plan: OrderPlan, *, status: str) -> None:
-    origin = shop.warehouses[shop.sku_warehouses[shop.final_lines(plan)[0][0].code][0]].name
-    location = TRACKING_PLACES[status].format(origin=origin[:2], city=plan.customer["address"]["city"])
     logistics.shipment_record_event(
         shipment=plan.shipment,
         status=status,
-        location=location,
+        location=tracking_place(shop, plan, status),
         description=TRACKING_TEXTS[status],
         occurred_at=timezone.now(),
     )
@@ -134,6 +181,7 @@ def _deliver(shop: DemoShop, plan: OrderPlan, *, how: str) -> None:
     logistics.order_deliver(order=shop.order(plan), by=shop.staff["logistics"], description=how)
 
 
+EVENTS = {"receive": _receive, "stock_settings": _stock_settings}
 STEPS = {
     "start_picking": _start_picking,
     "pick": _pick,

@@ -1,10 +1,13 @@
 """Orders through time: each order's life is planned first (its final status, channel, payment, lines,
 and the steps that lead there), then placed in time so that, now, it is exactly in that status.
 
-The steps run later through orders' services (``STEPS``); warehouse and carrier steps are in
-``fulfilment``, customer care in ``care`` and ``aftersales``."""
+Finished orders (completed or cancelled: the history) are placed on the business calendar first and
+then live through it: warehouse shifts, the backlog after a promotion, the slower warehouse, the odd
+missed carrier pickup, so some ship late. Orders still open now are placed back from now so that
+they stand in their status. Every random draw happens here, in a fixed order; the steps that run
+later (``STEPS``, and the bulk path of ``retail.demo.bulk``) only read the plan."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,7 +17,7 @@ from catalog.models import SKU
 from orders import services as orders
 from orders.models import Order
 
-from . import data
+from . import calendar, data
 from .care import care_steps
 from .shop import PREPAID, DemoShop, OrderPlan, Step, clamp, minutes
 
@@ -29,25 +32,23 @@ METHODS = {
     "store": {"cash": 20, "card": 20, "wechat_pay": 35, "alipay": 25},
 }
 CARRIERS = {"sf": 30, "jd": 20, "zto": 15, "yto": 12, "yunda": 10, "sto": 8, "ems": 5}
+# Days in transit by carrier (low, high): express carriers are faster.
+TRANSIT_DAYS = {"sf": (0.8, 2), "jd": (0.8, 2), "zto": (1.5, 3.5), "yto": (1.5, 3.5), "yunda": (1.5, 4),
+                "sto": (1.5, 4), "ems": (2, 5)}  # fmt: skip
 LINE_COUNTS = {1: 55, 2: 30, 3: 12, 4: 3}
 QUANTITIES = {1: 75, 2: 18, 3: 7}
 # Share of the orders in each status at the end (the rest completed), and how cancelled ones ended.
 TARGET_SHARES = {
-    S.AWAITING_PAYMENT: 0.015,
-    S.BACKORDERED: 0.01,
-    S.PENDING: 0.02,
-    S.PROCESSING: 0.012,
-    S.READY_TO_SHIP: 0.012,
-    S.SHIPPED: 0.05,
-    S.CANCELLED: 0.08,
+    S.AWAITING_PAYMENT: 0.012,
+    S.BACKORDERED: 0.008,
+    S.PENDING: 0.015,
+    S.PROCESSING: 0.01,
+    S.READY_TO_SHIP: 0.01,
+    S.SHIPPED: 0.03,
+    S.CANCELLED: 0.07,
 }
 CANCEL_STAGES = {"expired": 27, "awaiting_payment": 18, "backordered": 15, "pending": 25, "processing": 15}
-NOTES = [
-    "客户来电确认收货时间，要求工作日送达",
-    "客户要求开具电子发票",
-    "客户备注：请勿放快递柜",
-    "老客户，已赠送小礼品",
-]
+STORE_HANDOVER = "other"  # store orders leave over the counter: no courier, no tracking
 
 
 # -- planning ---------------------------------------------------------------------------------------
@@ -68,7 +69,7 @@ def _lines(shop: DemoShop, *, first: SKU | None, exclude: set) -> list:
     lines = [(first, 1)] if first else []
     chosen = {first.code} if first else set()
     while len(lines) < wanted:
-        sku = shop.rng.choices(shop.skus, weights=shop.popularity)[0]
+        sku = shop.rng.choices(shop.skus, cum_weights=shop.popularity)[0]
         if sku.code in chosen or sku.code in exclude:
             continue
         chosen.add(sku.code)
@@ -76,10 +77,10 @@ def _lines(shop: DemoShop, *, first: SKU | None, exclude: set) -> list:
     return lines
 
 
-def _review_needed(plan: OrderPlan, lines: list) -> bool:
-    subtotal = sum((sku.price * q for sku, q in lines), Decimal("0"))
-    total = subtotal + orders.shipping_fee_for(channel=plan.channel, subtotal=subtotal)
-    return total > settings.ORDERS_REVIEW_THRESHOLD
+def order_total(plan: OrderPlan, lines: list, discount: Decimal = Decimal("0.00")) -> Decimal:
+    """What placement charges (docs/business-rules.md): subtotal − discount + shipping fee."""
+    subtotal = sum((sku.price * q for sku, q in lines), Decimal("0.00"))
+    return subtotal - discount + orders.shipping_fee_for(channel=plan.channel, subtotal=subtotal)
 
 
 def order_plan(shop: DemoShop, target: str) -> OrderPlan:
@@ -89,7 +90,7 @@ def order_plan(shop: DemoShop, target: str) -> OrderPlan:
     shortage = (
         target == S.BACKORDERED
         or cancel_stage == "backordered"
-        or (target == S.COMPLETED and rng.random() < 0.04)
+        or (target == S.COMPLETED and rng.random() < 0.035)
     )
     wait_review = target == S.AWAITING_PAYMENT and rng.random() < 0.3
     unpaid = (target == S.AWAITING_PAYMENT and not wait_review) or cancel_stage in (
@@ -102,9 +103,8 @@ def order_plan(shop: DemoShop, target: str) -> OrderPlan:
     method = shop.choose(METHODS[channel])
     while unpaid and method not in PREPAID:
         method = shop.choose(METHODS[channel])
-    customer = rng.choices(shop.customers, weights=shop.customer_weights)[0]
-    expensive = [s for s in shop.skus if s.price > settings.ORDERS_REVIEW_THRESHOLD]
-    first = shop.shortage_sku if shortage else rng.choice(expensive) if wait_review else None
+    customer = rng.choices(shop.customers, cum_weights=shop.customer_weights)[0]
+    first = shop.shortage_sku if shortage else rng.choice(shop.expensive) if wait_review else None
     lines = _lines(shop, first=first, exclude={shop.substitute_sku.code} if shortage else set())
     plan = OrderPlan(
         target=target,
@@ -115,31 +115,85 @@ def order_plan(shop: DemoShop, target: str) -> OrderPlan:
         shortage=shortage,
         cancel_stage=cancel_stage,
     )
-    plan.needs_review = _review_needed(plan, shop.final_lines(plan))
-    life = order_life(shop, plan)
-    plan.steps = sorted(life + care_steps(shop, plan, life), key=lambda s: s.at)
+    plan.needs_review = order_total(plan, shop.final_lines(plan)) > settings.ORDERS_REVIEW_THRESHOLD
+    plan.warehouses = sorted({shop.home[sku.code] for sku, _q in shop.final_lines(plan)})
     _place_in_time(shop, plan)
     return plan
 
 
+def _place_in_time(shop: DemoShop, p: OrderPlan) -> None:
+    """Finished orders: a moment on the calendar, lived forward (redrawn if the end is not past
+    yet). Open orders: lived from zero, then placed back from now so that they stand in their
+    status now. Steps after now are dropped (they have not happened yet)."""
+    rng = shop.rng
+    if p.target in (S.COMPLETED, S.CANCELLED):
+        for _attempt in range(12):
+            placed = shop.days.moment(rng, before=shop.now - timedelta(hours=6))
+            life = order_life(shop, p, placed)
+            end = next(step.at for step in life if step.status == p.target)
+            if end < shop.now - minutes(1):
+                break
+        else:  # a late start: fall back to the relative placement below
+            life = order_life(shop, p, timedelta(0))
+            end = next(step.at for step in life if step.status == p.target)
+            placed = shop.now - end - minutes(rng.uniform(1, 600))
+            for step in life:
+                step.at = placed + step.at
+    else:
+        life = order_life(shop, p, timedelta(0))
+        statuses, current = [], None
+        for step in life:  # a step that changes nothing leaves the status as it was
+            current = step.status or current
+            statuses.append(current)
+        last = max(i for i, status in enumerate(statuses) if status == p.target)
+        first = last
+        while first > 0 and statuses[first - 1] == p.target:
+            first -= 1
+        enter = life[first].at
+        leave = life[last + 1].at if last + 1 < len(life) else enter + timedelta(days=1)
+        placed = shop.now - enter - (leave - enter) * rng.uniform(0.05, 0.95)
+        for step in life:
+            step.at = placed + step.at
+    p.placed_at = life[0].at
+    steps = sorted(life + care_steps(shop, p, life), key=lambda s: s.at)
+    p.steps = [step for step in steps if step.at < shop.now]
+
+
 class _Life:
-    """The steps of one order's life, each some minutes after the one before."""
+    """The steps of one order's life, each some minutes after the one before. The clock is a moment
+    (a finished order, lived on the calendar) or an offset from placement (an open one)."""
 
-    def __init__(self):
-        self.clock, self.steps = timedelta(0), []
+    def __init__(self, shop: DemoShop, start):
+        self.shop, self.clock, self.steps = shop, start, []
 
-    def add(self, after_minutes: float, action: str, result: str, **args) -> None:
+    @property
+    def dated(self) -> bool:
+        return isinstance(self.clock, datetime)
+
+    def add(self, after_minutes: float, action: str, result: str | None, **args) -> None:
         self.clock += minutes(after_minutes)
         self.steps.append(Step(self.clock, action, result, args))
 
+    def work(self) -> None:
+        """Wait for the warehouse shift (finished orders only: open ones are placed around now)."""
+        if self.dated:
+            self.clock = calendar.working(self.clock, self.shop.rng)
 
-def order_life(shop: DemoShop, p: OrderPlan) -> list[Step]:
+    def local_day(self):
+        return timezone.localtime(self.clock).date() if self.dated else None
+
+
+def order_life(shop: DemoShop, p: OrderPlan, start) -> list[Step]:
     """The order's life from placement to its target, with step durations around docs/kpis.md's
     standards (review 20, pick 30, pack 20, outbound 10 minutes) and some slower than that."""
-    life = _Life()
+    life = _Life(shop, start)
     if _life_until_pending(shop, p, life):
         _life_in_warehouse(shop, p, life)
     return life.steps
+
+
+def _reason(rng, stage: str) -> str:
+    return rng.choice(data.CANCEL_REASONS[stage])
 
 
 def _life_until_pending(shop: DemoShop, p: OrderPlan, life: _Life) -> bool:
@@ -148,28 +202,57 @@ def _life_until_pending(shop: DemoShop, p: OrderPlan, life: _Life) -> bool:
     if p.shortage:
         life.add(0, "place", S.BACKORDERED)
         if p.cancel_stage == "backordered":
-            life.add(rng.uniform(30, 240), "cancel", S.CANCELLED, stage="backordered")
+            life.add(rng.uniform(60, 2880), "cancel", S.CANCELLED, reason=_reason(rng, "backordered"))
             return False
         life.add(
-            rng.uniform(30, 480), "resolve", S.AWAITING_PAYMENT if p.prepaid or p.needs_review else S.PENDING
+            rng.uniform(120, 2880),
+            "resolve",
+            S.AWAITING_PAYMENT if p.prepaid or p.needs_review else S.PENDING,
         )
     else:
         life.add(0, "place", S.AWAITING_PAYMENT if p.prepaid or p.needs_review else S.PENDING)
     if p.prepaid:
         if p.cancel_stage == "expired":
             window = settings.ORDERS_PAYMENT_WINDOW_BY_METHOD.get(p.method, settings.ORDERS_PAYMENT_WINDOW)
+            if p.shortage:
+                window = settings.ORDERS_PAYMENT_WINDOW
             life.add(window.total_seconds() / 60 + rng.uniform(1, 20), "expire", S.CANCELLED)
             return False
         if p.cancel_stage == "awaiting_payment":
-            life.add(rng.uniform(3, 25), "cancel", S.CANCELLED, stage="awaiting_payment")
+            life.add(rng.uniform(3, 25), "cancel", S.CANCELLED, reason=_reason(rng, "awaiting_payment"))
             return False
         # A bank transfer takes hours; after a shortage is resolved the window is the short one.
         slow = p.method == "bank_transfer" and not p.shortage
         pay_after = rng.uniform(120, 1800) if slow else rng.uniform(0.5, 12)
-        life.add(pay_after, "pay", S.AWAITING_PAYMENT if p.needs_review else S.PENDING)
+        life.add(
+            pay_after,
+            "pay",
+            S.AWAITING_PAYMENT if p.needs_review else S.PENDING,
+            ref=rng.randrange(1000, 9999),
+        )
     if p.needs_review:
-        life.add(clamp(rng.gauss(18, 8), 3, 90), "review", S.PENDING)
+        life.add(clamp(rng.gauss(22, 12), 3, 240), "review", S.PENDING)
     return True
+
+
+def _queue_minutes(shop: DemoShop, p: OrderPlan, life: _Life) -> float:
+    """Confirmed → picking: the backlog. A promotion's rush and the short-staffed warehouse wait
+    longest; now and then a whole day is lost (a system outage, a missed wave)."""
+    rng = shop.rng
+    wait = rng.uniform(5, 90) if rng.random() < 0.75 else rng.uniform(90, 480)
+    day = life.local_day()
+    slow = calendar.SLOW_WAREHOUSE in p.warehouses
+    if day is not None and not p.store:
+        rush = max(calendar.promotion_lift(day - timedelta(days=k)) for k in range(3))
+        if rush >= 1.7 and rng.random() < 0.45:
+            wait += rng.uniform(20, 70) * 60
+        if slow and rng.random() < 0.35:
+            wait += rng.uniform(4, 30) * 60
+        if slow and rng.random() < 0.08:
+            wait += rng.uniform(40, 60) * 60
+        if rng.random() < 0.012:
+            wait += rng.uniform(46, 56) * 60
+    return wait
 
 
 def _life_in_warehouse(shop: DemoShop, p: OrderPlan, life: _Life) -> None:
@@ -177,67 +260,51 @@ def _life_in_warehouse(shop: DemoShop, p: OrderPlan, life: _Life) -> None:
     rng = shop.rng
     paid = p.prepaid or p.store
     if p.cancel_stage == "pending":
-        life.add(rng.uniform(5, 120), "cancel", S.CANCELLED, stage="pending")
+        life.add(rng.uniform(5, 120), "cancel", S.CANCELLED, reason=_reason(rng, "pending"))
         if paid:
             life.add(rng.uniform(60, 1440), "refund", S.CANCELLED)
         return
-    if rng.random() < 0.06:
-        life.add(rng.uniform(1, 10), "note", S.PENDING)
-    life.add(
-        rng.uniform(5, 90) if rng.random() < 0.7 else rng.uniform(90, 600), "start_picking", S.PROCESSING
-    )
+    confirmed = life.clock
+    life.add(_queue_minutes(shop, p, life), "start_picking", S.PROCESSING)
+    if life.dated:
+        life.steps[-1].at = life.clock = calendar.working(life.clock, rng)
     if p.cancel_stage == "processing":
-        life.add(rng.uniform(2, 15), "cancel", S.CANCELLED, stage="processing")
+        life.add(rng.uniform(2, 15), "cancel", S.CANCELLED, reason=_reason(rng, "processing"))
         if paid:
             life.add(rng.uniform(60, 1440), "refund", S.CANCELLED)
         return
+    slow = calendar.SLOW_FACTOR if calendar.SLOW_WAREHOUSE in p.warehouses else 1
     codes = sorted(sku.code for sku, _q in shop.final_lines(p))
-    pick_minutes = clamp(rng.gauss(27, 9), 6, 80) * (0.4 if p.store else 1)
+    pick_minutes = clamp(rng.gauss(26, 9), 6, 80) * (0.4 if p.store else slow)
     for code in codes:
-        misscan = (
-            rng.choice([s.code for s in shop.skus if s.code not in codes]) if rng.random() < 0.03 else ""
-        )
-        life.add(pick_minutes / len(codes), "pick", S.PROCESSING, code=code, misscan=misscan)
-    life.add(clamp(rng.gauss(17, 6), 4, 50) * (0.5 if p.store else 1), "pack", S.READY_TO_SHIP)
-    if p.store:
-        life.add(rng.uniform(1, 5), "ship", S.SHIPPED, carrier="other")
+        scan = "barcode" if rng.random() < 0.7 else "code"
+        life.add(pick_minutes / len(codes), "pick", S.PROCESSING, code=code, scan=scan)
+    life.add(clamp(rng.gauss(16, 6), 4, 50) * (0.5 if p.store else slow), "pack", S.READY_TO_SHIP)
+    if p.store:  # handed over at the counter: no courier, delivered on the spot
+        life.add(rng.uniform(1, 5), "ship", S.SHIPPED, carrier=STORE_HANDOVER, suffix=0)
         life.add(rng.uniform(1, 8), "deliver", S.COMPLETED, how="门店当面交付，客户已提货")
         return
-    life.add(clamp(rng.gauss(9, 4), 1, 40), "ship", S.SHIPPED, carrier=shop.choose(CARRIERS))
-    life.add(rng.uniform(120, 480), "track", S.SHIPPED, status="in_transit")
-    life.add(rng.uniform(600, 3600), "track", S.SHIPPED, status="out_for_delivery")
-    if rng.random() < 0.85:
-        life.add(rng.uniform(60, 300), "track", S.COMPLETED, status="delivered")
-    else:
-        life.add(rng.uniform(60, 300), "deliver", S.COMPLETED, how="客户电话确认已签收")
-
-
-def _place_in_time(shop: DemoShop, p: OrderPlan) -> None:
-    """Choose the placement moment so that, now, the order is exactly in its target status;
-    steps after now are dropped (they have not happened yet)."""
-    rng, steps = shop.rng, p.steps
-    statuses, current = [], None
-    for step in steps:  # a step that changes nothing leaves the status as it was
-        current = step.status or current
-        statuses.append(current)
-    if p.target in (S.COMPLETED, S.CANCELLED):
-        end = steps[statuses.index(p.target)].at
-        latest = shop.now - end - minutes(1)
-        for _attempt in range(5):  # fewer orders at night
-            placed = latest - (latest - shop.start) * rng.random() ** 1.15
-            if 8 <= timezone.localtime(placed).hour <= 22 or rng.random() < 0.2:
-                break
-    else:
-        last = max(i for i, status in enumerate(statuses) if status == p.target)
-        first = last
-        while first > 0 and statuses[first - 1] == p.target:
-            first -= 1
-        enter = steps[first].at
-        leave = steps[last + 1].at if last + 1 < len(steps) else enter + timedelta(days=1)
-        placed = shop.now - enter - (leave - enter) * rng.uniform(0.05, 0.95)
-    for step in steps:
-        step.at = placed + step.at
-    p.steps = [step for step in steps if step.at < shop.now]
+    outbound = clamp(rng.gauss(9, 4), 1, 40) * slow
+    if rng.random() < 0.04:  # the carrier's truck left without this parcel
+        outbound += rng.uniform(10, 20) * 60
+    life.add(outbound, "ship", S.SHIPPED, carrier=shop.choose(CARRIERS), suffix=rng.randrange(10, 99))
+    if life.dated:
+        life.steps[-1].at = life.clock = calendar.working(life.clock, rng)
+    p.late = life.clock - confirmed > settings.SHIP_PROMISE
+    carrier = life.steps[-1].args["carrier"]
+    low, high = TRANSIT_DAYS[carrier]
+    transit = rng.uniform(low, high) * 1440
+    if rng.random() < 0.03:  # lost in a hub for a few days
+        transit += rng.uniform(2, 5) * 1440
+    p.slow_delivery = transit > 5 * 1440
+    p.damaged = rng.random() < 0.03
+    if rng.random() < 0.25:
+        gone = rng.uniform(120, 480)
+        life.add(gone, "track", S.SHIPPED, status="in_transit")
+        transit -= gone
+    life.add(max(60, transit), "track" if rng.random() < 0.85 else "deliver", S.COMPLETED)
+    last = life.steps[-1]
+    last.args = {"status": "delivered"} if last.action == "track" else {"how": "客户电话确认已签收"}
 
 
 # -- the steps that orders' services run -------------------------------------------------------------
@@ -249,12 +316,17 @@ def _place(shop: DemoShop, plan: OrderPlan) -> None:
         shipping_address={} if plan.store else person["address"],
         lines=[{"sku": sku.code, "quantity": q} for sku, q in plan.lines],
         payment_method=plan.method,
+        coupon=plan.coupon or None,
         by=shop.staff["sales"] if plan.channel in ("store", "phone") else None,
     )
     plan.order_number = order.number
 
 
-def _pay(shop: DemoShop, plan: OrderPlan) -> None:
+def payment_reference(plan: OrderPlan, number: str, ref: int) -> str:
+    return f"{PROVIDERS.get(plan.method, 'BT')}{number[2:]}{ref}"
+
+
+def _pay(shop: DemoShop, plan: OrderPlan, *, ref: int) -> None:
     order = shop.order(plan)
     manual = plan.method == "bank_transfer"
     orders.order_payment_record(
@@ -262,7 +334,7 @@ def _pay(shop: DemoShop, plan: OrderPlan) -> None:
         method=plan.method,
         amount=order.total,
         provider="" if manual else plan.method,
-        reference=f"{PROVIDERS.get(plan.method, 'BT')}{order.number[2:]}{shop.rng.randrange(1000, 9999)}",
+        reference=payment_reference(plan, order.number, ref),
         by=shop.staff["sales"] if manual else None,
     )
 
@@ -280,10 +352,8 @@ def _resolve(shop: DemoShop, plan: OrderPlan) -> None:
     )
 
 
-def _cancel(shop: DemoShop, plan: OrderPlan, *, stage: str) -> None:
-    orders.order_cancel(
-        order=shop.order(plan), by=shop.staff["sales"], reason=shop.rng.choice(data.CANCEL_REASONS[stage])
-    )
+def _cancel(shop: DemoShop, plan: OrderPlan, *, reason: str) -> None:
+    orders.order_cancel(order=shop.order(plan), by=shop.staff["sales"], reason=reason)
 
 
 def _expire(shop: DemoShop, plan: OrderPlan) -> None:
@@ -301,10 +371,6 @@ def _refund(shop: DemoShop, plan: OrderPlan) -> None:
     )
 
 
-def _note(shop: DemoShop, plan: OrderPlan) -> None:
-    orders.order_note_add(order=shop.order(plan), text=shop.rng.choice(NOTES), by=shop.staff["sales"])
-
-
 STEPS = {
     "place": _place,
     "pay": _pay,
@@ -313,5 +379,4 @@ STEPS = {
     "cancel": _cancel,
     "expire": _expire,
     "refund": _refund,
-    "note": _note,
 }

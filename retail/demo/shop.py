@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 import time_machine
 
 from catalog.models import SKU
-from orders import selectors as order_selectors
 from orders.models import Order
+
+from .calendar import Days
 
 PREPAID = ("wechat_pay", "alipay", "card", "bank_transfer")
 
@@ -49,6 +50,12 @@ class OrderPlan:
     cancel_stage: str = ""
     needs_review: bool = False
     steps: list = field(default_factory=list)
+    warehouses: list = field(default_factory=list)  # home warehouses of the lines (their pick lists)
+    placed_at: datetime | None = None
+    late: bool = False  # shipped after the promise (confirmation + SHIP_PROMISE)
+    slow_delivery: bool = False  # more than five days with the carrier
+    damaged: bool = False  # arrived damaged
+    coupon: str = ""  # the code redeemed at placement
     order_number: str = ""
     pick_lines: dict = field(default_factory=dict)  # SKU code → (pick list, its line), once picking starts
     shipment: object = None
@@ -73,16 +80,20 @@ class DemoShop:
         self.rng, self.now = rng, now
         self.start = now - timedelta(days=days)
         self.setup = self.start - timedelta(days=10)
+        self.days = Days(self.start, now)
+        self.home: dict[str, str] = {}  # SKU code → the warehouse that stocks it
+        self.expensive: list[SKU] = []
+        self.coupons: list = []  # CouponPlan, in issue order
         self.staff: dict = {}
         self.warehouses: dict = {}
         self.categories: dict = {}
         self.skus: list[SKU] = []
         self.sku_warehouses: dict[str, tuple] = {}
-        self.popularity: list[float] = []
+        self.popularity: list[float] = []  # cumulative weights, for rng.choices(cum_weights=)
         self.shortage_sku: SKU | None = None
         self.substitute_sku: SKU | None = None
         self.customers: list[dict] = []
-        self.customer_weights: list[float] = []
+        self.customer_weights: list[float] = []  # cumulative
         self.barcodes: set = set()
         self.timeline: list = []  # (moment, sequence, callable, kwargs)
 
@@ -94,13 +105,15 @@ class DemoShop:
     def choose(self, weights: dict):
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
 
-    def later(self, moment: datetime, fn, **kwargs) -> None:
-        """Run ``fn(**kwargs)`` at ``moment``, in time order with everything else."""
-        self.timeline.append((moment, len(self.timeline), fn, kwargs))
+    def later(self, moment: datetime, action: str, **kwargs) -> None:
+        """Run ``action`` (a name the service path and the bulk path both know) at ``moment``, in
+        time order with everything else."""
+        self.timeline.append((moment, len(self.timeline), action, kwargs))
 
     def order(self, plan: OrderPlan) -> Order:
-        """The plan's order as it is now (every step reads it afresh: the services change it)."""
-        return order_selectors.order_get(number=plan.order_number)
+        """The plan's order as it is now (every step reads it afresh: the services change it). A
+        plain read: the services lock and re-read what they change, so prefetching is wasted."""
+        return Order.objects.get(number=plan.order_number)
 
     def final_lines(self, plan: OrderPlan) -> list:
         """The lines once a shortage is resolved: the substitute in place of the missing SKU."""

@@ -56,7 +56,7 @@ def test_load_demo_builds_every_status_consistently_and_only_once():
     assert set(Order.objects.values_list("status", flat=True)) == set(Order.Status.values)
     assert Order.objects.count() == 60
     assert Warehouse.objects.count() >= 2 and Category.objects.filter(parent__isnull=False).exists()
-    assert Customer.objects.count() >= 200
+    assert Customer.objects.count() >= 300
     skus = SKU.objects.select_related("product")
     assert all(barcode_check_digit_ok(s.barcode) for s in skus)
     assert {p.status for p in Product.objects.all()} == set(Product.Status.values)
@@ -68,7 +68,7 @@ def test_load_demo_builds_every_status_consistently_and_only_once():
 
     now = timezone.now()
     for order in Order.objects.all():
-        assert now - timedelta(days=91) <= order.placed_at <= now
+        assert now - timedelta(days=461) <= order.placed_at <= now
         stamps = [getattr(order, name) for name in STAGES if name != "paid_at"]
         stamps = [s for s in stamps if s is not None]
         assert stamps == sorted(stamps), order.number
@@ -97,6 +97,14 @@ def test_load_demo_builds_every_status_consistently_and_only_once():
     call_command("load_demo", orders=60, stdout=again)
     assert "already loaded" in again.getvalue()
     assert counts() == before
+
+
+def test_load_demo_refuses_bad_arguments():
+    with pytest.raises(CommandError, match="--orders must be >= 0"):
+        call_command("load_demo", orders=-1, stdout=StringIO())
+    with pytest.raises(CommandError, match="--days"):
+        call_command("load_demo", orders=5, days=3, stdout=StringIO())
+    assert not Order.objects.exists()
 
 
 def test_load_demo_refuses_a_shop_that_is_not_empty(sku):

@@ -1,0 +1,738 @@
+"""The bulk path of the demo (``load_demo --fast``): the same plan and timeline as the service path,
+replayed in memory with the rules of the services (reservation in the first warehouse by priority
+that has the units, the automatic audit, the promise date, the pick list per warehouse, the ledger
+row of every stock move, SLA due times, CSI, coupon limits, refunds), then written in big batches:
+``COPY`` on PostgreSQL (psycopg2's ``copy_expert``), multi-row INSERTs on SQLite.
+
+It writes the rows the KPIs, the pages and ``check_stock_ledger`` read: orders with their lines
+and stage stamps, payments, pick lists with lines and scans, shipments with carrier events, stock
+rows and ledger rows, customers, contact logs, tickets with replies, surveys with answers, coupons
+with redemptions, after-sales requests with lines. It leaves out what only the service path proves:
+the audit trail (StateLog), change records and the notification outbox, QC records, outbound notes
+and shipping plans (docs/operations.md says so). Staff, warehouses and the catalog go through the
+services in both paths (a few hundred rows)."""
+
+import io
+import json
+import secrets
+from collections import defaultdict
+from datetime import datetime
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from aftersales.models import AftersalesLine, AftersalesRequest
+from crm import selectors as crm_selectors
+from crm.models import (
+    ContactLog,
+    Coupon,
+    CouponRedemption,
+    CouponUsage,
+    Customer,
+    Survey,
+    SurveyAnswer,
+    SurveyResponse,
+    Ticket,
+    TicketReply,
+)
+from inventory.models import Stock, StockMovement
+from logistics.models import PickList, PickListLine, PickRecord, Shipment, ShipmentEvent
+from orders.models import Order, OrderLine, Payment
+from orders.services import shipping_fee_for
+from retail.models import Sequence
+from retail.numbering import SEQUENCE_PREFIXES, sequence_name
+
+from . import data
+from .fulfilment import TRACKING_TEXTS, tracking_number, tracking_place
+from .orders import payment_reference
+from .shop import DemoShop, OrderPlan
+
+CENT = Decimal("0.01")
+S = Order.Status
+MODELS = [
+    Customer,
+    Order,
+    OrderLine,
+    Payment,
+    Stock,
+    StockMovement,
+    PickList,
+    PickListLine,
+    PickRecord,
+    Shipment,
+    ShipmentEvent,
+    ContactLog,
+    Ticket,
+    TicketReply,
+    Survey,
+    SurveyResponse,
+    SurveyAnswer,
+    Coupon,
+    CouponUsage,
+    CouponRedemption,
+    AftersalesRequest,
+    AftersalesLine,
+]
+FLUSH_ROWS = 200_000
+
+
+class Table:
+    """Rows of one model as dicts keyed by attname; ids given here (the tables start empty)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields]
+        self.defaults = {}
+        for f in self.fields:
+            if f.has_default():
+                self.defaults[f.attname] = f.get_default()
+            elif f.null:
+                self.defaults[f.attname] = None
+            elif isinstance(f, models.CharField | models.TextField):
+                self.defaults[f.attname] = ""
+        self.rows: list[dict] = []
+        self.next_id = (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        self.written = 0
+
+    def add(self, **values) -> dict:
+        values["id"] = self.next_id
+        self.next_id += 1
+        self.rows.append(values)
+        return values
+
+
+class Writer:
+    """Collects rows per model and writes them: COPY on PostgreSQL, multi-row INSERTs elsewhere."""
+
+    def __init__(self):
+        self.tables = {model: Table(model) for model in MODELS}
+        self.postgres = connection.vendor == "postgresql"
+
+    def __getitem__(self, model) -> Table:
+        return self.tables[model]
+
+    def pending(self) -> int:
+        return sum(len(t.rows) for t in self.tables.values())
+
+    def flush(self, models_=None) -> None:
+        for model in models_ or MODELS:
+            table = self.tables[model]
+            if table.rows:
+                (self._copy if self.postgres else self._insert)(table)
+                table.written += len(table.rows)
+                table.rows = []
+
+    def _values(self, table: Table, row: dict, convert) -> list:
+        out = []
+        for f in table.fields:
+            value = row[f.attname] if f.attname in row else table.defaults.get(f.attname)
+            out.append(convert(f, value))
+        return out
+
+    def _copy(self, table: Table) -> None:
+        buffer = io.StringIO()
+        for row in table.rows:
+            buffer.write("\t".join(self._values(table, row, _pg_text)))
+            buffer.write("\n")
+        buffer.seek(0)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in table.fields)
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(
+                f"COPY {connection.ops.quote_name(table.model._meta.db_table)} ({columns}) FROM STDIN", buffer
+            )
+
+    def _insert(self, table: Table) -> None:
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in table.fields)
+        width = len(table.fields)
+        per = max(1, 900 // width)  # SQLite's bound-parameter limit
+        marks = "(" + ", ".join(["%s"] * width) + ")"
+        sql = f"INSERT INTO {connection.ops.quote_name(table.model._meta.db_table)} ({columns}) VALUES "
+        with connection.cursor() as cursor:
+            for start in range(0, len(table.rows), per):
+                chunk = table.rows[start : start + per]
+                params = []
+                for row in chunk:
+                    params.extend(self._values(table, row, _sqlite_value))
+                cursor.execute(sql + ", ".join([marks] * len(chunk)), params)
+
+    def finish(self) -> None:
+        self.flush()
+        with connection.cursor() as cursor:
+            for statement in connection.ops.sequence_reset_sql(no_style(), MODELS):
+                cursor.execute(statement)
+
+
+def _pg_text(field, value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(field, models.JSONField):
+        value = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, bool):
+        return "t" if value else "f"
+    elif isinstance(value, datetime):
+        return value.isoformat()
+    else:
+        value = str(value)
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _sqlite_value(field, value):
+    if value is None:
+        return None
+    if isinstance(field, models.JSONField):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+class Numbers:
+    """Document numbers as ``retail.numbering.document_number`` gives them: a PostgreSQL SEQUENCE
+    per prefix (running across days) or a counter row per prefix and day; stored at the end so
+    the services number on from there."""
+
+    def __init__(self):
+        self.postgres = connection.vendor == "postgresql"
+        self.counters: dict[str, int] = defaultdict(int)
+
+    def next(self, prefix: str, moment: datetime) -> str:
+        day = timezone.localtime(moment).strftime("%Y%m%d")
+        key = prefix if self.postgres and prefix in SEQUENCE_PREFIXES else prefix + day
+        self.counters[key] += 1
+        return f"{prefix}{day}{self.counters[key]:06d}"
+
+    def store(self) -> None:
+        with connection.cursor() as cursor:
+            for key, value in self.counters.items():
+                if self.postgres and key in SEQUENCE_PREFIXES:
+                    cursor.execute("SELECT setval(%s, %s)", [sequence_name(key), value])
+                else:
+                    Sequence.objects.update_or_create(key=key, defaults={"value": value})
+
+
+class Live:
+    """One order while its steps replay: its row, lines, pick lists, shipment, survey, ticket."""
+
+    __slots__ = ("row", "lines", "pick_lists", "shipment", "survey", "ticket", "request", "coupon", "paid")
+
+    def __init__(self, row):
+        self.row, self.lines, self.pick_lists = row, [], []
+        self.shipment = self.survey = self.ticket = self.request = self.coupon = None
+        self.paid = Decimal("0.00")  # applied payments less refunds
+
+
+class Replay:
+    """The services' rules, in memory, step by step in timeline order."""
+
+    def __init__(self, shop: DemoShop):
+        self.shop, self.w, self.numbers = shop, Writer(), Numbers()
+        self.staff = {role: user.pk for role, user in shop.staff.items()}
+        self.warehouse_ids = {code: w.pk for code, w in shop.warehouses.items()}
+        self.warehouse_order = sorted(shop.warehouses.values(), key=lambda w: (w.priority, w.code))
+        self.stock: dict[tuple, list] = {}  # (sku_id, warehouse_id) → [on_hand, reserved, row]
+        self.live: dict[int, Live] = {}
+        self.unpaid: dict[int, Live] = {}  # awaiting payment, unpaid: expiry candidates
+        self.unsent: list = []  # surveys created, not sent yet
+        self.coupons: dict[str, dict] = {}
+        self.redemptions: dict[str, tuple] = {}  # order number → (redemption, usage)
+        self.sla: dict = {}
+        self.names = {sku.pk: f"{sku.product.name} {sku.name}".strip()[:300] for sku in shop.skus}
+        self.names[shop.shortage_sku.pk] = (
+            f"{shop.shortage_sku.product.name} {shop.shortage_sku.name}".strip()[:300]
+        )
+        self.window = settings.ORDERS_PAYMENT_WINDOW
+        self.weights = {k: Decimal(str(v)) for k, v in settings.CSI_WEIGHTS.items()}
+
+    # -- stock ----------------------------------------------------------------------------------
+    def _move(
+        self, sku_id, warehouse_id, kind, at, reference, *, on_hand=0, reserved=0, actor=None, reason=""
+    ):
+        cell = self.stock.get((sku_id, warehouse_id))
+        if cell is None:
+            row = self.w[Stock].add(sku_id=sku_id, warehouse_id=warehouse_id, on_hand=0, reserved=0)
+            cell = self.stock[(sku_id, warehouse_id)] = [0, 0, row]
+        cell[0] += on_hand
+        cell[1] += reserved
+        self.w[StockMovement].add(
+            sku_id=sku_id,
+            warehouse_id=warehouse_id,
+            kind=kind,
+            on_hand_delta=on_hand,
+            reserved_delta=reserved,
+            reference=reference,
+            reason=reason[:200],
+            actor_id=actor,
+            created_at=at,
+        )
+
+    def _reserve(self, sku_id: int, quantity: int) -> int | None:
+        for warehouse in self.warehouse_order:
+            cell = self.stock.get((sku_id, warehouse.pk))
+            if cell is not None and warehouse.is_active and cell[0] - cell[1] >= quantity:
+                return warehouse.pk
+        return None
+
+    def receive(self, at, *, warehouse, lines, reference):
+        for sku, quantity in sorted(lines, key=lambda line: line[0].code):
+            self._move(sku.pk, self.warehouse_ids[warehouse], "receipt", at, reference,
+                       on_hand=quantity, actor=self.staff["warehouse"])  # fmt: skip
+
+    def stock_settings(self, at, *, settings):
+        by_id = {sku.pk: sku.code for sku in self.shop.skus}
+        for (sku_id, _w), cell in self.stock.items():
+            cell[2]["bin_location"], cell[2]["reorder_point"] = settings[by_id[sku_id]]
+
+    # -- orders ---------------------------------------------------------------------------------
+    def place(self, at, plan: OrderPlan):
+        person = plan.customer
+        number = self.numbers.next("SO", at)
+        by = self.staff["sales"] if plan.channel in ("store", "phone") else None
+        row = self.w[Order].add(
+            number=number, channel=plan.channel, customer_id=person["pk"], customer_name=person["name"],
+            customer_phone=person["phone"], customer_email=person["email"],
+            shipping_address={} if plan.store else person["address"], payment_method=plan.method,
+            coupon_code=plan.coupon, created_by_id=by, placed_at=at, idempotency_key=None,
+        )  # fmt: skip
+        live = self.live[id(plan)] = Live(row)
+        plan.order_number = number
+        for sku, quantity in sorted(plan.lines, key=lambda line: line[0].code):
+            warehouse_id = self._reserve(sku.pk, quantity)
+            if warehouse_id is not None:
+                self._move(sku.pk, warehouse_id, "reservation", at, number, reserved=quantity, actor=by)
+            live.lines.append(self._line(row, sku, quantity, warehouse_id))
+        order_of = {sku.code: i for i, (sku, _q) in enumerate(plan.lines)}
+        live.lines.sort(key=lambda line: order_of[line["sku_code"]])  # as placed (bulk_create order)
+        self._price(row, live.lines)
+        discount = Decimal("0.00")
+        if plan.coupon:
+            discount = self._redeem(plan.coupon, row, at)
+        row["discount_total"] = discount
+        row["total"] = row["subtotal"] - discount + row["shipping_fee"]
+        row["needs_review"] = row["total"] > settings.ORDERS_REVIEW_THRESHOLD
+        short = any(not line["reserved"] for line in live.lines)
+        if plan.method == "cod":
+            row["payment_status"] = "cod"
+        elif plan.store:
+            row["payment_status"], row["paid_at"] = "paid", at
+        else:
+            row["payment_status"] = "unpaid"
+            row["payment_due_at"] = at + settings.ORDERS_PAYMENT_WINDOW_BY_METHOD.get(
+                plan.method, self.window
+            )
+        if short:
+            row["status"], row["backordered_at"] = S.BACKORDERED, at
+        elif row["payment_status"] in ("paid", "cod") and not row["needs_review"]:
+            self._confirm(row, at, plan)
+        else:
+            row["status"] = S.AWAITING_PAYMENT
+            if row["payment_status"] == "unpaid":
+                self.unpaid[row["id"]] = live
+        if plan.store:
+            self.w[Payment].add(order_id=row["id"], method=plan.method, provider="pos", reference=number,
+                                amount=row["total"], applied=True, recorded_by_id=by, created_at=at)  # fmt: skip
+            live.paid = row["total"]
+
+    def _line(self, row, sku, quantity, warehouse_id) -> dict:
+        return self.w[OrderLine].add(
+            order_id=row["id"], sku_id=sku.pk, sku_code=sku.code, name=self.names[sku.pk], quantity=quantity,
+            unit_price=sku.price, unit_cost=sku.cost, line_total=(sku.price * quantity).quantize(CENT),
+            warehouse_id=warehouse_id, reserved=warehouse_id is not None,
+        )  # fmt: skip
+
+    def _price(self, row, lines):
+        row["subtotal"] = sum((line["line_total"] for line in lines), Decimal("0.00"))
+        row["shipping_fee"] = shipping_fee_for(channel=row["channel"], subtotal=row["subtotal"])
+
+    def _confirm(self, row, at, plan):
+        row["status"], row["confirmed_at"] = S.PENDING, at
+        row["ship_due_at"] = at if plan.store else at + settings.SHIP_PROMISE
+        self.unpaid.pop(row["id"], None)
+
+    def _redeem(self, code, row, at) -> Decimal:
+        coupon = self.coupons[code]
+        coupon["used_count"] += 1
+        usage = self.w[CouponUsage].add(coupon_id=coupon["id"], customer_id=row["customer_id"], used=1)
+        discount = min(coupon["value"], row["subtotal"])
+        redemption = self.w[CouponRedemption].add(coupon_id=coupon["id"], customer_id=row["customer_id"],
+                                                  order_number=row["number"], discount=discount, redeemed_at=at)  # fmt: skip
+        self.redemptions[row["number"]] = (redemption, usage)
+        return discount
+
+    def pay(self, at, plan, live, *, ref):
+        row = live.row
+        manual = plan.method == "bank_transfer"
+        self.w[Payment].add(
+            order_id=row["id"], method=plan.method, provider="" if manual else plan.method,
+            reference=payment_reference(plan, row["number"], ref), amount=row["total"], applied=True,
+            recorded_by_id=self.staff["sales"] if manual else None, created_at=at,
+        )  # fmt: skip
+        live.paid += row["total"]
+        row["payment_status"], row["paid_at"] = "paid", at
+        self.unpaid.pop(row["id"], None)
+        if not row["needs_review"] and all(line["reserved"] for line in live.lines):
+            self._confirm(row, at, plan)
+
+    def review(self, at, plan, live):
+        self._confirm(live.row, at, plan)
+
+    def resolve(self, at, plan, live):
+        row, shop = live.row, self.shop
+        keep, drop = [], []
+        wanted = {sku.code: q for sku, q in shop.final_lines(plan)}
+        for line in live.lines:
+            (keep if line["reserved"] and wanted.get(line["sku_code"]) == line["quantity"] else drop).append(
+                line
+            )
+        for line in drop:
+            if line["reserved"]:
+                self._move(line["sku_id"], line["warehouse_id"], "release", at, row["number"],
+                           reserved=-line["quantity"], actor=self.staff["sales"], reason="shortage resolved")  # fmt: skip
+            self.w[OrderLine].rows.remove(line)
+        kept = {line["sku_code"] for line in keep}
+        new = []
+        for sku, quantity in sorted(shop.final_lines(plan), key=lambda line: line[0].code):
+            if sku.code in kept:
+                continue
+            warehouse_id = self._reserve(sku.pk, quantity)
+            self._move(sku.pk, warehouse_id, "reservation", at, row["number"], reserved=quantity,
+                       actor=self.staff["sales"])  # fmt: skip
+            new.append(self._line(row, sku, quantity, warehouse_id))
+        live.lines = keep + new
+        self._price(row, live.lines)
+        row["discount_total"] = min(row.get("discount_total", Decimal("0.00")), row["subtotal"])
+        row["total"] = row["subtotal"] - row["discount_total"] + row["shipping_fee"]
+        row["needs_review"] = row["total"] > settings.ORDERS_REVIEW_THRESHOLD
+        if row["payment_status"] == "unpaid":
+            row["payment_due_at"] = at + self.window
+        if row["payment_status"] in ("paid", "cod") and not row["needs_review"]:
+            self._confirm(row, at, plan)
+        else:
+            row["status"] = S.AWAITING_PAYMENT
+            if row["payment_status"] == "unpaid":
+                self.unpaid[row["id"]] = live
+
+    def _release_all(self, at, live, reason, actor):
+        for line in live.lines:
+            if line["reserved"]:
+                self._move(line["sku_id"], line["warehouse_id"], "release", at, live.row["number"],
+                           reserved=-line["quantity"], actor=actor, reason=reason)  # fmt: skip
+                line["reserved"] = False
+
+    def _cancelled(self, at, live, reason):
+        row = live.row
+        row["status"], row["cancelled_at"], row["cancel_reason"] = S.CANCELLED, at, reason
+        if row["payment_status"] == "paid":
+            row["payment_status"] = "refund_due"
+        elif row["payment_status"] == "cod":
+            row["payment_status"] = "unpaid"
+        self.unpaid.pop(row["id"], None)
+        if row["number"] in self.redemptions:
+            redemption, usage = self.redemptions.pop(row["number"])
+            redemption["released_at"] = at
+            self.coupons[row["coupon_code"]]["used_count"] -= 1
+            usage["used"] -= 1
+        for pick_list in live.pick_lists:
+            if pick_list["status"] != "cancelled":
+                pick_list["status"], pick_list["cancelled_at"] = "cancelled", at
+
+    def cancel(self, at, plan, live, *, reason):
+        self._release_all(at, live, reason or "cancel", self.staff["sales"])
+        self._cancelled(at, live, reason)
+
+    def expire(self, at, plan, live):
+        for other in list(self.unpaid.values()):
+            row = other.row
+            if row["status"] == S.AWAITING_PAYMENT and row["payment_due_at"] <= at:
+                self._release_all(at, other, "payment window expired", None)
+                self._cancelled(at, other, "超过付款时限，自动取消")
+
+    def refund(self, at, plan, live):
+        row = live.row
+        value = live.paid
+        self.w[Payment].add(order_id=row["id"], kind="refund", method=row["payment_method"], provider="",
+                            reference=f"RF{row['number']}", amount=value, applied=True,
+                            recorded_by_id=self.staff["sales"], raw={"reason": "订单取消，原路退款"}, created_at=at)  # fmt: skip
+        live.paid -= value
+        row["payment_status"] = "refunded"
+
+    # -- warehouse and carrier ------------------------------------------------------------------
+    def start_picking(self, at, plan, live):
+        row = live.row
+        picker = self.staff["warehouse"]
+        by_warehouse = defaultdict(list)
+        for line in sorted(live.lines, key=lambda line: line["sku_code"]):
+            by_warehouse[line["warehouse_id"]].append(line)
+        for warehouse_id in sorted(by_warehouse):
+            pick_list = self.w[PickList].add(number=self.numbers.next("PK", at), order_id=row["id"],
+                                             warehouse_id=warehouse_id, picker_id=picker, status="open",
+                                             created_at=at)  # fmt: skip
+            pick_list["_lines"] = []
+            for line in by_warehouse[warehouse_id]:
+                cell = self.stock[(line["sku_id"], warehouse_id)]
+                pick_list["_lines"].append(
+                    self.w[PickListLine].add(
+                        pick_list_id=pick_list["id"],
+                        order_line_id=line["id"],
+                        sku_id=line["sku_id"],
+                        sku_code=line["sku_code"],
+                        name=line["name"],
+                        quantity=line["quantity"],
+                        picked_quantity=0,
+                        bin_location=cell[2].get("bin_location") or "",
+                    )  # fmt: skip
+                )
+            live.pick_lists.append(pick_list)
+        row["status"], row["picking_started_at"] = S.PROCESSING, at
+
+    def pick(self, at, plan, live, *, code, scan):
+        for pick_list in live.pick_lists:
+            for line in pick_list["_lines"]:
+                if line["sku_code"] == code:
+                    sku = self.shop.sku_by_code[code]
+                    scanned = sku.barcode if sku.barcode and scan == "barcode" else code
+                    self.w[PickRecord].add(pick_list_id=pick_list["id"], line_id=line["id"], sku_id=line["sku_id"],
+                                           code=scanned, quantity=line["quantity"], picker_id=self.staff["warehouse"],
+                                           created_at=at)  # fmt: skip
+                    line["picked_quantity"] = line["quantity"]
+                    if pick_list["status"] == "open":
+                        pick_list["status"], pick_list["started_at"] = "picking", at
+                    if all(ln["picked_quantity"] == ln["quantity"] for ln in pick_list["_lines"]):
+                        pick_list["status"], pick_list["completed_at"] = "completed", at
+                    return
+
+    def pack(self, at, plan, live):
+        live.row["status"], live.row["packed_at"] = S.READY_TO_SHIP, at
+
+    def ship(self, at, plan, live, *, carrier, suffix):
+        row = live.row
+        live.shipment = self.w[Shipment].add(
+            number=self.numbers.next("SH", at), order_id=row["id"], carrier=carrier,
+            tracking_number=tracking_number(plan, row["number"], carrier, suffix), status="created",
+            shipped_at=at, shipped_by_id=self.staff["logistics"],
+        )  # fmt: skip
+        for line in sorted(live.lines, key=lambda line: (line["sku_id"], line["warehouse_id"])):
+            if line["reserved"]:
+                self._move(line["sku_id"], line["warehouse_id"], "shipment", at, row["number"],
+                           on_hand=-line["quantity"], reserved=-line["quantity"], actor=self.staff["logistics"])  # fmt: skip
+                line["reserved"] = False
+        row["status"], row["shipped_at"] = S.SHIPPED, at
+
+    def track(self, at, plan, live, *, status):
+        shipment = live.shipment
+        shipment["status"] = status
+        if status == "delivered":
+            shipment["delivered_at"] = at
+        self.w[ShipmentEvent].add(shipment_id=shipment["id"], status=status, occurred_at=at, created_at=at,
+                                  location=tracking_place(self.shop, plan, status),
+                                  description=TRACKING_TEXTS[status])  # fmt: skip
+        if status == "delivered":
+            self._complete(at, plan, live, by=None)
+
+    def deliver(self, at, plan, live, *, how):
+        shipment = live.shipment
+        shipment["status"], shipment["delivered_at"] = "delivered", at
+        self.w[ShipmentEvent].add(shipment_id=shipment["id"], status="delivered", occurred_at=at, created_at=at,
+                                  description=how, recorded_by_id=self.staff["logistics"])  # fmt: skip
+        self._complete(at, plan, live, by=self.staff["logistics"])
+
+    def _complete(self, at, plan, live, *, by):
+        row = live.row
+        if row["payment_status"] == "cod":
+            self.w[Payment].add(order_id=row["id"], method="cod", provider="cod", reference=row["number"],
+                                amount=row["total"], applied=True, recorded_by_id=by, created_at=at)  # fmt: skip
+            live.paid += row["total"]
+            row["payment_status"], row["paid_at"] = "paid", at
+        row["status"], row["completed_at"] = S.COMPLETED, at
+        live.survey = self.w[Survey].add(order_id=row["id"], customer_id=row["customer_id"],
+                                         token=secrets.token_urlsafe(32), send_after=at + settings.SURVEY_DELAY,
+                                         sent_at=None, answered_at=None, created_at=at)  # fmt: skip
+        self.unsent.append(live.survey)
+
+    # -- customer care --------------------------------------------------------------------------
+    def contact(self, at, plan, live, *, purpose, summary, customer=None):
+        inquiry = purpose == "inquiry"
+        self.w[ContactLog].add(
+            customer_id=customer if plan is None else plan.customer["pk"], channel="phone",
+            direction="in" if inquiry else "out", purpose=purpose, summary=summary,
+            staff_id=self.staff["sales" if inquiry else "customer_service"],
+            order_id=None if inquiry or live is None else live.row["id"], occurred_at=at,
+        )  # fmt: skip
+
+    def ticket(self, at, plan, live, *, category, priority, subject, question, channel):
+        if (category, priority) not in self.sla:
+            self.sla[(category, priority)] = crm_selectors.ticket_sla_durations(
+                category=category, priority=priority
+            )
+        first, resolution = self.sla[(category, priority)]
+        row = live.row
+        live.ticket = self.w[Ticket].add(
+            number=self.numbers.next("TK", at), subject=subject, description=question, category=category,
+            channel=channel, priority=priority, status="open", customer_id=row["customer_id"], order_id=row["id"],
+            created_at=at, first_response_due=at + first, resolution_due=at + resolution,
+        )  # fmt: skip
+        self.w[ContactLog].add(customer_id=row["customer_id"], channel=channel, direction="in",
+                               purpose="complaint" if category == "complaint" else "inquiry", summary=subject,
+                               order_id=row["id"], ticket_id=live.ticket["id"], occurred_at=at)  # fmt: skip
+
+    def ticket_reply(self, at, plan, live, *, body):
+        ticket = live.ticket
+        self.w[TicketReply].add(ticket_id=ticket["id"], author_id=self.staff["customer_service"], body=body,
+                                from_customer=False, created_at=at)  # fmt: skip
+        if ticket.get("first_response_at") is None:
+            ticket["first_response_at"] = at
+        if ticket["status"] == "open":
+            ticket["status"] = "in_progress"
+
+    def ticket_resolve(self, at, plan, live, *, resolution):
+        live.ticket.update(status="resolved", resolved_at=at, resolution=resolution)
+
+    def ticket_close(self, at, plan, live):
+        live.ticket.update(status="closed", closed_at=at)
+
+    def coupon_issue(self, at, coupon, ticket=None):
+        self.coupons[coupon.code] = self.w[Coupon].add(
+            code=coupon.code, name=coupon.name, kind="fixed", value=coupon.value, cap=None,
+            min_order_amount=coupon.min_amount, valid_from=at, valid_to=coupon.valid_to, total_limit=1,
+            per_customer_limit=1, used_count=0, customer_id=coupon.customer["pk"], segment="", is_active=True,
+            source=coupon.source, source_reference=ticket["number"] if ticket else "",
+            ticket_id=ticket["id"] if ticket else None, issued_by_id=self.staff["customer_service"], issued_at=at,
+        )  # fmt: skip
+
+    def apology_coupon(self, at, plan, live, *, coupon):
+        self.coupon_issue(at, coupon, ticket=live.ticket)
+
+    def survey(self, at, plan, live):
+        still = []
+        for survey in self.unsent:
+            if survey["send_after"] <= at:
+                survey["sent_at"] = at
+            else:
+                still.append(survey)
+        self.unsent = still
+
+    def survey_answer(self, at, plan, live, *, scores, comment):
+        scored = [(self.weights[d], scores[d]) for d in settings.CSI_WEIGHTS if d in scores]
+        total = sum((w for w, _q in scored), Decimal("0"))
+        csi = (sum((w * q for w, q in scored), Decimal("0")) / total).quantize(
+            Decimal("0.0001"), ROUND_HALF_UP
+        )
+        response = self.w[SurveyResponse].add(
+            survey_id=live.survey["id"], comment=comment, csi=csi, submitted_at=at
+        )
+        for d in settings.CSI_WEIGHTS:
+            if d in scores:
+                self.w[SurveyAnswer].add(
+                    response_id=response["id"], dimension=d, score=scores[d], weight=self.weights[d]
+                )
+        live.survey["answered_at"] = at
+
+    # -- after-sales ----------------------------------------------------------------------------
+    def as_submit(self, at, plan, live, *, kind, reason, code):
+        row = live.row
+        live.request = self.w[AftersalesRequest].add(
+            number=self.numbers.next("AS", at), order_id=row["id"], type=kind, reason=reason,
+            description=data.AFTERSALES_TEXT[reason], status="submitted", submitted_at=at,
+        )  # fmt: skip
+        line = next(line for line in live.lines if line["sku_code"] == code)
+        live.request["_line"] = self.w[AftersalesLine].add(
+            request_id=live.request["id"], order_line_id=line["id"], sku_id=line["sku_id"], sku_code=code,
+            name=line["name"], quantity=1, inspection="", refund_amount=Decimal("0.00"),
+        )  # fmt: skip
+        live.request["_order_line"] = line
+
+    def as_approve(self, at, plan, live):
+        request = live.request
+        back = request["type"] in ("return", "exchange", "repair")
+        request.update(status="awaiting_return" if back else "approved", reviewed_at=at,
+                       reviewed_by_id=self.staff["aftersales"], review_note="符合售后政策")  # fmt: skip
+
+    def as_reject(self, at, plan, live):
+        live.request.update(status="rejected", reviewed_at=at, rejected_at=at, reviewed_by_id=self.staff["aftersales"],
+                            reject_reason="商品已使用且影响二次销售，不符合无理由退货条件")  # fmt: skip
+
+    def as_receive(self, at, plan, live, *, damaged):
+        request, line = live.request, live.request["_line"]
+        if request["type"] != "repair":
+            line["inspection"] = "damaged" if damaged else "resellable"
+            order_line = request["_order_line"]
+            reason = f"售后 {request['number']} {dict(AftersalesRequest._meta.get_field('reason').choices)[request['reason']]}"
+            self._move(line["sku_id"], order_line["warehouse_id"], "return", at, request["number"], on_hand=1,
+                       actor=self.staff["warehouse"], reason=str(reason))  # fmt: skip
+            if damaged:
+                self._move(line["sku_id"], order_line["warehouse_id"], "write_off", at, request["number"],
+                           on_hand=-1, actor=self.staff["warehouse"], reason=str(reason))  # fmt: skip
+        request.update(status="received", received_at=at, inspection_note="退回商品已签收并检验")
+
+    def as_refund(self, at, plan, live):
+        request, row = live.request, live.row
+        order_line = request["_order_line"]
+        share = order_line["line_total"] * 1 / order_line["quantity"]
+        if row["discount_total"] and row["subtotal"]:
+            share -= row["discount_total"] * share / row["subtotal"]
+        value = min(max(Decimal("0.00"), share.quantize(CENT, ROUND_DOWN)), live.paid)
+        reference = f"RF-{request['number']}"
+        self.w[Payment].add(order_id=row["id"], kind="refund", method=row["payment_method"], provider="demo",
+                            reference=reference, amount=value, applied=True, recorded_by_id=self.staff["aftersales"],
+                            raw={"reason": f"售后 {request['number']}"}, created_at=at)  # fmt: skip
+        if value == live.paid:
+            row["payment_status"] = "refunded"
+        live.paid -= value
+        request["_line"]["refund_amount"] = value
+        request.update(status="refunded", resolved_at=at, refund_amount=value, refund_reference=reference)
+
+    def as_repair(self, at, plan, live):
+        live.request.update(status="repaired", resolved_at=at, repair_carrier="sf",
+                            repair_tracking_number=f"SFR{live.request['number'][2:]}", resolution_note="更换主板后寄回")  # fmt: skip
+
+    def as_close(self, at, plan, live):
+        live.request.update(status="closed", closed_at=at)
+
+
+def customers_write(replay: Replay, shop: DemoShop) -> None:
+    table = replay.w[Customer]
+    for person in shop.customers:
+        row = table.add(name=person["name"], phone=person["phone"] or None, email=person["email"] or None,
+                        created_at=person["since"])  # fmt: skip
+        person["pk"] = row["id"]
+
+
+def bulk_load(shop: DemoShop, plans: list[OrderPlan], *, progress) -> None:
+    """Replay the timeline in memory, then write every row; one transaction."""
+    shop.sku_by_code = {sku.code: sku for sku in [*shop.skus, shop.shortage_sku]}
+    replay = Replay(shop)
+    events = {"receive": replay.receive, "stock_settings": replay.stock_settings}
+    with transaction.atomic():
+        customers_write(replay, shop)
+        for moment, _seq, action, kwargs in shop.timeline:
+            if action == "step":
+                plan, step = kwargs["plan"], kwargs["step"]
+                if step.action == "place":
+                    replay.place(moment, plan)
+                    progress.order()
+                else:
+                    getattr(replay, step.action)(moment, plan, replay.live.get(id(plan)), **step.args)
+            elif action == "inquiry":
+                replay.contact(moment, None, None, purpose="inquiry", summary=kwargs["summary"],
+                               customer=kwargs["person"]["pk"])  # fmt: skip
+            elif action == "coupon_issue":
+                replay.coupon_issue(moment, kwargs["coupon"])
+            elif action == "delist":
+                with shop.at(moment):
+                    from .catalog import EVENTS
+
+                    EVENTS["delist"](shop, **kwargs)
+            else:
+                events[action](moment, **kwargs)
+        for on_hand, reserved, row in replay.stock.values():
+            row["on_hand"], row["reserved"] = on_hand, reserved
+        for table in replay.w.tables.values():
+            for row in table.rows:
+                for key in [k for k in row if k.startswith("_")]:
+                    del row[key]
+        replay.w.finish()
+        replay.numbers.store()
