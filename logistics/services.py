@@ -6,7 +6,6 @@ import re
 from collections import defaultdict
 from datetime import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -52,11 +51,6 @@ def _require_perm(by, perm: str) -> None:
     """``by=None`` is the system (tasks, demo data), which holds every permission."""
     if by is not None and not by.has_perm(perm):
         raise PermissionDenied(_("你没有权限：%(perm)s。") % {"perm": perm})
-
-
-def tracking_url_for(order: Order) -> str:
-    """The public tracking page of an order (absolute when ``SITE_URL`` is configured)."""
-    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}/track/?number={order.number}"
 
 
 def carrier_clean(carrier) -> str:
@@ -471,7 +465,7 @@ def order_ship(*, order: Order, by=None, carrier: str | None = None, tracking_nu
             reference=order.number,
             email=order.customer_email,
             phone=order.customer_phone,
-            context={"order": order, "shipment": shipment, "tracking_url": tracking_url_for(order)},
+            context={"order": order, "shipment": shipment},
         )
     logger.info("order %s shipped: %s %s", order.number, carrier, tracking_number)
     return order

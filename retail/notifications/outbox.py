@@ -7,6 +7,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from retail.models import Notification
+from retail.signing import order_link_url
 
 from .tasks import notification_dispatch
 
@@ -15,6 +16,15 @@ def _render(event: str, context: dict) -> tuple[str, str]:
     text = render_to_string(f"notifications/{event}.txt", context).strip()
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip()
+
+
+def _customer_context(context: dict) -> dict:
+    """A message to the customer about an order carries ``tracking_url``, the signed link that opens
+    the order (``retail.signing.order_link_url``); staff messages never carry it."""
+    number = getattr(context.get("order"), "number", "")
+    if number and "tracking_url" not in context:
+        return {**context, "tracking_url": order_link_url(number)}
+    return context
 
 
 def notification_queue(
@@ -37,7 +47,10 @@ def notifications_queue(specs: list[dict]) -> list[Notification]:
     """Several ``notification_queue`` calls in one INSERT (order placement counts its statements)."""
     rows = []
     for spec in specs:
-        subject, body = _render(spec["event"], spec.get("context") or {})
+        context = spec.get("context") or {}
+        if spec.get("email") or spec.get("phone"):
+            context = _customer_context(context)
+        subject, body = _render(spec["event"], context)
         event, reference = spec["event"], spec.get("reference", "")
         batch = []
         if spec.get("email"):
