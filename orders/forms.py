@@ -17,7 +17,7 @@ from retail.admin import ActionForm
 from retail.errors import BusinessError
 from retail.signing import order_link_number
 
-from .models import Channel, PaymentMethod
+from .models import Channel, Order, PaymentMethod
 from .selectors import order_for_customer_link, order_for_customer_lookup
 
 LINE_KEY = re.compile(r"^lines\[(\d+)\]\.(sku|quantity)$")
@@ -248,7 +248,7 @@ class OrderLookupForm(forms.Form):
         return data
 
 
-def order_link_resolve(token: str) -> tuple:
+def order_link_resolve(token: str) -> tuple[Order | None, dict, int]:
     """``(order, {}, 200)`` for a signed link that opens, else ``(None, context, status)`` for the
     page that says why: 410 with the number filled in when it expired (to look it up again), 404
     when it was tampered with or names no order. Used by every customer page a link opens."""
