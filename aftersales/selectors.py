@@ -45,6 +45,26 @@ def aftersales_request_list(
     return qs
 
 
+def aftersales_requests_for_customer(*, order: Order) -> list[AftersalesRequest]:
+    """The order's requests as its customer sees them, newest first, in two queries. Each carries
+    ``return_to`` (what a request awaiting the goods tells the customer): the warehouses its lines
+    left from, each with its return address (``AFTERSALES_RETURN_ADDRESSES`` by warehouse code,
+    else ``AFTERSALES_RETURN_ADDRESS``; blank when neither is set)."""
+    requests = list(
+        AftersalesRequest.objects.filter(order=order).prefetch_related(
+            Prefetch("lines", queryset=AftersalesLine.objects.select_related("order_line__warehouse"))
+        )
+    )
+    by_code = settings.AFTERSALES_RETURN_ADDRESSES
+    for req in requests:
+        warehouses = {line.order_line.warehouse for line in req.lines.all()} - {None}
+        req.return_to = [
+            {"name": w.name, "address": by_code.get(w.code) or settings.AFTERSALES_RETURN_ADDRESS}
+            for w in sorted(warehouses, key=lambda w: (w.priority, w.code))
+        ]
+    return requests
+
+
 def aftersales_request_get(*, number: str) -> AftersalesRequest:
     try:
         return aftersales_request_list().get(number=number)

@@ -94,6 +94,15 @@ def aftersales_window_end(*, order: Order, type: str):
     return order.completed_at + settings.AFTERSALES_WINDOWS[type]
 
 
+def aftersales_open_types(*, order: Order) -> list[str]:
+    """The request types a customer may still file for ``order`` (delivered, window not over), in
+    ``AFTERSALES_WINDOWS`` order; ``[]`` before delivery or once every window has closed."""
+    if order.status != Order.Status.COMPLETED or order.completed_at is None:
+        return []
+    now = timezone.now()
+    return [t for t in settings.AFTERSALES_WINDOWS if now <= aftersales_window_end(order=order, type=t)]
+
+
 # -- filing ---------------------------------------------------------------------------------------
 def _window_check(*, order: Order, type: str) -> None:
     """The order is delivered and the window of this request type is still open."""

@@ -1,18 +1,26 @@
-"""The customer's after-sales page: find the order by number and the phone or email on it (as on the
-tracking page), see earlier requests and their status, and file a new one; no login, no retyping."""
+"""The customer's after-sales page. ``/aftersales/`` finds the order by its number and the phone or
+email on it (a posted form, as on the tracking page) and redirects to ``/aftersales/<token>/``, the
+order's signed link (also reached from the tracking page): earlier requests and their status, what
+to do with a request awaiting the goods, and the form to file a new one; no login, no retyping."""
 
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from rest_framework.settings import api_settings
 
-from orders.forms import ORDER_LOOKUP_NOT_FOUND, OrderLookupForm
+from orders.forms import ORDER_LOOKUP_NOT_FOUND, OrderLookupForm, order_link_resolve
 from retail.api.throttling import TrackingThrottle
 from retail.errors import BusinessError
+from retail.signing import order_link_token
 
 from .models import Reason, RequestType
-from .selectors import aftersales_request_list, requested_units_by_line
-from .services import aftersales_request_create
+from .selectors import aftersales_requests_for_customer, requested_units_by_line
+from .services import aftersales_open_types, aftersales_request_create
+
+TEMPLATE = "aftersales/request.html"
+CREATED_TAG = "aftersales-created"
 
 
 class AftersalesPageThrottle(TrackingThrottle):
@@ -47,27 +55,41 @@ def _wanted(post, lines) -> list[dict]:
     return wanted
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def request_page(request):
-    form = OrderLookupForm(request.POST if request.method == "POST" else request.GET)
-    windows = [(RequestType(t).label, d.days) for t, d in settings.AFTERSALES_WINDOWS.items()]
-    context = {
-        **form.echo(),
-        "types": RequestType.choices,
-        "reasons": Reason.choices,
-        "windows": windows,
-    }
-    if not (context["number"] or context["contact"]):
-        return render(request, "aftersales/request.html", context)
+    """GET shows the lookup form (a ``number`` in the query fills it in; a contact there is ignored);
+    POST looks the order up, on its own throttle, and redirects to the order's signed page."""
+    if request.method == "GET":
+        return render(request, TEMPLATE, {"number": OrderLookupForm(request.GET).echo()["number"].strip()})
+    form = OrderLookupForm(request.POST)
+    context = form.echo()
     if not AftersalesPageThrottle().allow_request(request, None):
-        return render(request, "aftersales/request.html", {**context, "throttled": True}, status=429)
+        return render(request, TEMPLATE, {**context, "throttled": True}, status=429)
     if not form.is_valid():
-        return render(
-            request, "aftersales/request.html", {**context, "not_found": ORDER_LOOKUP_NOT_FOUND}, status=404
-        )
-    order = form.cleaned_data["order"]
+        return render(request, TEMPLATE, {**context, "not_found": ORDER_LOOKUP_NOT_FOUND}, status=404)
+    return redirect("aftersales:order", token=order_link_token(form.cleaned_data["order"].number))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def order_page(request, token: str):
+    """The order of a signed link: its requests, and (POST) a new one, which redirects back here."""
+    order, context, status = order_link_resolve(token)
+    if order is None:
+        return render(request, TEMPLATE, context, status=status)
     lines = _lines(order)
-    context.update(order=order, lines=lines, requests=aftersales_request_list(order=order))
+    open_types = aftersales_open_types(order=order)
+    context = {
+        "order": order,
+        "token": token,
+        "lines": lines,
+        "requests": aftersales_requests_for_customer(order=order),
+        "types": [(t, RequestType(t).label) for t in open_types],
+        "reasons": Reason.choices,
+        "windows": [(RequestType(t).label, d.days) for t, d in settings.AFTERSALES_WINDOWS.items()],
+        "created": next((str(m) for m in messages.get_messages(request) if CREATED_TAG in m.tags), None),
+    }
     if request.method == "POST":
         try:
             created = aftersales_request_create(
@@ -79,7 +101,9 @@ def request_page(request):
                 photos=request.FILES.getlist("photos"),
             )
         except BusinessError as exc:
-            context.update(error=exc.message, form=request.POST)
-            return render(request, "aftersales/request.html", context, status=400)
-        context.update(created=created, lines=_lines(order), requests=aftersales_request_list(order=order))
-    return render(request, "aftersales/request.html", context)
+            return render(
+                request, TEMPLATE, {**context, "error": exc.message, "form": request.POST}, status=400
+            )
+        messages.success(request, created.number, extra_tags=CREATED_TAG)
+        return redirect("aftersales:order", token=token)
+    return render(request, TEMPLATE, context)

@@ -1,8 +1,10 @@
-"""The public satisfaction survey page (mobile first, Chinese): thin over ``survey_submit``."""
+"""The public satisfaction survey page (mobile first, Chinese or English as the customer picks): thin
+over ``survey_submit``."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -12,7 +14,13 @@ from . import selectors
 from .models import CsiDimension
 from .services import survey_submit
 
-SCORES = [(5, "非常满意"), (4, "满意"), (3, "一般"), (2, "不满意"), (1, "很不满意")]
+SCORES = [
+    (5, gettext_lazy("非常满意")),
+    (4, gettext_lazy("满意")),
+    (3, gettext_lazy("一般")),
+    (2, gettext_lazy("不满意")),
+    (1, gettext_lazy("很不满意")),
+]
 THANKS_TAG = "survey-thanks"
 
 

@@ -8,15 +8,17 @@ import uuid
 from decimal import Decimal
 
 from django import forms
+from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from inventory.services import MAX_QUANTITY
 from retail import error_codes as codes
 from retail.admin import ActionForm
 from retail.errors import BusinessError
+from retail.signing import order_link_number
 
-from .models import Channel, PaymentMethod
-from .selectors import order_for_customer_lookup
+from .models import Channel, Order, PaymentMethod
+from .selectors import order_for_customer_link, order_for_customer_lookup
 
 LINE_KEY = re.compile(r"^lines\[(\d+)\]\.(sku|quantity)$")
 
@@ -216,7 +218,10 @@ class OrderNoteForm(ActionForm):
 
 # -- the customer's order lookup (the tracking page, its API and the after-sales page) --------------
 
-ORDER_LOOKUP_NOT_FOUND = "未找到该订单，请核对订单号和手机号或邮箱。"
+ORDER_LOOKUP_NOT_FOUND = _("未找到该订单，请核对订单号和手机号或邮箱。")
+# The answers to a signed link (``orders.selectors.order_for_customer_link``) that does not open.
+ORDER_LINK_INVALID = _("链接无效，请输入订单号和下单手机号或邮箱查询。")
+ORDER_LINK_EXPIRED = _("链接已过期，请输入下单手机号或邮箱重新查询。")
 
 
 class OrderLookupForm(forms.Form):
@@ -241,3 +246,16 @@ class OrderLookupForm(forms.Form):
             raise forms.ValidationError(ORDER_LOOKUP_NOT_FOUND, code=codes.NOT_FOUND)
         data["order"] = order
         return data
+
+
+def order_link_resolve(token: str) -> tuple[Order | None, dict, int]:
+    """``(order, {}, 200)`` for a signed link that opens, else ``(None, context, status)`` for the
+    page that says why: 410 with the number filled in when it expired (to look it up again), 404
+    when it was tampered with or names no order. Used by every customer page a link opens."""
+    try:
+        return order_for_customer_link(token=token), {}, 200
+    except signing.SignatureExpired:
+        number = order_link_number(token, check_age=False)
+        return None, {"number": number, "link_error": ORDER_LINK_EXPIRED}, 410
+    except signing.BadSignature:
+        return None, {"link_error": ORDER_LINK_INVALID}, 404

@@ -360,3 +360,13 @@ AXES_VERBOSE = False  # no start-up banner in every manage.py run; lock-outs are
 SECURE_REFERRER_POLICY = env("SECURE_REFERRER_POLICY", default="same-origin")
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+
+# --- Customer pages (issue 16 §6; docs/configuration.md "Customer pages") ---
+# Links in customer messages open the order directly (retail/signing.py) for this many days.
+TRACKING_LINK_MAX_AGE_DAYS = env.int("TRACKING_LINK_MAX_AGE_DAYS", default=30)
+# Shown on every customer page; an empty value hides that line.
+CUSTOMER_SERVICE_PHONE = env("CUSTOMER_SERVICE_PHONE", default="")
+CUSTOMER_SERVICE_EMAIL = env("CUSTOMER_SERVICE_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Where returned goods go: per warehouse code (JSON object), else the one default address.
+AFTERSALES_RETURN_ADDRESS = env("AFTERSALES_RETURN_ADDRESS", default="")
+AFTERSALES_RETURN_ADDRESSES = env.json("AFTERSALES_RETURN_ADDRESSES", default={})

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from retail.tracking.views import track_page
+from retail.tracking.views import track_link_page, track_page
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
@@ -11,6 +11,7 @@ urlpatterns = [
     # added here must come above this line (or go into retail/api/urls.py).
     path("api/", include("retail.api.urls")),
     path("track/", track_page, name="track"),
+    path("track/<str:token>/", track_link_page, name="track_link"),
     path("logistics/", include("logistics.urls")),
     path("survey/", include("crm.urls")),
     path("aftersales/", include("aftersales.urls")),

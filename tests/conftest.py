@@ -39,6 +39,17 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active in the test's thread (LocaleMiddleware activates a
+    language and never deactivates it), which would make the next test's labels English."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def staff_user(django_user_model):
     return django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-boss-123")

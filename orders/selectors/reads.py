@@ -1,9 +1,8 @@
 """Order reads for the API, the tracking page and crm (``crm.ports.OrderReads``)."""
 
 from decimal import Decimal
-from urllib.parse import urlencode
 
-from django.conf import settings
+from django.core import signing
 from django.db.models import (
     Count,
     DecimalField,
@@ -29,6 +28,7 @@ from inventory.models import Stock
 from retail.errors import NotFound
 from retail.fsm import state_log_for
 from retail.models import Notification
+from retail.signing import order_link_number, order_link_url
 from retail.validation import normalize_email, normalize_phone
 
 from ..models import Order, OrderLine, OrderNote, Payment, PaymentStatus
@@ -226,6 +226,21 @@ def order_timeline(*, order: Order) -> list[dict]:
     return sorted(entries, key=lambda e: e["at"])
 
 
+def _order_for_customer(number: str) -> Order | None:
+    return Order.objects.filter(number=number).prefetch_related("lines", "shipments__events").first()
+
+
+def order_for_customer_link(*, token: str) -> Order:
+    """The order a signed customer link names (``retail.signing.order_link_token``), with its lines
+    and shipments (tracking events included). ``signing.SignatureExpired`` once the link is older
+    than ``TRACKING_LINK_MAX_AGE_DAYS``; ``signing.BadSignature`` when it was not made here or the
+    order no longer exists."""
+    order = _order_for_customer(order_link_number(token))
+    if order is None:
+        raise signing.BadSignature("no such order")
+    return order
+
+
 def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Order | None:
     """The order with this number whose phone (normalised) or email (any case) is ``contact``, with its
     lines and shipments (tracking events included); ``None`` for an unknown number, a contact that
@@ -234,7 +249,7 @@ def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Ord
     number, contact = (number or "").strip(), (contact or "").strip()
     if not number or not contact or len(number) > 32 or len(contact) > 254 or "\x00" in number + contact:
         return None
-    order = Order.objects.filter(number=number).prefetch_related("lines", "shipments__events").first()
+    order = _order_for_customer(number)
     if order is None:
         return None
     if "@" in contact:
@@ -246,8 +261,6 @@ def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Ord
 
 
 def order_tracking_url(order: Order) -> str:
-    """The public tracking page of an order, absolute with ``SITE_URL``: the link in the
-    customer's messages (placed, shipped). The path is written out rather than reversed: a
-    worker or script that has not loaded the URLconf would import every URL module here, inside
-    the placement transaction."""
-    return f"{settings.SITE_URL.rstrip('/')}/track/?{urlencode({'number': order.number})}"
+    """The link in the customer's messages (placed, shipped): the signed link that opens the
+    order's tracking page (``retail.signing.order_link_url``, absolute with ``SITE_URL``)."""
+    return order_link_url(order.number)

@@ -12,6 +12,7 @@ from django.utils import translation
 
 from retail.errors import ValidationError
 from retail.models import Notification, NotificationAttachment
+from retail.signing import order_link_url
 
 from .tasks import notification_dispatch
 
@@ -55,6 +56,15 @@ def message_render(event: str, context: dict, language: str | None = None) -> tu
     return subject.strip(), body.strip()
 
 
+def _customer_context(context: dict) -> dict:
+    """A message to the customer about an order carries ``tracking_url``, the signed link that opens
+    the order (``retail.signing.order_link_url``); staff messages never carry it."""
+    number = getattr(context.get("order"), "number", "")
+    if number and "tracking_url" not in context:
+        return {**context, "tracking_url": order_link_url(number)}
+    return context
+
+
 def notification_queue(
     *,
     event: str,
@@ -82,10 +92,13 @@ def notifications_queue(specs: list[dict]) -> list[Notification]:
     """Several ``notification_queue`` calls in one INSERT (order placement counts its statements)."""
     rows, files = [], []
     for spec in specs:
-        subject, body = message_render(spec["event"], spec.get("context") or {}, spec.get("language"))
+        context = spec.get("context") or {}
+        if spec.get("email") or spec.get("phone"):
+            context = _customer_context(context)
+        subject, body = message_render(spec["event"], context, spec.get("language"))
         html = spec.get("html_template") or ""
         if html:
-            html = render_to_string(html, spec.get("context") or {})
+            html = render_to_string(html, context)
         attachments = _attachments_checked(spec.get("attachments"))
         event, reference = spec["event"], spec.get("reference", "")
         batch = []

@@ -19,7 +19,6 @@ class TrackingEventSerializer(serializers.Serializer):
     status = serializers.CharField()
     status_display = serializers.CharField()
     location = serializers.CharField(allow_blank=True)
-    description = serializers.CharField(allow_blank=True)
 
 
 class TrackingShipmentSerializer(serializers.Serializer):

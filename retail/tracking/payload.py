@@ -1,5 +1,7 @@
 """What a customer sees of an order: status, lines, shipments with their events, and a timeline of
-customer-facing texts. No name, phone, email or address: the answer is public."""
+customer-facing texts. No name, phone, email or address: the answer is public. No free text typed
+by staff either: a timeline entry reads the fixed text of its transition, a carrier event its status
+and location (its description may be a staff remark such as "员工确认签收")."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +16,7 @@ TRANSITION_TEXT = {
     "resolve_shortage": _("缺货已处理"),
     "start_picking": _("仓库正在拣货"),
     "pack": _("已打包出库，等待承运商揽收"),
-    "ship": _("已发货"),
+    "ship": _("已交由承运商配送"),
     "deliver": _("已签收，订单完成"),
     "cancel": _("订单已取消"),
     "expire": _("超过付款时限，订单已取消"),
@@ -44,7 +46,6 @@ def tracking_payload(order: Order) -> dict:
                         "status": e.status,
                         "status_display": str(e.get_status_display()),
                         "location": e.location,
-                        "description": e.description,
                     }
                     for e in s.events.all()
                 ],

@@ -1,27 +1,52 @@
-"""``/track/``: the tracking lookup as a mobile-friendly page."""
+"""``/track/``: the tracking lookup as a mobile-friendly page, and ``/track/<token>/``, the signed link
+of customer messages that opens the order directly.
 
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+The lookup form posts (the contact never travels in a URL), spends the API's throttle budget and,
+when the order is found, redirects to the order's signed link."""
 
-from orders.forms import ORDER_LOOKUP_NOT_FOUND, OrderLookupForm
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from aftersales.selectors import aftersales_request_list
+from aftersales.services import aftersales_open_types
+from orders.forms import ORDER_LOOKUP_NOT_FOUND, OrderLookupForm, order_link_resolve
 from retail.api.throttling import TrackingThrottle
+from retail.signing import order_link_token
 
 from .payload import tracking_payload
 
+TEMPLATE = "retail/track.html"
 
-@require_GET
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def track_page(request):
-    """The form submits by GET so a link can be shared; it spends the API's throttle budget."""
-    form = OrderLookupForm(request.GET)
+    """GET shows the form (a ``number`` in the query fills it in; a contact there is ignored);
+    POST looks the order up and redirects to its signed link."""
+    if request.method == "GET":
+        return render(request, TEMPLATE, {"number": OrderLookupForm(request.GET).echo()["number"].strip()})
+    form = OrderLookupForm(request.POST)
     context = form.echo()
-    status = 200
-    if request.GET.get("number") or request.GET.get("contact"):
-        if not TrackingThrottle().allow_request(request, None):
-            context["throttled"] = True
-            status = 429
-        elif not form.is_valid():
-            context["not_found"] = ORDER_LOOKUP_NOT_FOUND
-            status = 404
-        else:
-            context["result"] = tracking_payload(form.cleaned_data["order"])
-    return render(request, "retail/track.html", context, status=status)
+    if not TrackingThrottle().allow_request(request, None):
+        return render(request, TEMPLATE, {**context, "throttled": True}, status=429)
+    if not form.is_valid():
+        return render(request, TEMPLATE, {**context, "not_found": ORDER_LOOKUP_NOT_FOUND}, status=404)
+    return redirect("track_link", token=order_link_token(form.cleaned_data["order"].number))
+
+
+@never_cache
+@require_GET
+def track_link_page(request, token: str):
+    """The order of a signed link: status, lines, shipments, timeline, and the ways on: after-sales
+    (while a window is open, or to follow earlier requests) and customer service."""
+    order, context, status = order_link_resolve(token)
+    if order is None:
+        return render(request, TEMPLATE, context, status=status)
+    context = {
+        "result": tracking_payload(order),
+        "token": token,
+        "aftersales_open": bool(aftersales_open_types(order=order)),
+        "aftersales_requests": aftersales_request_list(order=order).exists(),
+    }
+    return render(request, TEMPLATE, context)

@@ -47,8 +47,8 @@ def test_orders_are_placed_read_and_tracked_while_redis_is_down(redis_cache, sto
     assert read.status_code == 200 and read.json()["number"] == number
     tracked = client.get("/api/track/", {"number": number, "contact": "13800138000"})
     assert tracked.status_code == 200 and tracked.json()["number"] == number
-    page = client.get("/track/", {"number": number, "contact": "13800138000"})
-    assert page.status_code == 200
+    page = client.post("/track/", {"number": number, "contact": "13800138000"})
+    assert page.status_code == 302 and page.url.startswith(f"/track/{number}:")
     assert throttle_fail_open_count() >= before + 4  # each request let through, and counted
     health = client.get("/healthz").json()
     assert health["status"] == "degraded" and health["throttle_fail_open"] >= before + 4

@@ -93,20 +93,21 @@ def test_a_staff_token_does_not_lift_the_tracking_throttle(api, number):
 
 
 def test_html_page_shows_the_order_and_is_mobile_friendly(client, number):
-    page = client.get("/track/", {"number": number, "contact": "13800138000"})
-    assert page.status_code == 200
+    # The lookup posts and lands on the order's signed link (tests/retail/test_tracking_page.py).
+    page = client.post("/track/", {"number": number, "contact": "13800138000"}, follow=True)
+    assert page.status_code == 200 and page.redirect_chain[0][1] == 302
     html = page.content.decode()
     assert 'name="viewport"' in html and number in html and "待处理" in html
-    assert "张三" not in html and "科技园路" not in html
+    assert "张三" not in html and "科技园路" not in html and "13800138000" not in html
 
 
 def test_html_page_form_and_not_found(client, number):
     assert client.get("/track/").status_code == 200
-    miss = client.get("/track/", {"number": number, "contact": "13900000000"})
+    miss = client.post("/track/", {"number": number, "contact": "13900000000"})
     assert miss.status_code == 404 and "未找到该订单" in miss.content.decode()
 
 
 def test_html_page_shares_the_throttle(client, number):
     for _ in range(30):
-        client.get("/track/", {"number": "SO1", "contact": "1"})
-    assert client.get("/track/", {"number": number, "contact": "13800138000"}).status_code == 429
+        client.post("/track/", {"number": "SO1", "contact": "1"})
+    assert client.post("/track/", {"number": number, "contact": "13800138000"}).status_code == 429

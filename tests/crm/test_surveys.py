@@ -186,3 +186,27 @@ def test_page_with_a_bad_token_is_not_found(client, survey):
         assert response.status_code == 404
         assert "链接无效" in response.content.decode()
     assert not SurveyResponse.objects.exists()
+
+
+def test_the_whole_page_reads_in_english(client, survey):
+    """Every string of the form, the scale and the answers pages follows the customer's language."""
+    import re
+
+    client.cookies["django_language"] = "en"
+    url = f"/survey/{survey.token}/"
+
+    def visible(response) -> str:
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+        return text.replace("中文", "")  # the switch names each language in itself
+
+    form = client.get(url)
+    assert '<html lang="en">' in form.content.decode() and 'action="/i18n/setlang/"' in form.content.decode()
+    for label in ["Order satisfaction survey", "Very happy", "Very unhappy", "Submit"]:
+        assert label in visible(form)
+    assert not re.search(r"[\u4e00-\u9fff]", visible(form)), visible(form)
+    refused = client.post(url, {"comment": "ok"})
+    assert refused.status_code == 400 and not re.search(r"[\u4e00-\u9fff]", visible(refused))
+    thanks = client.post(url, {"product": "5"}, follow=True)
+    assert not re.search(r"[\u4e00-\u9fff]", visible(thanks)), visible(thanks)
+    invalid = client.get(f"/survey/{survey.token[:-1]}x/")
+    assert invalid.status_code == 404 and not re.search(r"[\u4e00-\u9fff]", visible(invalid))

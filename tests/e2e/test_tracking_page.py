@@ -66,7 +66,7 @@ def test_customer_tracks_a_shipped_order_by_phone(page, live_server, shipped_ord
         "待处理 — 订单已确认，等待仓库处理",
         "处理中 — 仓库正在拣货",
         "待发货 — 已打包出库，等待承运商揽收",
-        "已发货 — 已发货",
+        "已发货 — 已交由承运商配送",
     ]
 
     text = page.locator("body").inner_text()

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django_fsm_log.models import StateLog
@@ -105,7 +106,8 @@ def test_ship_takes_stock_off_and_tells_the_customer(
     notice = next(m for m in mail.outbox if "已发货" in m.subject)
     assert notice.to == ["zhang@example.cn"]
     assert "顺丰速运" in notice.body and "SF1234567890" in notice.body
-    assert f"/track/?number={order.number}" in notice.body
+    # The signed link that opens the order (tests/retail/test_order_links.py checks the signature).
+    assert f"{settings.SITE_URL}/track/{order.number}:" in notice.body
 
 
 def test_a_blank_carrier_takes_the_shipping_plan(packed):
