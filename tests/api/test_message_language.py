@@ -61,7 +61,7 @@ def test_the_body_language_is_stored_and_the_confirmation_is_english(api, tea):
     text = english(sent["order_placed", "email"])
     assert f"Order {data['number']} received" in text
     assert "Green tea 500g × 3  ¥45.00" in text and f"¥{data['total']}" in text
-    assert f"Track your order: http://127.0.0.1:8000/track/?number={data['number']}" in text
+    assert f"Track your order: http://127.0.0.1:8000/track/{data['number']}:" in text  # the signed link
     english(sent["order_placed", "sms"])
     # The warehouse is told in Chinese whatever the customer reads.
     assert "新订单待处理" in sent["order_to_warehouse", "staff"].subject
@@ -99,7 +99,7 @@ def test_every_later_message_to_an_english_customer_is_english(api, tea, django_
         order = order_deliver(order=order)
     sent = messages(number)
     shipped = english(sent["shipment_shipped", "email"])
-    assert "SF Express" in shipped and "SF1234567" in shipped and f"?number={number}" in shipped
+    assert "SF Express" in shipped and "SF1234567" in shipped and f"/track/{number}:" in shipped
     english(sent["shipment_delivered", "email"])
     assert "已打包出库" in sent["outbound_note_issued", "staff"].body  # logistics staff: Chinese
     assert any(m.subject == f"Order {number} shipped" for m in mail.outbox)
