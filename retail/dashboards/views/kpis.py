@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from inventory.selectors import warehouse_active_list
@@ -30,6 +31,19 @@ from ..forms import KpiFilterForm, ReviewForm
 from ..roles import kpi_viewer_required, nav_pages
 
 ROWS_PER_PAGE = 50
+# What a drill-down row is (``row_kind`` of the KPI selectors), for a person.
+ROW_KINDS = {
+    "order": gettext_lazy("订单"),
+    "order_line": gettext_lazy("订单行"),
+    "customer": gettext_lazy("客户"),
+    "sku": gettext_lazy("SKU"),
+    "stock": gettext_lazy("库存"),
+    "ticket": gettext_lazy("工单"),
+    "survey": gettext_lazy("调查"),
+    "survey_response": gettext_lazy("调查答卷"),
+    "aftersales_line": gettext_lazy("售后行"),
+    "coupon": gettext_lazy("优惠券"),
+}
 
 
 def _number(value):
@@ -187,6 +201,10 @@ def kpi_export(request):
     return response
 
 
+def _labelled(row: dict) -> dict:
+    return {**row, "kind_label": ROW_KINDS.get(row["kind"], row["kind"])}
+
+
 @require_GET
 @kpi_viewer_required
 def kpi_drilldown(request, key: str):
@@ -210,7 +228,7 @@ def kpi_drilldown(request, key: str):
         filters=filters,
         figure=kpi_figure(kpi, period=period, filters=filters),
         page=page,
-        rows=[kpi_row_out(kpi, row) for row in page],
+        rows=[_labelled(kpi_row_out(kpi, row)) for row in page],
         query=query.urlencode(),
         dashboard_url=reverse("dashboards:kpis") + "?" + _query(period, filters),
     )
