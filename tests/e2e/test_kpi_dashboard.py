@@ -70,6 +70,7 @@ def test_a_manager_reads_the_dashboard_drills_down_and_reviews_the_quarter(
     page.get_by_test_id("trend-kpi").select_option("order_cycle_time")
     page.get_by_test_id("trend-90").click()
     expect(page).to_have_url(re.compile(r"trend=90"))
+    expect(page.get_by_test_id("trend-kpi")).to_have_value("order_cycle_time")  # kept across the link
     _charts_drawn(page)
 
     page.select_option("#id_period", "7d")
@@ -77,6 +78,7 @@ def test_a_manager_reads_the_dashboard_drills_down_and_reviews_the_quarter(
     page.get_by_test_id("apply-filters").click()
     expect(page).to_have_url(re.compile(r"period=7d.*channel=online"))
     expect(page.locator("#id_channel")).to_have_value("online")
+    expect(page.get_by_test_id("trend-kpi")).to_have_value("order_cycle_time")
     _charts_drawn(page)
     _shot(page, "kpi_dashboard_filtered")
 

@@ -133,6 +133,19 @@
     },
   };
 
+  // The 30/90/365-day links and the filter form keep the KPI chosen in the trend's select (?kpi=).
+  function keepTrendKpi(key) {
+    var field = document.querySelector("[data-trend-kpi]");
+    if (field) {
+      field.value = key;
+    }
+    document.querySelectorAll("[data-trend-link]").forEach(function (link) {
+      var url = new URL(link.href, window.location.href);
+      url.searchParams.set("kpi", key);
+      link.href = url.toString();
+    });
+  }
+
   document.querySelectorAll("[data-chart]").forEach(function (element) {
     var build = builders[element.getAttribute("data-chart")];
     if (!build) {
@@ -145,7 +158,10 @@
     if (element.getAttribute("data-chart") === "trend") {
       var select = document.querySelector("[data-trend-select]");
       if (select) {
-        select.addEventListener("change", function () { chart.setOption(trendOption(select.value), true); });
+        select.addEventListener("change", function () {
+          chart.setOption(trendOption(select.value), true);
+          keepTrendKpi(select.value);
+        });
       }
     }
   });
