@@ -3,8 +3,9 @@ once, to the staff group that runs the step (docs/kpis.md "Step-time monitoring"
 
 import logging
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from retail.models import Notification
 from retail.notifications.outbox import notifications_queue
@@ -25,13 +26,17 @@ def step_overdue_reference(number: str, step: str) -> str:
     return f"{number}/{step}"
 
 
-@transaction.atomic
 def step_overdue_notify(*, now=None) -> int:
     """Queue one staff notification per order and step overdue now that has none yet (an
     ``step_overdue`` row with its reference); a later run sends nothing again for the same order
     and step. Two runs at once queue in turn (a transaction advisory lock on PostgreSQL), so the
-    second sees the first's rows. Returns the number of notifications queued."""
-    now = now or timezone.now()
+    second sees the first's rows. Staff messages are in the site's language whatever the caller's.
+    Returns the number of notifications queued."""
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        return _notify(now or timezone.now())
+
+
+def _notify(now) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])

@@ -236,6 +236,8 @@ def test_the_drilldown_lists_the_rows_of_the_figure(manager, shop):
     body = response.content.decode()
     assert rows[0]["ref"] in body and f'href="/dashboard/orders/{rows[0]["ref"]}/"' in body
     assert manager.get("/dashboard/kpis/nope/rows/", NOV).status_code == 404
+    phone = manager.get("/dashboard/kpis/sales_amount/rows/", {**NOV, "channel": "phone"}).content.decode()
+    assert "渠道 电话" in phone
 
 
 def test_the_drilldown_pages_its_rows(manager, db):

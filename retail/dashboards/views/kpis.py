@@ -226,6 +226,7 @@ def kpi_drilldown(request, key: str):
     context.update(
         period=period,
         filters=filters,
+        channel_label=dict(Channel.choices).get(filters.channel, ""),
         figure=kpi_figure(kpi, period=period, filters=filters),
         page=page,
         rows=[_labelled(kpi_row_out(kpi, row)) for row in page],
