@@ -68,7 +68,7 @@ test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
-# Re-copy the pinned browser libraries (htmx) into retail/static/vendor/; the copies are committed.
+# Re-copy the pinned browser libraries (htmx, ECharts) into retail/static/vendor/; the copies are committed.
 vendor:
 	bash scripts/vendor_static.sh
 

@@ -488,3 +488,25 @@ def customer_language(customer) -> str:
     """The language a customer's messages are written in (``Customer.language``); the default,
     Chinese, when there is no customer (an order keyed in without a CRM match)."""
     return getattr(customer, "language", None) or settings.LANGUAGE_CODE
+
+
+# == dashboard figures (docs/kpis.md "Dashboard") =================================================
+def ticket_sla_summary(*, period) -> list[dict]:
+    """Tickets created in P by priority, in one grouped query: ``priority``, ``tickets``,
+    ``breached`` (the rule of ``ticket_sla_breach_rate``, at ``period.now``), ``answered``,
+    ``resolved``. Every priority is listed, in ``Ticket.Priority`` order, with zeros when empty."""
+    tickets = Ticket.objects.filter(measures.in_period("created_at", period))
+    counted = {
+        row["priority"]: row
+        for row in tickets.values("priority").annotate(
+            tickets=Count("pk"),
+            breached=Count("pk", filter=ticket_breached_q(now=period.now)),
+            answered=Count("pk", filter=Q(first_response_at__isnull=False)),
+            resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
+        )
+    }
+    empty = {"tickets": 0, "breached": 0, "answered": 0, "resolved": 0}
+    return [
+        {**empty, **counted.get(value, {}), "priority": value, "label": str(label)}
+        for value, label in reversed(Ticket.Priority.choices)
+    ]

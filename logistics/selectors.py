@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from catalog.models import SKU
 from inventory.models import Stock, Warehouse
 from orders.models import Order
-from orders.selectors import kpi_order_scope_q
+from orders.selectors import kpi_order_scope_q, valid_order_q
 from retail import measures
 from retail.errors import NotFound
 
@@ -324,3 +324,72 @@ def order_documents(*, order: Order) -> dict:
             QualityCheck.objects.filter(order=order).select_related("checked_by").order_by("created_at", "pk")
         ),
     }
+
+
+# == step-time monitoring (docs/kpis.md "Dashboard") ==============================================
+def _open_pick_list():
+    return PickList.objects.filter(order=OuterRef("pk")).exclude(
+        status__in=[PickList.Status.COMPLETED, PickList.Status.CANCELLED]
+    )
+
+
+def _picked_at():
+    return (
+        PickList.objects.filter(order=OuterRef("pk"), status=PickList.Status.COMPLETED)
+        .order_by()
+        .values("order")
+        .annotate(m=Max("completed_at"))
+        .values("m")
+    )
+
+
+def _orders_in_step(step: str) -> QuerySet:
+    """Orders standing in ``step`` now (the step started, not ended), with ``step_started_at``."""
+    if step == "review":
+        return Order.objects.filter(
+            valid_order_q(), status=Order.Status.AWAITING_PAYMENT, confirmed_at__isnull=True
+        ).annotate(step_started_at=Coalesce("paid_at", "placed_at"))
+    if step == "pick":
+        return Order.objects.filter(
+            Exists(_open_pick_list()), status=Order.Status.PROCESSING, picking_started_at__isnull=False
+        ).annotate(step_started_at=F("picking_started_at"))
+    if step == "pack":
+        return (
+            Order.objects.filter(~Exists(_open_pick_list()), status=Order.Status.PROCESSING)
+            .annotate(step_started_at=Subquery(_picked_at()))
+            .filter(step_started_at__isnull=False)
+        )
+    if step == "outbound":
+        return Order.objects.filter(status=Order.Status.READY_TO_SHIP, packed_at__isnull=False).annotate(
+            step_started_at=F("packed_at")
+        )
+    raise ValueError(f"no open-step rule for {step}")
+
+
+OPEN_STEPS = ("review", "pick", "pack", "outbound")
+
+
+def orders_overdue_in_step(*, now, filters=None, factor: int = 2, limit: int | None = None) -> list[dict]:
+    """Orders that have stood in a step (review, pick, pack, outbound) longer than ``factor`` times
+    its standard (``STEP_STANDARD_MINUTES``) at ``now``, the longest first: ``number``, ``step``,
+    ``started_at``, ``minutes`` (how long so far), ``standard`` (minutes). One query per step;
+    ``limit`` caps each step's rows (a page), ``filters`` are the KPI filters."""
+    found = []
+    for step in OPEN_STEPS:
+        standard = step_standard(step)
+        qs = _orders_in_step(step).filter(step_started_at__lt=now - factor * standard)
+        if filters is not None:
+            qs = qs.filter(kpi_order_scope_q(filters))
+        qs = qs.order_by("step_started_at", "number").values("number", "step_started_at")
+        for row in qs[:limit] if limit else qs:
+            found.append(
+                {
+                    "number": row["number"],
+                    "step": step,
+                    "started_at": row["step_started_at"],
+                    "minutes": int((now - row["step_started_at"]).total_seconds() // 60),
+                    "standard": int(standard.total_seconds() // 60),
+                }
+            )
+    found.sort(key=lambda row: (-row["minutes"] / row["standard"], row["number"]))
+    return found

@@ -165,6 +165,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Entries here are written into the beat database at beat's start (then editable in the admin).
+CELERY_BEAT_SCHEDULE = {
+    # Orders standing in a step longer than twice its standard: one alert per order and step.
+    "kpi-step-overdue": {"task": "kpi.step_overdue_notify", "schedule": 300.0},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The request path publishes from a commit hook: a dead broker must cost about a second, not the

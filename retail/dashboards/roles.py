@@ -52,3 +52,21 @@ def role_required(*slugs):
 def nav_pages(user) -> list[tuple[str, str]]:
     """(slug, title) of the role pages ``user`` may open, for the page header."""
     return [(slug, ROLE_PAGES[slug][1]) for slug in user_role_pages(user)]
+
+
+def can_view_kpis(user) -> bool:
+    """Managers (the group, or anyone granted ``kpi.view_kpis``) and superusers see the KPIs."""
+    return user.is_superuser or "manager" in user_role_pages(user) or user.has_perm("kpi.view_kpis")
+
+
+def kpi_viewer_required(view):
+    """Staff only (else the admin login); a staff member who may not see the KPIs gets 403."""
+
+    @wraps(view)
+    @staff_member_required
+    def wrapped(request, *args, **kwargs):
+        if not can_view_kpis(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -49,3 +49,13 @@ def kpi_snapshot_series(*, key: str, date_from: date, date_to: date, filters: Fi
 
 def kpi_keys() -> list[str]:
     return list(KPIS)
+
+
+def kpi_snapshot_table(*, date_from: date, date_to: date, filters: Filters) -> QuerySet:
+    """(key, day, value) of every KPI's snapshots in the range for the filters' scope, one query."""
+    scope, value = filters.scope
+    return (
+        KpiSnapshot.objects.filter(scope=scope, scope_value=value, day__gte=date_from, day__lte=date_to)
+        .order_by("key", "day")
+        .values_list("key", "day", "value")
+    )

@@ -22,11 +22,12 @@ def _stored(number):
     return None if number is None else Decimal(number).quantize(FOUR_PLACES)
 
 
-def kpi_snapshots_compute(*, date_from: date, date_to: date, now=None) -> int:
-    """Compute and upsert every KPI for each day ``date_from``..``date_to`` and every filter set;
-    each day in its own transaction (a long range does not hold one). Returns the rows written."""
+def kpi_snapshots_compute(*, date_from: date, date_to: date, now=None, filter_sets=None) -> int:
+    """Compute and upsert every KPI for each day ``date_from``..``date_to`` and every filter set
+    (``filter_sets``: those given, by default all of ``kpi_filter_sets``); each day in its own
+    transaction (a long range does not hold one). Returns the rows written."""
     now = now or timezone.now()
-    filter_sets = kpi_filter_sets()
+    filter_sets = filter_sets if filter_sets is not None else kpi_filter_sets()
     written, day = 0, date_from
     while day <= date_to:
         period = Period(day, day, now)

@@ -5,7 +5,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from inventory.selectors import warehouse_active_list
@@ -22,16 +22,6 @@ def index(request):
     if not pages:
         raise PermissionDenied
     return redirect("dashboards:role", role=pages[0])
-
-
-def _kpi_url() -> str | None:
-    """The KPI dashboard, when the KPI pages are installed."""
-    for name in ("kpi:dashboard", "kpi-dashboard"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return None
 
 
 def _warehouse(request, warehouses):
@@ -55,7 +45,9 @@ def _role_page(request, role: str):
     if role == "manager":
         pages = user_role_pages(request.user)
         summary = [(slug, ROLE_PAGES[slug][1], slug in pages, items) for slug, items in queues.queue_counts()]
-        context.update(summary=summary, kpi_url=_kpi_url())
+        context.update(
+            summary=summary, kpi_url=reverse("dashboards:kpis"), review_url=reverse("dashboards:kpi_review")
+        )
         return render(request, "dashboards/manager.html", context)
     if role == "warehouse":
         warehouses = list(warehouse_active_list())
