@@ -3,14 +3,18 @@
 and a member of staff by name."""
 
 import io
+import logging
 
-from barcode import Code128
-from barcode.writer import SVGWriter
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from retail.admin.display import person as person_name
+
+# python-barcode logs at import that Pillow (its PNG output) is missing; SVG needs no Pillow.
+logging.getLogger("pyBarcode").setLevel(logging.WARNING)
+from barcode import Code128  # noqa: E402
+from barcode.writer import SVGWriter  # noqa: E402
 
 register = template.Library()
 
