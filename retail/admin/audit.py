@@ -23,9 +23,12 @@ def audit_trail(obj, status_field: str = "status") -> list[dict]:
         target = labels.get(log.state, log.state)
         rows.append(
             {
-                "at": local_time(log.timestamp, "%Y-%m-%d %H:%M:%S"),
-                "by": person(log.by) if log.by_id else _("系统"),
-                "transition": steps.get(log.transition) or f"→ {target}",
+                "at": log.timestamp,
+                "at_local": local_time(log.timestamp, "%Y-%m-%d %H:%M:%S"),
+                "by": log.by,
+                "by_name": person(log.by) if log.by_id else _("系统"),
+                "transition": log.transition,  # the slug, for code; people read ``step``
+                "step": steps.get(log.transition) or f"→ {target}",
                 "source": labels.get(log.source_state, log.source_state or "—"),
                 "target": target,
                 "description": log.description or "",
