@@ -336,7 +336,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.order_id} {self.kind} {self.amount} ({self.reference})"
+        return f"{self.order_id} {self.get_kind_display()} {self.amount} ({self.reference})"
 
 
 class OrderNote(models.Model):

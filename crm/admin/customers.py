@@ -51,6 +51,7 @@ class CustomerAddressInline(ReadOnlyInline):
     fields = ["label", "recipient", "phone", "province", "city", "district", "line", "postcode", "is_default"]
     readonly_fields = fields
     show_change_link = True
+    classes = []  # keeps the row's title line: it holds the link to edit the address
 
 
 class ContactLogInline(ReadOnlyInline):
@@ -59,7 +60,6 @@ class ContactLogInline(ReadOnlyInline):
     fields = ["occurred_at", "channel", "direction", "purpose", "summary", "staff", "order", "ticket"]
     readonly_fields = fields
     verbose_name_plural = _("联系记录（最近）")
-    classes = ["contact-log-inline"]
 
 
 def channel_labels(slugs) -> list[str]:

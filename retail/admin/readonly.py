@@ -49,6 +49,7 @@ class ReadOnlyInline(StaffNamesMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
+    classes = ["readonly-inline"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -63,7 +64,8 @@ class ReadOnlyInline(StaffNamesMixin, admin.TabularInline):
         return self.staff_names(self.fields) if self.fields else super().get_fields(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        return self.staff_names(list(self.fields or []) + list(self.readonly_fields))
+        names = list(self.fields or []) + list(self.readonly_fields)
+        return list(dict.fromkeys(names + self.staff_names(names)))
 
 
 class ServiceOnlyAdmin(StaffNamesMixin, TransitionAdminMixin, admin.ModelAdmin):
@@ -81,7 +83,16 @@ class ServiceOnlyAdmin(StaffNamesMixin, TransitionAdminMixin, admin.ModelAdmin):
         return self.has_change_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        return self.staff_names([f.name for f in self.model._meta.fields] + list(self.readonly_fields))
+        # Every model field (so the form edits none of them) and the shown ``<user>_name`` fields.
+        names = [f.name for f in self.model._meta.fields] + list(self.readonly_fields)
+        return list(dict.fromkeys(names + self.staff_names(names)))
+
+    def get_fields(self, request, obj=None):
+        """What the page shows: each field once, a user by name, without the row's internal id."""
+        if self.fields:
+            return self.fields
+        names = [f.name for f in self.model._meta.fields if not f.primary_key] + list(self.readonly_fields)
+        return list(dict.fromkeys(self.staff_names(names)))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return super().change_view(request, object_id, form_url, {**NO_SAVE, **(extra_context or {})})

@@ -121,6 +121,9 @@ def test_read_only_pages_have_no_save_button(admin_client, stocked, boss, which)
     html = admin_client.get(f"/admin/{obj._meta.app_label}/{which}/{obj.pk}/change/").content.decode()
     assert 'name="_save"' not in html and 'name="_continue"' not in html
     assert "closelink" in html  # Django's 关闭 instead
+    form = html.split('id="content-main"')[1]
+    assert not re.search(r"<(select|textarea)\b|<input type=\"(text|number)\"", form), "an editable field"
+    assert "王芳" in html or which == "aftersalesrequest"  # the picker / packer by name
 
 
 def test_delete_is_off_where_an_audit_trail_would_be_lost(admin_client, stocked):
