@@ -289,3 +289,20 @@ def test_draft_product_says_what_the_listing_still_needs(admin_client):
     html = admin_client.get(f"/admin/catalog/product/{product.pk}/change/").content.decode()
     assert 'data-transition="submit"' in html and 'data-testid="listing-needs"' not in html
     assert '<img class="thumb" src="https://img.example.com/1.jpg"' in html
+
+
+def test_customer_profile_names_channels_and_ledger_reasons_in_words(admin_client, stocked, boss):
+    from crm.services import contact_log_record
+    from inventory.models import StockMovement
+
+    order = pending_order([{"sku": "SKU-001", "quantity": 1}])
+    contact_log_record(customer=order.customer, channel="wechat", direction="in", summary="问发货", by=boss)
+    html = admin_client.get(f"/admin/crm/customer/{order.customer_id}/change/").content.decode()
+    figures = re.search(r"使用渠道：([^<]*)", html).group(1)
+    assert "线上商城" in figures and "微信" in figures
+    assert not re.search(r"online|wechat", figures)
+
+    movement = StockMovement.objects.filter(kind="reservation").first()
+    StockMovement.objects.filter(pk=movement.pk).update(reason="payment window expired")
+    rows = admin_client.get("/admin/inventory/stockmovement/").content.decode().split("<tbody>")[1]
+    assert "付款超时，自动取消" in rows and "payment window expired" not in rows
