@@ -235,6 +235,7 @@ class OutboundNoteLineInline(ReadOnlyInline):
 class OutboundNoteAdmin(ServiceOnlyAdmin):
     list_display = ["number", "order_number", "packed_by_name", "qc_passed", "issued_local", "print_link"]
     readonly_fields = ["qc_passed"]
+    fields = ["number", "order", "qc_passed", "packed_by_name", "issued_at"]  # the QC row by its result
     issued_local = time_column("issued_at", _("出库时间"))
     search_fields = ["number", "order__number"]
     list_select_related = ["order", "packed_by", "quality_check"]
