@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from retail.admin import AdminTransition, ReadOnlyInline, ServiceOnlyAdmin, admin_link
+from retail.admin import AdminTransition, ReadOnlyInline, ServiceOnlyAdmin, admin_link, time_column
 
 from .forms import NoteForm, ReceiveForm, RefundForm, RejectForm, RepairForm
 from .models import AftersalesLine, AftersalesPhoto, AftersalesRequest
@@ -41,7 +41,12 @@ class AftersalesPhotoInline(ReadOnlyInline):
 
     @admin.display(description=_("照片"))
     def preview(self, obj):
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.file.url, obj.file.name)
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener"><img class="thumb" src="{}" alt="{}"></a>',
+            obj.file.url,
+            obj.file.url,
+            obj.file.name,
+        )
 
 
 @admin.register(AftersalesRequest)
@@ -52,10 +57,11 @@ class AftersalesRequestAdmin(ServiceOnlyAdmin):
         "type",
         "reason",
         "status",
-        "submitted_at",
+        "submitted_local",
         "refund_amount",
         "replacement_order",
     ]
+    submitted_local = time_column("submitted_at", _("提交时间"))
     list_filter = ["status", "type", "reason"]
     search_fields = [
         "number",

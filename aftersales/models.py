@@ -99,6 +99,18 @@ class AftersalesRequest(ConcurrentTransitionMixin, models.Model):
     resolved_at = models.DateTimeField(_("处理完成时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
 
+    # The status trail's words for each transition (``retail.admin.audit``): staff never read a slug.
+    transition_labels = {
+        "submit": _("提交申请"),
+        "approve": _("批准"),
+        "reject": _("拒绝"),
+        "receive": _("收货检验"),
+        "refund": _("退款"),
+        "exchange": _("换货"),
+        "repair": _("维修完成寄回"),
+        "close": _("关闭"),
+    }
+
     class Meta:
         verbose_name = _("售后申请")
         verbose_name_plural = _("售后申请")

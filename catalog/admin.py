@@ -1,8 +1,17 @@
 from django.contrib import admin
 from django.db.models import Count, F, Q, Sum
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from retail.admin import AdminTransition, ChangeHistoryMixin, TransitionAdminMixin
+from retail.admin import (
+    AdminTransition,
+    ChangeHistoryMixin,
+    ProtectedDeleteMixin,
+    TransitionAdminMixin,
+    text_column,
+    time_column,
+    truncated,
+)
 
 from . import services
 from .forms import ProductRejectForm, SKUInlineForm
@@ -58,20 +67,52 @@ class SKUInline(admin.TabularInline):
 
 
 class ProductImageInline(admin.TabularInline):
+    """Uploaded pictures: a thumbnail of each, a file input to add or replace one, the order."""
+
     model = ProductImage
-    fields = ("file", "position")
-    extra = 0
+    fields = ("thumbnail", "file", "position")
+    readonly_fields = ("thumbnail",)
+    extra = 1
+
+    @admin.display(description=_("预览"))
+    def thumbnail(self, obj):
+        if obj is None or not obj.file:
+            return "—"
+        return format_html('<img class="thumb" src="{}" alt="">', obj.file.url)
+
+
+# What the listing review asks for (``Product.missing_for_listing``), in the words of the form.
+LISTING_NEEDS = {
+    "name": _("名称"),
+    "description": _("描述"),
+    "category": _("分类"),
+    "images": _("图片"),
+    "skus": _("有售价的在售 SKU"),
+}
 
 
 @admin.register(Product)
-class ProductAdmin(ChangeHistoryMixin, TransitionAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "category", "brand", "status", "sku_count", "published_at", "updated_at")
+class ProductAdmin(ProtectedDeleteMixin, ChangeHistoryMixin, TransitionAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "name_short",
+        "category",
+        "brand",
+        "status",
+        "sku_count",
+        "published_local",
+        "updated_local",
+    )
+    name_short = text_column("name", _("名称"), "truncate-wide")
+    published_local = time_column("published_at", _("上架时间"))
+    updated_local = time_column("updated_at", _("更新时间"))
     list_filter = ("status", ("category", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "brand", "skus__code", "skus__barcode")
     list_select_related = ("category", "category__parent")
     date_hierarchy = "created_at"
     autocomplete_fields = ("category",)
     readonly_fields = (
+        "gallery",
+        "listing_needs",
         "status",
         "reject_reason",
         "submitted_at",
@@ -81,11 +122,12 @@ class ProductAdmin(ChangeHistoryMixin, TransitionAdminMixin, admin.ModelAdmin):
         "change_history",
     )
     fieldsets = (
-        (None, {"fields": ("name", "category", "brand", "description", "images")}),
+        (None, {"fields": ("name", "category", "brand", "description", "images", "gallery")}),
         (
             _("上架审核"),
             {
                 "fields": (
+                    "listing_needs",
                     "status",
                     "reject_reason",
                     "submitted_at",
@@ -110,6 +152,33 @@ class ProductAdmin(ChangeHistoryMixin, TransitionAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(sku_count=Count("skus"))
+
+    @admin.display(description=_("图片"))
+    def gallery(self, obj):
+        urls = obj.image_urls() if obj is not None and obj.pk else []
+        if not urls:
+            return _("暂无图片：在下方“商品图片”上传，或在“图片链接”填写网址。")
+        return format_html(
+            '<div class="thumbs">{}</div>',
+            format_html_join("", '<img class="thumb" src="{}" alt="">', ((url,) for url in urls)),
+        )
+
+    @admin.display(description=_("上架还缺"))
+    def listing_needs(self, obj):
+        """Why 提交审核 (or 重新上架) is not offered: what the listing still lacks, in words."""
+        if obj is None or obj.pk is None:
+            return "—"
+        if obj.status not in (Product.Status.DRAFT, Product.Status.DELISTED):
+            return "—"
+        missing = obj.missing_for_listing()
+        step = _("提交审核") if obj.status == Product.Status.DRAFT else _("重新上架")
+        if not missing:
+            return format_html("{}", _("资料齐全，可以“%(step)s”。") % {"step": step})
+        return format_html(
+            '<p class="listing-missing" data-testid="listing-needs">{}</p>',
+            _("“%(step)s”还需要：%(items)s")
+            % {"step": step, "items": "、".join(str(LISTING_NEEDS.get(m, m)) for m in missing)},
+        )
 
     @admin.display(description=_("SKU数"), ordering="sku_count")
     def sku_count(self, obj):
@@ -153,7 +222,22 @@ class SKUAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     """Prices and costs change through ``catalog.services.sku_update`` (a change record each); the
     product and the code are fixed once the SKU exists."""
 
-    list_display = ("code", "name", "product", "price", "cost", "barcode", "available", "is_active")
+    list_display = (
+        "code",
+        "name_short",
+        "product_short",
+        "price",
+        "cost",
+        "barcode",
+        "available",
+        "is_active",
+    )
+    name_short = text_column("name", _("规格名称"), "truncate-short")
+
+    @admin.display(description=_("商品"), ordering="product__name")
+    def product_short(self, obj):
+        return truncated(obj.product.name)
+
     list_filter = ("is_active", "product__status", ("product__category", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name", "barcode", "product__name")
     list_select_related = ("product",)

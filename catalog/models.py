@@ -67,6 +67,15 @@ class Product(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # The status trail's words for each transition (``retail.admin.audit``): staff never read a slug.
+    transition_labels = {
+        "submit": _("提交审核"),
+        "approve": _("审核通过并上架"),
+        "reject": _("驳回"),
+        "publish": _("重新上架"),
+        "delist": _("下架"),
+    }
+
     class Meta:
         verbose_name = _("商品")
         verbose_name_plural = _("商品")

@@ -38,6 +38,9 @@ class OrderReads(Protocol):
         """The channel of each order of the customer: a flat, unordered ``values_list`` that can be
         ``union``-ed with other channel lists."""
 
+    def order_channel_labels(self) -> dict[str, str]:
+        """Each order channel's slug with its label (线上商城, 门店 ...), for pages naming channels."""
+
     def order_for_reference(self, *, reference) -> Any | None:
         """The order given as an order instance or by its number (with its customer loaded);
         ``None`` when no order has that number."""

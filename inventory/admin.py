@@ -6,7 +6,15 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from retail.admin import ChangeHistoryMixin, ReadOnlyAdmin, form_add_business_error, render_form_page
+from retail.admin import (
+    ChangeHistoryMixin,
+    ReadOnlyAdmin,
+    form_add_business_error,
+    person,
+    render_form_page,
+    time_column,
+    truncated,
+)
 from retail.errors import BusinessError
 
 from . import selectors, services
@@ -43,9 +51,9 @@ class StockAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     change_list_template = "admin/inventory/stock/change_list.html"
     change_form_template = "admin/inventory/stock/change_form.html"
     list_display = (
-        "sku",
+        "sku_code",
         "product_name",
-        "warehouse",
+        "warehouse_name",
         "on_hand",
         "reserved",
         "available",
@@ -70,9 +78,17 @@ class StockAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(available_qty=F("on_hand") - F("reserved"))
 
+    @admin.display(description=_("SKU编码"), ordering="sku__code")
+    def sku_code(self, obj):
+        return obj.sku.code
+
     @admin.display(description=_("商品"), ordering="sku__product__name")
     def product_name(self, obj):
-        return obj.sku.product.name
+        return truncated(f"{obj.sku.product.name} · {obj.sku.name}")
+
+    @admin.display(description=_("仓库"), ordering="warehouse__name")
+    def warehouse_name(self, obj):
+        return truncated(obj.warehouse.name, "truncate-short")
 
     @admin.display(description=_("可用"), ordering="available_qty")
     def available(self, obj):
@@ -103,11 +119,14 @@ class StockAdmin(ChangeHistoryMixin, admin.ModelAdmin):
         obj = self.get_object(request, unquote(object_id))
         context = dict(extra_context or {})
         if obj is not None:
-            context["movements"] = (
+            movements = list(
                 StockMovement.objects.filter(sku_id=obj.sku_id, warehouse_id=obj.warehouse_id)
                 .select_related("actor")
                 .order_by("-created_at", "-pk")[:20]
             )
+            for movement in movements:
+                movement.actor_display = person(movement.actor)
+            context["movements"] = movements
         return super().change_view(request, object_id, form_url, context)
 
     def _require_change(self, request):
@@ -181,17 +200,30 @@ class StockMovementAdmin(ReadOnlyAdmin):
     """The ledger: append-only, written by inventory services in the transaction of each change."""
 
     list_display = (
-        "created_at",
+        "created_local",
         "kind",
-        "sku",
-        "warehouse",
+        "sku_code",
+        "warehouse_code",
         "on_hand_delta",
         "reserved_delta",
         "reference",
-        "actor",
-        "reason",
+        "actor_name",
+        "reason_display",
     )
+    created_local = time_column("created_at", _("时间"))
     list_filter = ("kind", "warehouse")
     search_fields = ("reference", "sku__code", "reason")
     list_select_related = ("sku", "warehouse", "actor")
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("SKU编码"), ordering="sku__code")
+    def sku_code(self, obj):
+        return obj.sku.code
+
+    @admin.display(description=_("仓库"), ordering="warehouse__code")
+    def warehouse_code(self, obj):
+        return obj.warehouse.code
+
+    @admin.display(description=_("原因"), ordering="reason")
+    def reason_display(self, obj):
+        return truncated(obj.reason_label())

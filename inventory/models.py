@@ -51,7 +51,8 @@ class Stock(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.sku_id}@{self.warehouse_id}: {self.on_hand}/{self.reserved}"
+        """ "SKU 名称 @ 仓库", as staff name a stock row (the quantities are on the page)."""
+        return f"{self.sku} @ {self.warehouse.name}"
 
     @property
     def available(self) -> int:
@@ -94,5 +95,18 @@ class StockMovement(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["sku", "warehouse"])]
 
+    # Reasons the services write as fixed slugs, in the words staff read (free text stays as typed).
+    REASON_LABELS = {
+        "payment window expired": _("付款超时，自动取消"),
+        "shortage resolved": _("缺货已处理"),
+        "damaged": _("损坏报损"),
+    }
+
     def __str__(self):
-        return f"{self.kind} {self.sku_id}@{self.warehouse_id} {self.on_hand_delta:+}/{self.reserved_delta:+}"
+        return (
+            f"{self.get_kind_display()} {self.sku_id}@{self.warehouse_id} "
+            f"{self.on_hand_delta:+}/{self.reserved_delta:+}"
+        )
+
+    def reason_label(self) -> str:
+        return str(self.REASON_LABELS.get(self.reason, self.reason))

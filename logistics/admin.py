@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.admin import OrderAdmin
 from orders.models import Order
-from retail.admin import AdminTransition, ObjectLink, ReadOnlyInline, ServiceOnlyAdmin, admin_link
+from retail.admin import (
+    AdminTransition,
+    ObjectLink,
+    ReadOnlyInline,
+    ServiceOnlyAdmin,
+    admin_link,
+    local_time,
+    text_column,
+    time_column,
+)
 
 from .forms import EventForm, OrderPackForm, OrderShipForm, OverrideForm, PackForm, PickForm, ShipForm
 from .models import (
@@ -36,6 +45,42 @@ from .services import (
 
 def order_link(order: Order):
     return admin_link("orders_order", order.pk, order.number)
+
+
+def qc_words(passed: bool) -> str:
+    return _("通过") if passed else _("不通过")
+
+
+class ShipStatusFilter(admin.SimpleListFilter):
+    """The shipping plan opens on 待发货 (the queue to work); 全部 shows every plan."""
+
+    title = _("订单状态")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return Order.Status.choices
+
+    def value(self):
+        return super().value() or Order.Status.READY_TO_SHIP
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        return queryset.filter(order__status=self.value())
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() == self.ALL,
+            "query_string": changelist.get_query_string({self.parameter_name: self.ALL}),
+            "display": _("全部"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
 
 # -- the order page: the fulfilment steps ---------------------------------------------------------
@@ -94,13 +139,15 @@ class PickListAdmin(ServiceOnlyAdmin):
     list_display = [
         "number",
         "order_number",
-        "warehouse",
+        "warehouse_code",
         "status",
-        "picker",
+        "picker_name",
         "progress",
-        "created_at",
-        "completed_at",
+        "created_local",
+        "completed_local",
     ]
+    created_local = time_column("created_at", _("生成时间"))
+    completed_local = time_column("completed_at", _("完成时间"))
     list_filter = ["status", "warehouse"]
     search_fields = ["number", "order__number"]
     list_select_related = ["order", "warehouse", "picker"]
@@ -135,6 +182,10 @@ class PickListAdmin(ServiceOnlyAdmin):
     def order_number(self, obj):
         return order_link(obj.order)
 
+    @admin.display(description=_("仓库"), ordering="warehouse__code")
+    def warehouse_code(self, obj):
+        return obj.warehouse.code
+
     @admin.display(description=_("进度"))
     def progress(self, obj):
         lines = list(obj.lines.all())
@@ -151,7 +202,8 @@ class PickListAdmin(ServiceOnlyAdmin):
 
 @admin.register(PickRecord)
 class PickRecordAdmin(ServiceOnlyAdmin):
-    list_display = ["created_at", "pick_list", "code", "quantity", "error", "voided", "picker"]
+    list_display = ["created_local", "pick_list", "code", "quantity", "error", "voided", "picker_name"]
+    created_local = time_column("created_at", _("时间"))
     list_filter = ["error", "voided", "pick_list__warehouse"]
     search_fields = ["code", "pick_list__number", "pick_list__order__number"]
     list_select_related = ["pick_list", "picker"]
@@ -160,10 +212,17 @@ class PickRecordAdmin(ServiceOnlyAdmin):
 
 @admin.register(QualityCheck)
 class QualityCheckAdmin(ServiceOnlyAdmin):
-    list_display = ["created_at", "order", "passed", "checked_by", "note"]
+    list_display = ["created_local", "order", "result", "checked_by_name", "note_short"]
     list_filter = ["passed"]
     search_fields = ["order__number", "note"]
     list_select_related = ["order", "checked_by"]
+    readonly_fields = ["result"]
+    created_local = time_column("created_at", _("时间"))
+    note_short = text_column("note", _("备注"))
+
+    @admin.display(description=_("质检结果"), ordering="passed")
+    def result(self, obj):
+        return qc_words(obj.passed)
 
 
 # -- outbound notes -------------------------------------------------------------------------------
@@ -174,7 +233,10 @@ class OutboundNoteLineInline(ReadOnlyInline):
 
 @admin.register(OutboundNote)
 class OutboundNoteAdmin(ServiceOnlyAdmin):
-    list_display = ["number", "order_number", "packed_by", "qc_passed", "issued_at", "print_link"]
+    list_display = ["number", "order_number", "packed_by_name", "qc_passed", "issued_local", "print_link"]
+    readonly_fields = ["qc_passed"]
+    fields = ["number", "order", "qc_passed", "packed_by_name", "issued_at"]  # the QC row by its result
+    issued_local = time_column("issued_at", _("出库时间"))
     search_fields = ["number", "order__number"]
     list_select_related = ["order", "packed_by", "quality_check"]
     date_hierarchy = "issued_at"
@@ -184,9 +246,9 @@ class OutboundNoteAdmin(ServiceOnlyAdmin):
     def order_number(self, obj):
         return order_link(obj.order)
 
-    @admin.display(description=_("质检"), boolean=True)
+    @admin.display(description=_("质检"), ordering="quality_check__passed")
     def qc_passed(self, obj):
-        return obj.quality_check.passed
+        return qc_words(obj.quality_check.passed)
 
     @admin.display(description=_("打印"))
     def print_link(self, obj):
@@ -236,9 +298,9 @@ class ShippingPlanAdmin(ServiceOnlyAdmin):
         "rule",
         "estimated_cost",
         "weight_grams",
-        "overridden_by",
+        "overridden_by_name",
     ]
-    list_filter = ["order__status", "carrier"]
+    list_filter = [ShipStatusFilter, "carrier"]
     search_fields = ["order__number"]
     list_select_related = ["order", "rule", "overridden_by"]
     ordering = ["order__ship_due_at", "order__placed_at"]
@@ -277,7 +339,7 @@ class ShippingPlanAdmin(ServiceOnlyAdmin):
 
     @admin.display(description=_("承诺发货时间"), ordering="order__ship_due_at")
     def ship_due_at(self, obj):
-        return obj.order.ship_due_at
+        return local_time(obj.order.ship_due_at)
 
 
 # -- shipments ------------------------------------------------------------------------------------
@@ -294,9 +356,11 @@ class ShipmentAdmin(ServiceOnlyAdmin):
         "carrier",
         "tracking_number",
         "status",
-        "shipped_at",
-        "delivered_at",
+        "shipped_local",
+        "delivered_local",
     ]
+    shipped_local = time_column("shipped_at", _("发货时间"))
+    delivered_local = time_column("delivered_at", _("签收时间"))
     list_filter = ["status", "carrier"]
     search_fields = ["number", "tracking_number", "order__number"]
     list_select_related = ["order"]

@@ -57,6 +57,14 @@ class PickList(ConcurrentTransitionMixin, models.Model):
     completed_at = models.DateTimeField(_("拣货完成时间"), null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
 
+    # The status trail's words for each transition (``retail.admin.audit``): staff never read a slug.
+    transition_labels = {
+        "start": _("开始拣货"),
+        "complete": _("拣货完成"),
+        "reopen": _("退回重拣"),
+        "cancel": _("作废"),
+    }
+
     class Meta:
         verbose_name = _("拣货单")
         verbose_name_plural = _("拣货单")
@@ -372,6 +380,14 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
     shipped_at = models.DateTimeField(_("发货时间"), default=timezone.now, db_index=True)
     delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     exception_at = models.DateTimeField(_("最近异常时间"), null=True, blank=True)
+
+    # The status trail's words for each transition (``retail.admin.audit``): staff never read a slug.
+    transition_labels = {
+        "mark_in_transit": _("运输中"),
+        "mark_out_for_delivery": _("派送中"),
+        "mark_delivered": _("已签收"),
+        "mark_exception": _("物流异常"),
+    }
 
     class Meta:
         verbose_name = _("发货单")

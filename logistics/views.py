@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from retail.admin.display import person
 from retail.errors import NotFound
 
 from .selectors import outbound_note_get, outbound_note_warehouses, pick_list_get
@@ -26,7 +27,7 @@ def outbound_note_print(request, number: str):
         raise Http404
     order = note.order
     plan = getattr(order, "shipping_plan", None)
-    pickers = sorted({str(line.picker) for line in note.lines.all() if line.picker_id})
+    pickers = sorted({person(line.picker) for line in note.lines.all() if line.picker_id})
     return render(
         request,
         "logistics/outbound_note_print.html",

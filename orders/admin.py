@@ -9,6 +9,7 @@ from retail.admin import (
     AdminTransition,
     ReadOnlyAdmin,
     ReadOnlyInline,
+    StaffNamesMixin,
     TransitionAdminMixin,
     form_add_business_error,
     render_form_page,
@@ -25,6 +26,15 @@ from .forms import (
     OrderShortageForm,
 )
 from .models import Order, OrderLine, OrderNote, Payment, PaymentStatus
+
+
+def address_text(address) -> str:
+    """A shipping address as people write it (广东省深圳市南山区科技园路1号（518000）), not JSON."""
+    if not address:
+        return "—"
+    parts = "".join(str(address.get(key) or "") for key in ("province", "city", "district", "line"))
+    postcode = address.get("postcode")
+    return (f"{parts}（{postcode}）" if postcode else parts) or "—"
 
 
 def _record_payment(order, user, data):
@@ -116,7 +126,7 @@ class OrderNoteInline(OrderChildInline):
 
 
 @admin.register(Order)
-class OrderAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class OrderAdmin(StaffNamesMixin, TransitionAdminMixin, admin.ModelAdmin):
     """Orders are read here and changed only through the transition buttons (services); staff key in
     store and phone orders through the entry form, which places them with ``order_place``."""
 
@@ -156,7 +166,7 @@ class OrderAdmin(TransitionAdminMixin, admin.ModelAdmin):
                     "cancel_reason",
                     "replaces",
                     "replacement_reference",
-                    "created_by",
+                    "created_by_name",
                 )
             },
         ),
@@ -168,7 +178,7 @@ class OrderAdmin(TransitionAdminMixin, admin.ModelAdmin):
                     "customer_name",
                     "customer_phone",
                     "customer_email",
-                    "shipping_address",
+                    "address",
                     "note",
                 )
             },
@@ -207,8 +217,14 @@ class OrderAdmin(TransitionAdminMixin, admin.ModelAdmin):
         ),
     )
 
+    readonly_fields = ("address",)
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("customer", "created_by", "replaces")
+
+    @admin.display(description=_("收货地址"))
+    def address(self, obj):
+        return address_text(obj.shipping_address)
 
     def has_change_permission(self, request, obj=None):
         # No field of an order is edited by hand: status, amounts and stamps change through services.

@@ -122,6 +122,20 @@ class Order(ConcurrentTransitionMixin, models.Model):
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
 
+    # The status trail's words for each transition (``retail.admin.audit``): staff never read a slug.
+    transition_labels = {
+        "place": _("下单"),
+        "confirm": _("审核通过"),
+        "mark_shortage": _("标记缺货"),
+        "resolve_shortage": _("缺货已处理"),
+        "start_picking": _("开始拣货"),
+        "pack": _("打包出库"),
+        "ship": _("发货"),
+        "deliver": _("确认签收"),
+        "cancel": _("取消订单"),
+        "expire": _("超时未付款，自动取消"),
+    }
+
     class Meta:
         verbose_name = _("订单")
         verbose_name_plural = _("订单")
@@ -322,7 +336,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.order_id} {self.kind} {self.amount} ({self.reference})"
+        return f"{self.order_id} {self.get_kind_display()} {self.amount} ({self.reference})"
 
 
 class OrderNote(models.Model):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,10 @@ class RetailConfig(AppConfig):
 
     def ready(self):
         from retail import proxies  # noqa: F401  (registers the NUM_PROXIES deploy check)
+
+
+class RetailAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with the project's site (``retail.admin_site``): sections by the work."""
+
+    default = False  # named in INSTALLED_APPS; "retail" alone still means RetailConfig
+    default_site = "retail.admin_site.RetailAdminSite"

@@ -33,6 +33,54 @@ class Notification(models.Model):
         FAILED = "failed", _("发送失败")
         SKIPPED = "skipped", _("无收件人")
 
+    # What staff read for the event and the staff group (the rows keep the slugs the code uses).
+    EVENT_LABELS = {
+        "aftersales_approved": _("售后已批准"),
+        "aftersales_closed": _("售后已关闭"),
+        "aftersales_exchanged": _("售后已换货"),
+        "aftersales_new": _("新售后申请"),
+        "aftersales_received": _("售后已收货"),
+        "aftersales_refunded": _("售后已退款"),
+        "aftersales_rejected": _("售后已拒绝"),
+        "aftersales_repaired": _("售后已维修"),
+        "aftersales_submitted": _("售后申请已提交"),
+        "care_thanks": _("客户关怀致谢"),
+        "coupon_issued": _("优惠券已发放"),
+        "order_backordered": _("订单缺货"),
+        "order_cancelled": _("订单已取消"),
+        "order_expired": _("订单超时取消"),
+        "order_needs_review": _("订单待人工审核"),
+        "order_placed": _("订单已提交"),
+        "order_shortage_contact": _("缺货待联系客户"),
+        "order_to_warehouse": _("订单待拣货"),
+        "order_updated": _("订单已更新"),
+        "outbound_note_issued": _("出库单已生成"),
+        "payment_flagged": _("付款异常"),
+        "payment_received": _("已收款"),
+        "pick_list_issued": _("拣货单已生成"),
+        "pick_qc_failed": _("质检未通过"),
+        "refund_recorded": _("退款已登记"),
+        "shipment_delivered": _("已签收"),
+        "shipment_exception": _("物流异常"),
+        "shipment_shipped": _("已发货"),
+        "survey_invite": _("满意度调查邀请"),
+        "survey_low_score": _("满意度低分提醒"),
+        "ticket_assigned": _("工单已分派"),
+        "ticket_escalated": _("工单已升级"),
+        "ticket_received": _("工单已受理"),
+        "ticket_reply": _("工单回复"),
+        "ticket_resolved": _("工单已解决"),
+        "ticket_sla_breached": _("工单超时"),
+    }
+    GROUP_LABELS = {
+        "sales": _("销售"),
+        "warehouse": _("仓库"),
+        "logistics": _("物流"),
+        "aftersales": _("售后"),
+        "customer_service": _("客服"),
+        "manager": _("经理"),
+    }
+
     event = models.CharField(_("事件"), max_length=60, db_index=True)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     recipient = models.CharField(_("收件人"), max_length=254, blank=True)
@@ -55,7 +103,14 @@ class Notification(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.event} → {self.recipient or self.group} ({self.get_status_display()})"
+        return f"{self.event_label()} → {self.recipient or self.group_label()} ({self.get_status_display()})"
+
+    def event_label(self) -> str:
+        return str(self.EVENT_LABELS.get(self.event, self.event))
+
+    def group_label(self) -> str:
+        """The staff group's name in words (a ticket's own group keeps its name)."""
+        return str(self.GROUP_LABELS.get(self.group, self.group))
 
 
 class NotificationAttachment(models.Model):

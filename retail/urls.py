@@ -2,13 +2,9 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from retail import views
 
-admin.site.site_header = _("零售订单系统")
-admin.site.site_title = _("零售订单系统")
-admin.site.index_title = _("业务管理")
 handler500 = "retail.views.server_error"
 
 urlpatterns = [

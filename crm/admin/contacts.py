@@ -5,21 +5,22 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import services
 from crm.models import ContactLog
+from retail.admin import StaffNamesMixin, text_column, time_column, truncated
 
 
 @admin.register(ContactLog)
-class ContactLogAdmin(admin.ModelAdmin):
+class ContactLogAdmin(StaffNamesMixin, admin.ModelAdmin):
     list_display = [
-        "occurred_at",
-        "customer",
+        "occurred_local",
+        "customer_short",
         "channel",
-        "direction",
         "purpose",
         "summary_short",
-        "staff",
-        "order",
-        "ticket",
+        "staff_name",
+        "related",
     ]
+    occurred_local = time_column("occurred_at", _("时间"))
+    summary_short = text_column("summary", _("摘要"))
     list_filter = ["channel", "direction", "purpose", "occurred_at"]
     search_fields = [
         "customer__name",
@@ -41,14 +42,18 @@ class ContactLogAdmin(admin.ModelAdmin):
         "order",
         "ticket",
         "occurred_at",
-        "staff",
+        "staff_name",
     ]
-    readonly_fields = ["staff"]
+    readonly_fields = ["staff_name"]
     list_select_related = ["customer", "staff", "order", "ticket"]
 
-    @admin.display(description=_("摘要"))
-    def summary_short(self, obj):
-        return obj.summary[:60]
+    @admin.display(description=_("关联单据"))
+    def related(self, obj):
+        return " / ".join(x.number for x in (obj.order, obj.ticket) if x is not None) or "—"
+
+    @admin.display(description=_("客户"), ordering="customer__name")
+    def customer_short(self, obj):
+        return truncated(obj.customer, "truncate-short")
 
     def has_change_permission(self, request, obj=None):
         return False  # the log is a record: add, never rewrite

@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from crm import services
 from crm.forms import CouponIssueForm
 from crm.models import Coupon, CouponRedemption, Customer, Ticket
-from retail.admin import ReadOnlyInline, form_add_business_error, render_form_page
+from retail.admin import (
+    ReadOnlyInline,
+    StaffNamesMixin,
+    form_add_business_error,
+    render_form_page,
+    text_column,
+    time_column,
+    truncated,
+)
 from retail.errors import BusinessError
 
 
@@ -20,26 +28,22 @@ class CouponRedemptionInline(ReadOnlyInline):
 
 
 @admin.register(Coupon)
-class CouponAdmin(admin.ModelAdmin):
+class CouponAdmin(StaffNamesMixin, admin.ModelAdmin):
     list_display = [
         "code",
-        "name",
+        "name_short",
         "kind",
         "value",
-        "cap",
         "min_order_amount",
-        "valid_from",
-        "valid_to",
-        "used_count",
-        "total_limit",
-        "customer",
-        "segment",
+        "valid_to_local",
+        "usage",
+        "holder",
         "source",
-        "source_reference",
-        "issued_by",
-        "issued_at",
+        "issued_by_name",
         "is_active",
     ]
+    name_short = text_column("name", _("名称"), "truncate-short")
+    valid_to_local = time_column("valid_to", _("有效期至"))
     list_filter = ["kind", "source", "is_active", "segment", "issued_at"]
     search_fields = [
         "code",
@@ -73,6 +77,19 @@ class CouponAdmin(admin.ModelAdmin):
     ]
     inlines = [CouponRedemptionInline]
     actions = ["deactivate"]
+
+    @admin.display(description=_("已用/总量"), ordering="used_count")
+    def usage(self, obj):
+        return f"{obj.used_count}/{obj.total_limit if obj.total_limit is not None else '∞'}"
+
+    @admin.display(description=_("发给"))
+    def holder(self, obj):
+        if obj.customer_id:
+            return truncated(obj.customer, "truncate-short")
+        return obj.get_segment_display() if obj.segment else _("所有客户")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.staff_names(self.readonly_fields)
 
     def get_urls(self):
         return [

@@ -10,14 +10,27 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import selectors, services
 from crm.forms import CustomerAdminForm, MergeForm
-from crm.models import ContactLog, Customer, CustomerAddress, CustomerMerge, CustomerTag, Segment
+from crm.models import (
+    ContactChannel,
+    ContactLog,
+    Customer,
+    CustomerAddress,
+    CustomerMerge,
+    CustomerTag,
+    Segment,
+)
+from crm.ports import order_reads
 from retail.admin import (
     ChangeHistoryMixin,
+    ProtectedDeleteMixin,
     ReadOnlyInline,
     admin_link,
     form_add_business_error,
     html_table,
+    local_time,
     render_form_page,
+    text_column,
+    time_column,
 )
 from retail.errors import BusinessError
 
@@ -38,6 +51,7 @@ class CustomerAddressInline(ReadOnlyInline):
     fields = ["label", "recipient", "phone", "province", "city", "district", "line", "postcode", "is_default"]
     readonly_fields = fields
     show_change_link = True
+    classes = []  # keeps the row's title line: it holds the link to edit the address
 
 
 class ContactLogInline(ReadOnlyInline):
@@ -48,19 +62,30 @@ class ContactLogInline(ReadOnlyInline):
     verbose_name_plural = _("联系记录（最近）")
 
 
+def channel_labels(slugs) -> list[str]:
+    """Channel slugs (an order's or a contact's) as their labels: 线上商城, 电话, 微信 ..."""
+    labels = {**order_reads().order_channel_labels(), **{c.value: str(c.label) for c in ContactChannel}}
+    return [labels.get(slug, slug) for slug in slugs]
+
+
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ProtectedDeleteMixin, admin.ModelAdmin):
+    """Customers with orders are never deleted here (their orders point to them): merge instead."""
+
     form = CustomerAdminForm
     list_display = [
-        "name",
+        "name_short",
         "phone",
-        "email",
+        "email_short",
         "order_count",
         "total_spent",
-        "last_order_at",
+        "last_order_local",
         "segment_display",
-        "created_at",
+        "created_local",
     ]
+    name_short = text_column("name", _("姓名"), "truncate-short")
+    email_short = text_column("email", _("邮箱"))
+    created_local = time_column("created_at", _("创建时间"))
     list_filter = [SegmentFilter, "tags", "language", "created_at"]
     search_fields = ["name", "phone", "email"]
     filter_horizontal = ["tags"]
@@ -102,8 +127,8 @@ class CustomerAdmin(admin.ModelAdmin):
         return obj.total_spent
 
     @admin.display(description=_("最近下单"), ordering="last_order_at")
-    def last_order_at(self, obj):
-        return obj.last_order_at
+    def last_order_local(self, obj):
+        return local_time(obj.last_order_at)
 
     @admin.display(description=_("分群"), ordering="segment")
     def segment_display(self, obj):
@@ -111,7 +136,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("消费概况"))
     def figures(self, obj):
-        channels = ", ".join(selectors.customer_channels(customer=obj)) or "—"
+        channels = "、".join(channel_labels(selectors.customer_channels(customer=obj))) or "—"
         return format_html(
             "有效订单 {} 单，累计消费 ¥{}，最近下单 {}，分群：{}；使用渠道：{}",
             obj.order_count,
@@ -159,7 +184,7 @@ class CustomerAdmin(admin.ModelAdmin):
                 (
                     s.order.number,
                     s.sent_at and timezone.localtime(s.sent_at).strftime("%Y-%m-%d") or "未发送",
-                    response.csi if response else "未回答",
+                    f"{response.csi:.2f}" if response else "未回答",
                     response.comment if response else "",
                 )
             )
@@ -183,11 +208,11 @@ class CustomerAdmin(admin.ModelAdmin):
     @admin.display(description=_("推荐商品"))
     def recommendations_panel(self, obj):
         rows = [
-            (r.sku_code, r.name, r.price, r.available, r.score)
-            for r in selectors.recommendations_for_customer(customer=obj, limit=10)
+            (rank, r.sku_code, r.name, r.price, r.available, f"{r.score:.0%}")
+            for rank, r in enumerate(selectors.recommendations_for_customer(customer=obj, limit=10), 1)
         ]
         return html_table(
-            ["SKU", "商品", "售价", "可售", "推荐分"], rows, "暂无推荐（无有效订单或无可售商品）"
+            ["排名", "SKU", "商品", "售价", "可售", "匹配度"], rows, "暂无推荐（无有效订单或无可售商品）"
         )
 
     def save_model(self, request, obj, form, change):

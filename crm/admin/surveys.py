@@ -39,7 +39,7 @@ class SurveyAdmin(admin.ModelAdmin):
     @admin.display(description=_("满意度指数"))
     def csi(self, obj):
         response = getattr(obj, "response", None) if obj.answered_at else None
-        return response.csi if response else "—"
+        return f"{response.csi:.2f}" if response else "—"
 
     @admin.display(description=_("意见建议"))
     def comment(self, obj):
@@ -49,13 +49,17 @@ class SurveyAdmin(admin.ModelAdmin):
 
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(admin.ModelAdmin):
-    list_display = ["survey", "csi", "submitted_at", "comment"]
+    list_display = ["survey", "csi_2", "submitted_at", "comment"]
     search_fields = ["survey__order__number", "survey__customer__name", "survey__customer__phone", "comment"]
     list_filter = ["submitted_at"]
     list_select_related = ["survey__order"]
-    fields = ["survey", "csi", "comment", "submitted_at"]
+    fields = ["survey", "csi_2", "comment", "submitted_at"]
     readonly_fields = fields
     inlines = [SurveyAnswerInline]
+
+    @admin.display(description=_("满意度指数"), ordering="csi")
+    def csi_2(self, obj):
+        return f"{obj.csi:.2f}"
 
     def has_add_permission(self, request):
         return False

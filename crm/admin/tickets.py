@@ -2,6 +2,7 @@
 ``crm.services``, the replies and escalations, the SLA policies."""
 
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
@@ -9,7 +10,17 @@ from django_fsm import can_proceed
 from crm import selectors, services
 from crm.forms import CloseForm, EscalateForm, ReopenForm, ReplyForm, ResolveForm
 from crm.models import Ticket, TicketEscalation, TicketReply, TicketSLAPolicy
-from retail.admin import AdminTransition, ObjectLink, ReadOnlyInline, TransitionAdminMixin
+from retail.admin import (
+    AdminTransition,
+    ObjectLink,
+    ReadOnlyInline,
+    StaffNamesMixin,
+    TransitionAdminMixin,
+    text_column,
+    time_column,
+    truncated,
+)
+from retail.models import Notification
 
 
 class BreachedFilter(admin.SimpleListFilter):
@@ -25,16 +36,28 @@ class BreachedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class GroupFilter(admin.SimpleListFilter):
+    """The owning staff group by its name in words (客服, 售后 ...), not the group's slug."""
+
+    title = _("负责组")
+    parameter_name = "group"
+
+    def lookups(self, request, model_admin):
+        groups = Group.objects.filter(pk__in=Ticket.objects.values("group")).order_by("name")
+        return [(g.pk, Notification.GROUP_LABELS.get(g.name, g.name)) for g in groups]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(group_id=self.value()) if self.value() else queryset
+
+
 class TicketReplyInline(ReadOnlyInline):
     model = TicketReply
     fields = ["created_at", "from_customer", "author", "body"]
-    readonly_fields = fields
 
 
 class TicketEscalationInline(ReadOnlyInline):
     model = TicketEscalation
     fields = ["created_at", "status", "from_owner", "from_group", "to_owner", "to_group", "reason", "by"]
-    readonly_fields = fields
 
 
 def _allowed(name: str):
@@ -90,24 +113,24 @@ TICKET_TRANSITIONS = (
 
 
 @admin.register(Ticket)
-class TicketAdmin(TransitionAdminMixin, admin.ModelAdmin):
-    """Tickets change through the buttons (``crm.services``); only category and priority are edited."""
+class TicketAdmin(StaffNamesMixin, TransitionAdminMixin, admin.ModelAdmin):
+    """Tickets change through the buttons (``crm.services``); only category and priority are edited.
+    A ticket is never deleted: it is the record of what the customer was told."""
 
     list_display = [
         "number",
-        "subject",
+        "subject_short",
         "category",
         "priority",
         "status",
-        "channel",
-        "customer",
-        "owner",
-        "first_response_due",
-        "resolution_due",
+        "customer_short",
+        "owner_name",
+        "resolution_due_local",
         "breached_display",
-        "created_at",
     ]
-    list_filter = ["status", "category", "priority", "channel", BreachedFilter, "group", "created_at"]
+    subject_short = text_column("subject", _("主题"))
+    resolution_due_local = time_column("resolution_due", _("解决时限"))
+    list_filter = ["status", "category", "priority", "channel", BreachedFilter, GroupFilter, "created_at"]
     search_fields = [
         "number",
         "subject",
@@ -141,7 +164,7 @@ class TicketAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "customer",
         "order",
         "owner",
-        "group",
+        "group_label",
         "created_by",
         "created_at",
         "first_response_due",
@@ -158,17 +181,27 @@ class TicketAdmin(TransitionAdminMixin, admin.ModelAdmin):
         return selectors.ticket_list()
 
     def get_fields(self, request, obj=None):
-        return (
-            self.add_fields
-            if obj is None
-            else [*self.change_readonly[:3], "category", "priority", *self.change_readonly[3:]]
-        )
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.change_readonly
+        if obj is None:
+            return self.add_fields
+        shown = self.staff_names(self.change_readonly)
+        return [*shown[:3], "category", "priority", *shown[3:]]
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
+
+    @admin.display(description=_("负责组"))
+    def group_label(self, obj):
+        return Notification.GROUP_LABELS.get(obj.group.name, obj.group.name) if obj.group_id else "—"
+
+    @admin.display(description=_("客户"), ordering="customer__name")
+    def customer_short(self, obj):
+        return truncated(obj.customer, "truncate-short")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.staff_names(self.change_readonly)
 
     @admin.display(description=_("已超时"), boolean=True, ordering="is_breached_now")
     def breached_display(self, obj):

@@ -94,6 +94,10 @@ def customer_order_channels(*, customer) -> QuerySet:
     return Order.objects.filter(customer=customer).order_by().values_list("channel", flat=True)
 
 
+def order_channel_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in Order._meta.get_field("channel").flatchoices}
+
+
 def order_for_reference(*, reference) -> Order | None:
     if isinstance(reference, Order):
         return reference

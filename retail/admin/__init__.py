@@ -4,14 +4,24 @@
 - ``forms``: the action forms' base and how a service's error lands on a field;
 - ``audit``: the status trail and the field-change history panels;
 - ``readonly``: admins and inlines of rows only services write;
-- ``display``: links and tables for read-only panels.
+- ``display``: links, tables, cut text, local times and staff names for pages and lists;
 """
 
 from . import registrations  # noqa: F401  (registers retail's own models when the admin autodiscovers)
 from .audit import ChangeHistoryMixin, audit_trail, change_history
-from .display import admin_link, html_table
+from .display import (
+    StaffNamesMixin,
+    admin_link,
+    html_table,
+    local_time,
+    person,
+    staff_column,
+    text_column,
+    time_column,
+    truncated,
+)
 from .forms import ActionForm, form_add_business_error
-from .readonly import ReadOnlyAdmin, ReadOnlyInline, ServiceOnlyAdmin
+from .readonly import ProtectedDeleteMixin, ReadOnlyAdmin, ReadOnlyInline, ServiceOnlyAdmin, is_referenced
 from .transitions import AdminTransition, ObjectLink, TransitionAdminMixin, render_form_page
 
 __all__ = [
@@ -19,14 +29,23 @@ __all__ = [
     "AdminTransition",
     "ChangeHistoryMixin",
     "ObjectLink",
+    "ProtectedDeleteMixin",
     "ReadOnlyAdmin",
     "ReadOnlyInline",
     "ServiceOnlyAdmin",
+    "StaffNamesMixin",
     "TransitionAdminMixin",
     "admin_link",
     "audit_trail",
     "change_history",
     "form_add_business_error",
     "html_table",
+    "is_referenced",
+    "local_time",
+    "person",
+    "staff_column",
+    "text_column",
+    "time_column",
+    "truncated",
     "render_form_page",
 ]

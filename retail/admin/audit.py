@@ -4,29 +4,37 @@ every page built with the kit) and field changes (``ChangeRecord``, a read-only 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from retail.fsm import state_log_for
 from retail.models import ChangeRecord
 
-from .display import html_table
+from .display import html_table, local_time, person
 
 
 def audit_trail(obj, status_field: str = "status") -> list[dict]:
-    """The object's status changes, oldest first, with the states as their labels."""
+    """The object's status changes, oldest first, in the words staff read: the transition and the
+    states as their labels (a transition the model does not label reads "→ <new state>"), the
+    person by name, the time in local time."""
     labels = dict(obj._meta.get_field(status_field).flatchoices)
-    return [
-        {
-            "at": log.timestamp,
-            "by": log.by,
-            "transition": log.transition,
-            "source": labels.get(log.source_state, log.source_state or "—"),
-            "target": labels.get(log.state, log.state),
-            "description": log.description or "",
-        }
-        for log in state_log_for(obj)
-    ]
+    steps = getattr(type(obj), "transition_labels", {})
+    rows = []
+    for log in state_log_for(obj):
+        target = labels.get(log.state, log.state)
+        rows.append(
+            {
+                "at": log.timestamp,
+                "at_local": local_time(log.timestamp, "%Y-%m-%d %H:%M:%S"),
+                "by": log.by,
+                "by_name": person(log.by) if log.by_id else _("系统"),
+                "transition": log.transition,  # the slug, for code; people read ``step``
+                "step": steps.get(log.transition) or f"→ {target}",
+                "source": labels.get(log.source_state, log.source_state or "—"),
+                "target": target,
+                "description": log.description or "",
+            }
+        )
+    return rows
 
 
 def change_history(obj) -> list[ChangeRecord]:
@@ -49,11 +57,11 @@ class ChangeHistoryMixin:
             return "—"
         rows = [
             (
-                timezone.localtime(record.at).strftime("%Y-%m-%d %H:%M:%S"),
+                local_time(record.at, "%Y-%m-%d %H:%M:%S"),
                 self._field_label(record.field),
                 record.old or "—",
                 record.new or "—",
-                record.by or _("系统"),
+                person(record.by) if record.by_id else _("系统"),
             )
             for record in change_history(obj)
         ]

@@ -9,12 +9,13 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from retail.models import ChangeRecord, IdempotencyRecord, Notification, NotificationAttachment, Sequence
 from retail.notifications.outbox import notification_retry
 
+from .display import time_column, truncated
 from .readonly import ReadOnlyAdmin, ReadOnlyInline
 
 
@@ -43,25 +44,64 @@ class NotificationAttachmentInline(ReadOnlyInline):
         return format_html('<a href="{}">{}</a>', url, _("下载"))
 
 
+class EventFilter(admin.SimpleListFilter):
+    title = _("事件")
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        return sorted(Notification.EVENT_LABELS.items(), key=lambda item: item[0])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event=self.value()) if self.value() else queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     inlines = (NotificationAttachmentInline,)
     exclude = ("body_html",)  # the email's HTML twin of the body: long markup, not for reading here
     list_display = (
-        "created_at",
-        "event",
+        "created_local",
+        "event_display",
         "channel",
-        "recipient",
-        "group",
+        "to",
         "reference",
         "status",
         "attempts",
-        "sent_at",
+        "sent_local",
     )
-    list_filter = ("status", "channel", "event")
+    list_filter = ("status", "channel", EventFilter)
     search_fields = ("reference", "recipient", "subject")
     date_hierarchy = "created_at"
     actions = ("retry_failed",)
+    created_local = time_column("created_at", _("创建时间"))
+    sent_local = time_column("sent_at", _("发送时间"))
+    fields = (
+        "created_at",
+        "event_display",
+        "channel",
+        "recipient",
+        "group_display",
+        "reference",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+    )
+    readonly_fields = ("event_display", "group_display")
+
+    @admin.display(description=_("事件"), ordering="event")
+    def event_display(self, obj):
+        return obj.event_label()
+
+    @admin.display(description=_("员工组"), ordering="group")
+    def group_display(self, obj):
+        return obj.group_label() or "—"
+
+    @admin.display(description=_("收件人"), ordering="recipient")
+    def to(self, obj):
+        return truncated(obj.recipient) if obj.recipient else obj.group_label()
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.attachment_download)

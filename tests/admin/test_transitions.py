@@ -90,7 +90,9 @@ def test_order_page_shows_lines_audit_notifications_and_buttons(admin_client, st
     html = page.content.decode()
     assert page.status_code == 200
     assert buttons(page) == {"record_payment", "cancel"}
-    assert "SKU-001" in html and "状态变更记录" in html and "通知记录" in html and "order_placed" in html
+    assert (
+        "SKU-001" in html and "状态变更记录" in html and "通知记录" in html and "订单已提交" in html
+    )  # the event by its label, not its slug
     assert 'name="status"' not in html
 
 

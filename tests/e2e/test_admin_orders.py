@@ -60,7 +60,7 @@ def test_staff_cancel_a_pending_order_with_a_reason(admin_page, live_server):
     expect(page.locator("#transition-buttons")).to_have_count(0)
     last = page.locator("#audit-trail tbody tr").last
     expect(last.locator("td")).to_have_text(
-        [re.compile(r"\d{4}-"), "boss", "待处理", "已取消", re.compile("客户来电改主意，不要了")]
+        [re.compile(r"\d{4}-"), "boss", "取消订单", "待处理", "已取消", re.compile("客户来电改主意，不要了")]
     )
 
     order.refresh_from_db()
