@@ -5,4 +5,4 @@ COPY pyproject.toml constraints.txt ./
 COPY . .
 RUN pip install --no-cache-dir -c constraints.txt -e ".[dev]" && DEBUG=true python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "retail.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "retail.wsgi"]
