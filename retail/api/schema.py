@@ -1,7 +1,7 @@
 """OpenAPI: the error shape and the error responses every operation may give, documented truthfully.
 
-Every operation may answer 401/403 (auth), 404 (unknown object or page), 429 (throttle) and 400
-(malformed body or query parameter); writes may also answer 409 (transition not allowed, stock,
+Every operation may answer 401/403 (auth), 404 (unknown object or page), 429 (throttle), 400
+(malformed body or query parameter) and 503 (the database connection broke mid-request); writes may also answer 409 (transition not allowed, stock,
 idempotency key reused, concurrent update). Views add what is specific to them with
 ``extend_schema``; this class fills in the rest so no status the server gives is undocumented."""
 
@@ -19,6 +19,8 @@ ERROR_DESCRIPTIONS = {
     "409": "State conflict: `transition_not_allowed`, `insufficient_stock`, `idempotency_key_reused`, "
     "`concurrent_update`, ...",
     "429": "Throttled: retry after `details.wait` seconds.",
+    "503": "`service_unavailable`: the database connection failed mid-request; nothing was written. "
+    "Retry after `Retry-After` seconds.",
 }
 
 
@@ -68,7 +70,7 @@ class AutoSchema(_AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        codes = ["400", "401", "403", "404", "429"]
+        codes = ["400", "401", "403", "404", "429", "503"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes.append("409")
         for code in codes:

@@ -32,7 +32,9 @@ def test_defaults_and_environment(monkeypatch):
     assert (defaults["limit_request_line"], defaults["limit_request_fields"]) == (4094, 100)
     assert defaults["limit_request_field_size"] == 8190 and defaults["timeout"] == 30
     assert defaults["workers"] == os.cpu_count() * 2 + 1
-    chosen = _conf(monkeypatch, GUNICORN_WORKERS="2", GUNICORN_TIMEOUT="10", GUNICORN_LIMIT_REQUEST_LINE="2048")
+    chosen = _conf(
+        monkeypatch, GUNICORN_WORKERS="2", GUNICORN_TIMEOUT="10", GUNICORN_LIMIT_REQUEST_LINE="2048"
+    )
     assert (chosen["workers"], chosen["timeout"], chosen["limit_request_line"]) == (2, 10, 2048)
 
 
