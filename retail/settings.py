@@ -245,6 +245,8 @@ CSI_WEIGHTS = {
 }
 SATISFIED_MIN = Decimal("4.0")
 SURVEY_DELAY = timedelta(hours=24)
+# A survey link works this long after it is due to be sent, then answers "invalid or expired".
+SURVEY_LINK_VALIDITY = timedelta(days=env.int("SURVEY_LINK_VALIDITY_DAYS", default=30))
 ORDER_ERROR_REASONS = ["wrong_item", "damaged"]
 TOP_SKU_FRACTION = Decimal("0.20")
 # The nightly KPI snapshot task recomputes this many past days (late after-sales, tickets, surveys).

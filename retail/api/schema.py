@@ -1,8 +1,8 @@
 """OpenAPI: the error shape and the error responses every operation may give, documented truthfully.
 
 Every operation may answer 401/403 (auth), 404 (unknown object or page), 429 (throttle), 400
-(malformed body or query parameter) and 503 (the database connection broke mid-request); writes may also answer 409 (transition not allowed, stock,
-idempotency key reused, concurrent update). Views add what is specific to them with
+(malformed body or query parameter) and 503 (the database connection broke mid-request); writes
+may also answer 409 (transition not allowed, stock, idempotency key reused, concurrent update). Views add what is specific to them with
 ``extend_schema``; this class fills in the rest so no status the server gives is undocumented."""
 
 import re

@@ -35,7 +35,7 @@ def ready():
 def shipped():
     from tests.helpers.fulfil import order_fulfil
 
-    return order_fulfil(order=order(), tracking_number="SF-MATRIX-1")
+    return order_fulfil(order=order())
 
 
 def completed():
