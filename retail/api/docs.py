@@ -5,7 +5,7 @@ without a session is sent to the login page and back."""
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -38,8 +38,9 @@ class _LoginFirst:
         return super().handle_exception(exc)
 
 
-class SwaggerView(_LoginFirst, SpectacularSwaggerView):
-    pass
+class SwaggerView(_LoginFirst, SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up code served as a script of its own (``?script``), not inline:
+    the Content-Security-Policy allows scripts from this server only."""
 
 
 class RedocView(_LoginFirst, SpectacularRedocView):
