@@ -30,6 +30,11 @@ def roles(transactional_db):
     split._grant(apps, split.OLD, drop=[])  # the permission 0003 knew, so it runs as it did
     importlib.import_module("retail.migrations.0003_roles").create_roles(apps, None)
     split.split(apps, None)
+    yield
+    # The flush after this test makes the content types again under new ids: drop the cached ones.
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
 
 
 def _raw_connection():
