@@ -13,4 +13,4 @@ RUN pip install -c constraints.txt -e . \
 RUN useradd --create-home --uid 10001 retail && mkdir -p /app/media && chown retail /app/media
 USER retail
 EXPOSE 8000
-CMD ["gunicorn", "retail.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "retail.wsgi"]

@@ -117,7 +117,13 @@ class AftersalesRequest(ConcurrentTransitionMixin, models.Model):
         ordering = ["-submitted_at", "-pk"]
         permissions = [
             ("review_request", _("可审核售后申请（批准/拒绝）")),
-            ("process_request", _("可处理售后（收货检验、退款、换货、维修、关闭）")),
+            # One permission per kind of work, so each role runs only its own transitions: the
+            # warehouse receives and inspects; money goes back, goods are exchanged or repaired and
+            # requests are closed by after-sales specialists and managers.
+            ("receive_request", _("可收货检验售后商品")),
+            ("refund_request", _("可办理售后退款")),
+            ("resolve_request", _("可办理换货、维修")),
+            ("close_request", _("可关闭售后申请")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(refund_amount__gte=0), name="aftersales_refund_not_negative"),
@@ -169,7 +175,7 @@ class AftersalesRequest(ConcurrentTransitionMixin, models.Model):
     @fsm_log_by
     @fsm_log_description
     @transition(
-        field=status, source=S.AWAITING_RETURN, target=S.RECEIVED, permission="aftersales.process_request"
+        field=status, source=S.AWAITING_RETURN, target=S.RECEIVED, permission="aftersales.receive_request"
     )
     def receive(self, by=None, description=None):
         self.received_at = timezone.now()
@@ -182,7 +188,7 @@ class AftersalesRequest(ConcurrentTransitionMixin, models.Model):
         source=[S.APPROVED, S.RECEIVED],
         target=S.REFUNDED,
         conditions=[refund_allowed],
-        permission="aftersales.process_request",
+        permission="aftersales.refund_request",
     )
     def refund(self, by=None, description=None):
         self.resolved_at = timezone.now()
@@ -194,7 +200,7 @@ class AftersalesRequest(ConcurrentTransitionMixin, models.Model):
         source=S.RECEIVED,
         target=S.EXCHANGED,
         conditions=[is_exchange],
-        permission="aftersales.process_request",
+        permission="aftersales.resolve_request",
     )
     def exchange(self, by=None, description=None):
         self.resolved_at = timezone.now()
@@ -206,7 +212,7 @@ class AftersalesRequest(ConcurrentTransitionMixin, models.Model):
         source=S.RECEIVED,
         target=S.REPAIRED,
         conditions=[is_repair],
-        permission="aftersales.process_request",
+        permission="aftersales.resolve_request",
     )
     def repair(self, by=None, description=None):
         self.resolved_at = timezone.now()
@@ -218,7 +224,7 @@ class AftersalesRequest(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[S.REJECTED, S.REFUNDED, S.EXCHANGED, S.REPAIRED],
         target=S.CLOSED,
-        permission="aftersales.process_request",
+        permission="aftersales.close_request",
     )
     def close(self, by=None, description=None):
         self.closed_at = timezone.now()

@@ -206,9 +206,34 @@ def aftersales_request_create(
     return req
 
 
+# What each allowed extension's file starts with: the name is the customer's, the bytes are the file.
+PHOTO_SIGNATURES = {
+    "jpeg": (lambda head: head.startswith(b"\xff\xd8\xff")),
+    "png": (lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    "gif": (lambda head: head[:6] in (b"GIF87a", b"GIF89a")),
+    "webp": (lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
+    "heic": (
+        lambda head: head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc")
+    ),
+}
+PHOTO_KIND = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "gif": "gif", "webp": "webp", "heic": "heic"}
+
+
+def _photo_content_matches(file) -> bool:
+    """Whether the file's first bytes are an image of the kind its extension names."""
+    kind = PHOTO_KIND.get(file.name.rsplit(".", 1)[-1].lower())
+    position = file.tell() if hasattr(file, "tell") else 0
+    file.seek(0)
+    head = file.read(16)
+    file.seek(position)
+    return kind is not None and PHOTO_SIGNATURES[kind](head)
+
+
 @transaction.atomic
 def aftersales_photo_add(*, request: AftersalesRequest, file, by=None) -> AftersalesPhoto:
-    """Attach a photo (jpg/png/webp/heic/gif, at most 10 MB, at most 9 per request)."""
+    """Attach a photo (jpg/png/webp/heic/gif, at most 10 MB, at most 9 per request). The type is
+    checked by content too: a file whose first bytes are not an image of its extension's kind (a
+    script or a page named ``.jpg``) is refused like a wrong extension."""
     try:
         FileExtensionValidator(PHOTO_EXTENSIONS)(file)
     except DjangoValidationError:
@@ -220,6 +245,12 @@ def aftersales_photo_add(*, request: AftersalesRequest, file, by=None) -> Afters
     if file.size > MAX_PHOTO_BYTES:
         raise ValidationError(
             _("照片过大（最大 10 MB）。"), code=codes.INVALID_PHOTO, details={"photos": ["max 10 MB"]}
+        )
+    if not _photo_content_matches(file):
+        raise ValidationError(
+            _("照片格式不支持。"),
+            code=codes.INVALID_PHOTO,
+            details={"photos": [f"{file.name}: the content is not a {', '.join(PHOTO_EXTENSIONS)} image"]},
         )
     if AftersalesPhoto.objects.filter(request=request).count() >= MAX_PHOTOS:
         raise ValidationError(

@@ -197,9 +197,14 @@ def tickets_at_risk(*, now=None, within: timedelta = timedelta(hours=2)) -> Quer
 
 # -- surveys --------------------------------------------------------------------------------------
 def survey_by_token(*, token: str) -> Survey | None:
+    """The survey of a working link: ``None`` for an unknown token or an unanswered survey whose
+    link has expired (an answered one still says "already answered")."""
     if not token or len(token) > 64:
         return None
-    return Survey.objects.select_related("order", "customer").filter(token=token).first()
+    survey = Survey.objects.select_related("order", "customer").filter(token=token).first()
+    if survey is not None and survey.answered_at is None and survey.link_expired():
+        return None
+    return survey
 
 
 def surveys_due(*, now=None) -> QuerySet:

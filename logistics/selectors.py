@@ -11,6 +11,7 @@ from inventory.models import Stock, Warehouse
 from orders.models import Order
 from orders.selectors import kpi_order_scope_q, valid_order_q
 from retail import measures
+from retail.api.permissions import is_manager
 from retail.errors import NotFound
 
 from .models import (
@@ -73,6 +74,25 @@ def pick_list_list(*, status: str | None = None, warehouse=None, order: Order | 
     if order is not None:
         qs = qs.filter(order=order)
     return qs
+
+
+WAREHOUSE_ROLE = "warehouse"
+
+
+def pick_list_scoped(qs: QuerySet, *, user) -> QuerySet:
+    """What ``user`` may see and act on: warehouse staff their own and the unassigned lists; managers
+    and the other roles with the view permission every list."""
+    if user.is_authenticated and not is_manager(user) and user.groups.filter(name=WAREHOUSE_ROLE).exists():
+        return qs.filter(Q(picker__isnull=True) | Q(picker=user))
+    return qs
+
+
+def pick_list_belongs_to_another(*, pick_list: PickList, user) -> bool:
+    """The object rule of every action on a pick list (a scan, packing its order): a list assigned
+    to a picker is theirs alone, managers excepted; ``user=None`` is the system."""
+    if user is None or pick_list.picker_id is None or pick_list.picker_id == user.pk:
+        return False
+    return not is_manager(user)
 
 
 def pick_list_get(*, pk) -> PickList:

@@ -38,7 +38,7 @@ from .models import (
     ShippingRule,
 )
 from .payloads import shipment_event_payload
-from .selectors import bin_locations, carrier_label, sku_for_scan
+from .selectors import bin_locations, carrier_label, pick_list_belongs_to_another, sku_for_scan
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,15 @@ def _require_perm(by, perm: str) -> None:
     """``by=None`` is the system (tasks, demo data), which holds every permission."""
     if by is not None and not by.has_perm(perm):
         raise PermissionDenied(_("你没有权限：%(perm)s。") % {"perm": perm})
+
+
+def _require_own_pick_lists(pick_lists, by) -> None:
+    for pick_list in pick_lists:
+        if pick_list_belongs_to_another(pick_list=pick_list, user=by):
+            raise PermissionDenied(
+                _("拣货单 %(pick_list)s 由其他拣货员负责。") % {"pick_list": pick_list.number},
+                details={"pick_list": pick_list.number},
+            )
 
 
 def tracking_url_for(order: Order) -> str:
@@ -166,6 +175,7 @@ def pick_record(*, pick_list: PickList, code: str, quantity: int, by=None) -> Pi
     refusal = None
     with transaction.atomic():
         pick_list = PickList.objects.select_for_update().get(pk=pick_list.pk)
+        _require_own_pick_lists([pick_list], by)
         if pick_list.status not in (PickList.Status.OPEN, PickList.Status.PICKING):
             raise TransitionNotAllowed(
                 _("拣货单 %(pick_list)s 状态为“%(status)s”，不能再登记拣货。")
@@ -326,6 +336,7 @@ def order_pack(*, order: Order, by=None, qc_passed: bool = True, qc_note: str = 
             .prefetch_related("lines")
             .order_by("warehouse_id")
         )
+        _require_own_pick_lists(pick_lists, by)
         mismatches = _pick_mismatches(order, pick_lists)
         if mismatches:
             raise Conflict(

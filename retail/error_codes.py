@@ -20,6 +20,7 @@ UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 THROTTLED = "throttled"
 ERROR = "error"
 SERVER_ERROR = "server_error"
+SERVICE_UNAVAILABLE = "service_unavailable"
 TRANSITION_NOT_ALLOWED = "transition_not_allowed"
 CONCURRENT_UPDATE = "concurrent_update"
 CONFLICT = "conflict"
@@ -99,6 +100,8 @@ MEANINGS = {
     MALFORMED_REQUEST: "The body is not valid JSON (or not the declared type).",
     REQUEST_TOO_LARGE: "The request body is too large.",
     SERVER_ERROR: "An unexpected error (a bug or an outage); it was logged. Retry later.",
+    SERVICE_UNAVAILABLE: "The database connection failed during the request (503, `Retry-After`); "
+    "nothing was written. Retry later, with the same `Idempotency-Key`.",
     NOT_AUTHENTICATED: "No credentials, or a callback without a valid signature.",
     AUTHENTICATION_FAILED: "The credentials given are wrong.",
     PERMISSION_DENIED: "The user's role does not allow this.",

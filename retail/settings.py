@@ -264,6 +264,8 @@ CSI_WEIGHTS = {
 }
 SATISFIED_MIN = Decimal("4.0")
 SURVEY_DELAY = timedelta(hours=24)
+# A survey link works this long after it is due to be sent, then answers "invalid or expired".
+SURVEY_LINK_VALIDITY = timedelta(days=env.int("SURVEY_LINK_VALIDITY_DAYS", default=30))
 ORDER_ERROR_REASONS = ["wrong_item", "damaged"]
 TOP_SKU_FRACTION = Decimal("0.20")
 # The nightly KPI snapshot task recomputes this many past days (late after-sales, tickets, surveys).
@@ -321,9 +323,17 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
     "retail.api.throttling.AnonRateThrottle",  # DRF's, failing open when the cache is down
     "retail.api.throttling.UserRateThrottle",
 ]
+# The schema and its Swagger UI / ReDoc pages need a login like the rest of the API
+# (retail/api/docs.py); a public developer portal opens them with API_DOCS_PUBLIC=true.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 SPECTACULAR_SETTINGS.update(
     {
         "SCHEMA_PATH_PREFIX": "/api/",
+        # The enum components first, then stable ASCII names for the inline enums, no titles.
+        "POSTPROCESSING_HOOKS": [
+            "drf_spectacular.hooks.postprocess_schema_enums",
+            "retail.api.schema.postprocess_stable_names",
+        ],
         "ENUM_NAME_OVERRIDES": {
             "PaymentMethodEnum": "orders.models.PaymentMethod",
             "ChannelEnum": "orders.models.Channel",
@@ -375,3 +385,24 @@ CUSTOMER_SERVICE_EMAIL = env("CUSTOMER_SERVICE_EMAIL", default=DEFAULT_FROM_EMAI
 # Where returned goods go: per warehouse code (JSON object), else the one default address.
 AFTERSALES_RETURN_ADDRESS = env("AFTERSALES_RETURN_ADDRESS", default="")
 AFTERSALES_RETURN_ADDRESSES = env.json("AFTERSALES_RETURN_ADDRESSES", default={})
+
+# Content-Security-Policy for our own pages (django-csp): scripts only from our own static files
+# (no inline script, no on*= handlers: page code lives in retail/static/, data comes by json_script),
+# inline style attributes tolerated, images from us or data: URLs, no plugins, never framed.
+MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        # ReDoc renders the schema in a web worker it starts from a blob: URL.
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

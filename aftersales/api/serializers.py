@@ -16,6 +16,13 @@ class AftersalesLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice the row stores as "" when it does not apply: ``null`` in the API, as the schema says."""
+
+    def to_representation(self, value):
+        return None if value in ("", None) else super().to_representation(value)
+
+
 class AftersalesRequestSerializer(serializers.ModelSerializer):
     order = serializers.CharField(source="order.number")
     type_display = serializers.CharField(source="get_type_display")
@@ -25,6 +32,9 @@ class AftersalesRequestSerializer(serializers.ModelSerializer):
     photos = serializers.SerializerMethodField()
     replacement_order = serializers.CharField(source="replacement_order.number", allow_null=True)
     reviewed_by = serializers.CharField(source="reviewed_by.username", allow_null=True)
+    repair_carrier = BlankAsNullChoiceField(
+        choices=Carrier.choices, allow_null=True, help_text="Repairs only, once sent back; else null"
+    )
 
     class Meta:
         model = AftersalesRequest

@@ -94,7 +94,7 @@ class AftersalesRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         "list": ("aftersales.view_aftersalesrequest",),
         "retrieve": ("aftersales.view_aftersalesrequest",),
         "create": ("aftersales.add_aftersalesrequest",),
-        # The transition permission itself (review_request, process_request) is checked by the state machine.
+        # The transition permission itself (review_request, refund_request, …) is checked by the state machine.
         **{name: ("aftersales.view_aftersalesrequest",) for name in TRANSITIONS},
     }
 

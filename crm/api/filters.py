@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from crm.models import ContactChannel, Coupon, Customer, Segment, Ticket
-from retail.api.filters import BoundFilter, StrictBooleanFilter
+from retail.api.filters import BoundFilter, IdFilter, StrictBooleanFilter
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -23,7 +23,7 @@ class TicketFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=Ticket.Category.choices)
     channel = django_filters.ChoiceFilter(choices=ContactChannel.choices)
     priority = django_filters.ChoiceFilter(choices=Ticket.Priority.choices)
-    customer = django_filters.NumberFilter(field_name="customer_id", help_text="Customer id")
+    customer = IdFilter(field_name="customer_id", help_text="Customer id")
     order = django_filters.CharFilter(field_name="order__number", max_length=32, help_text="Order number")
     breached = StrictBooleanFilter(field_name="is_breached_now")
     created_after = BoundFilter(field_name="created_at", bound="after")
@@ -37,7 +37,7 @@ class TicketFilter(django_filters.FilterSet):
 class CouponFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Coupon.Kind.choices)
     source = django_filters.ChoiceFilter(choices=Coupon.Source.choices)
-    customer = django_filters.NumberFilter(field_name="customer_id", help_text="Customer id")
+    customer = IdFilter(field_name="customer_id", help_text="Customer id")
     is_active = StrictBooleanFilter()
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -48,6 +49,10 @@ class Survey(models.Model):
 
     def __str__(self):
         return f"{_('满意度调查')} {self.order_id}"
+
+    def link_expired(self, now=None) -> bool:
+        """The link works for ``settings.SURVEY_LINK_VALIDITY`` from the time it is sent."""
+        return (now or timezone.now()) > self.send_after + settings.SURVEY_LINK_VALIDITY
 
 
 class SurveyResponse(models.Model):

@@ -41,6 +41,7 @@ def survey_create_for_order(*, order) -> Survey:
             return Survey.objects.create(
                 order=order,
                 customer_id=order.customer_id,
+                # 32 random bytes (256 bits) from the OS's CSPRNG: 43 URL-safe characters no one guesses.
                 token=secrets.token_urlsafe(32),
                 send_after=order.completed_at + settings.SURVEY_DELAY,
             )
@@ -118,6 +119,8 @@ def survey_submit(*, token: str, scores: dict, comment: str = "") -> SurveyRespo
         raise NotFound(_("调查链接无效或已失效。"))
     if survey.answered_at is not None:
         raise Conflict(_("该调查已提交，感谢您的反馈。"), code=codes.SURVEY_ALREADY_ANSWERED)
+    if survey.link_expired(timezone.now()):
+        raise NotFound(_("调查链接无效或已失效。"))
     cleaned = _clean_scores(scores)
     comment = text_clean(comment, name="comment", max_length=2000)
     weights = {key: Decimal(str(value)) for key, value in settings.CSI_WEIGHTS.items()}

@@ -1,5 +1,4 @@
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -9,7 +8,6 @@ from logistics import selectors, services
 from orders.api.views import TRANSITION_RESPONSES, OrderLookupMixin, order_response
 from retail import error_codes as codes
 from retail.api.base import ApiView, GenericViewSet
-from retail.api.permissions import is_manager
 from retail.api.schema import ErrorSerializer
 from retail.errors import ValidationError
 
@@ -29,8 +27,6 @@ from .serializers import (
     ShipSerializer,
     StartPickingSerializer,
 )
-
-WAREHOUSE_ROLE = "warehouse"
 
 
 @extend_schema(tags=["logistics"])
@@ -58,15 +54,7 @@ class PickListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericV
     }
 
     def get_queryset(self):
-        qs = selectors.pick_list_list()
-        user = self.request.user
-        if (
-            user.is_authenticated
-            and not is_manager(user)
-            and user.groups.filter(name=WAREHOUSE_ROLE).exists()
-        ):
-            qs = qs.filter(Q(picker__isnull=True) | Q(picker=user))
-        return qs
+        return selectors.pick_list_scoped(selectors.pick_list_list(), user=self.request.user)
 
     @extend_schema(summary="The pick list's lines", responses={200: PickListLineSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)

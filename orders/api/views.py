@@ -16,7 +16,7 @@ from retail import error_codes as codes
 from retail.api.base import ApiView, EmptySerializer, GenericViewSet
 from retail.api.exceptions import Unauthorized
 from retail.api.idempotency import idempotent, scoped_key
-from retail.api.schema import IDEMPOTENCY_KEY, ErrorSerializer
+from retail.api.schema import IDEMPOTENCY_KEY, SIGNATURE, ErrorSerializer
 from retail.errors import NotFound, ValidationError
 from retail.signing import signature_verify
 
@@ -217,7 +217,7 @@ class PaymentNotifyView(ApiView):
         request=PaymentNotificationSerializer,
         responses={200: AckSerializer, 401: ErrorSerializer},
         auth=[],
-        parameters=[],
+        parameters=[SIGNATURE],
     )
     def post(self, request, provider):
         raw = request.body  # the signature covers the bytes as sent, before any parsing

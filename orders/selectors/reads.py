@@ -19,6 +19,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 
@@ -253,7 +254,10 @@ def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Ord
     number, contact = (number or "").strip(), (contact or "").strip()
     if not number or not contact or len(number) > 32 or len(contact) > 254 or "\x00" in number + contact:
         return None
-    order = _order_for_customer(number)
+    # The contact is compared on the bare row (one query) and the lines and shipments are read only
+    # for a match, so a wrong contact costs what an unknown number costs: timing does not tell
+    # whether a number exists.
+    order = Order.objects.filter(number=number).first()
     if order is None:
         return None
     if "@" in contact:
@@ -261,7 +265,10 @@ def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Ord
     else:
         phone = normalize_phone(contact)
         matches = phone is not None and phone == normalize_phone(order.customer_phone)
-    return order if matches else None
+    if not matches:
+        return None
+    prefetch_related_objects([order], "lines", "shipments__events")
+    return order
 
 
 def order_tracking_url(order: Order) -> str:

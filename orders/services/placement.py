@@ -105,8 +105,10 @@ def _clean_contact(customer) -> tuple[str, str, str]:
 
 
 def _clean_address(address, *, required: bool) -> dict:
-    if address in (None, "") and not required:
-        return {}
+    if address in (None, ""):
+        if not required:
+            return {}
+        raise ValidationError(_("非门店订单必须填写收货地址。"), details={"shipping_address": ["required"]})
     if not isinstance(address, dict):
         raise ValidationError(_("收货地址格式错误。"), details={"shipping_address": ["must be an object"]})
     cleaned = {}

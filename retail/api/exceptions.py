@@ -11,7 +11,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import UniqueConstraint
 from django.http import Http404
 from django_fsm import ConcurrentTransition
@@ -141,6 +141,18 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, IntegrityError):
         return _integrity_response(exc, context)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The connection broke (server restarted, connection killed, network): the transaction was
+        # rolled back with it, so the client may retry. Django drops the unusable connection at the
+        # end of the request.
+        logger.error("database unavailable on %s: %s", context["request"].path, exc)
+        return Response(
+            error_body(
+                codes.SERVICE_UNAVAILABLE, "The database is unavailable; nothing was written. Retry later."
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
     if isinstance(exc, DataError):
         logger.warning("data error on %s: %s", context["request"].path, exc)
         return Response(

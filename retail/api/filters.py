@@ -88,3 +88,14 @@ class StrictBooleanFilter(django_filters.Filter):
         if value is None:
             return qs
         return super().filter(qs, value)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a positive integer in the schema and in the form (``1.5`` or ``-1`` is 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        super().__init__(*args, **kwargs)

@@ -2,11 +2,11 @@
 
 from django.http import JsonResponse
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from retail import error_codes as codes
 from retail.tracking.api import TrackView
 
+from .docs import RedocView, SchemaView, SwaggerView
 from .exceptions import error_body
 
 
@@ -16,11 +16,11 @@ def api_not_found(request, path=""):
 
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(
         "redoc/",
-        SpectacularRedocView.as_view(url_name="schema", template_name="retail/redoc.html"),
+        RedocView.as_view(url_name="schema", template_name="retail/redoc.html"),
         name="api-redoc",
     ),
     path("track/", TrackView.as_view(), name="api-track"),

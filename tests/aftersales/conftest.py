@@ -1,5 +1,5 @@
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 
 from tests.factories import UserFactory, WarehouseFactory
 from tests.helpers.fulfil import delivered_order
@@ -8,9 +8,9 @@ from tests.helpers.orders import stocked_sku
 
 @pytest.fixture
 def specialist(db):
-    """The after-sales specialist: reviews and processes requests."""
+    """The after-sales specialist (the role's group): reviews, receives, refunds, settles, closes."""
     user = UserFactory(username="specialist")
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["review_request", "process_request"]))
+    user.groups.add(Group.objects.get(name="aftersales"))
     return user
 
 

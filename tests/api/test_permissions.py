@@ -294,8 +294,39 @@ def test_public_endpoints_need_no_login(anon, stocked):
         == 404
     )
     assert anon.post("/api/payments/notify/wechat_pay/", {}, format="json").status_code == 401
-    assert anon.get("/api/schema/").status_code == 200
-    assert anon.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_the_schema_and_its_docs_need_a_login_unless_opened(anon, db, settings, path):
+    refused = anon.get(path)
+    if path == "/api/schema/":  # a client: the API's error shape
+        assert refused.status_code == 401 and refused["Content-Type"] == "application/json"
+        assert refused.json()["error"]["code"] == "not_authenticated"
+    else:  # a person: the login page, then back
+        assert refused.status_code == 302 and refused["Location"] == f"/admin/login/?next={path}"
+    bad_token = anon.get(path, HTTP_AUTHORIZATION="Token nope")
+    assert bad_token.status_code in (302, 401) and b"openapi" not in bad_token.content
+    assert client_for(user_with_role(None)).get(path).status_code == 200
+    settings.API_DOCS_PUBLIC = True
+    assert anon.get(path).status_code == 200
+
+
+def test_api_docs_public_is_off_unless_the_environment_opens_it():
+    import os
+    import subprocess
+    import sys
+
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.API_DOCS_PUBLIC)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "retail.settings"}
+    seen = {}
+    for value in ("", "true"):
+        run_env = {k: v for k, v in env.items() if k != "API_DOCS_PUBLIC"} | (
+            {"API_DOCS_PUBLIC": value} if value else {}
+        )
+        seen[value] = subprocess.run(
+            [sys.executable, "-c", code], env=run_env, capture_output=True, text=True, check=True
+        ).stdout.split()
+    assert seen == {"": ["False"], "true": ["True"]}
 
 
 def test_staff_session_works_and_needs_csrf_for_writes(stocked):
@@ -377,3 +408,49 @@ def test_customer_service_see_their_own_and_their_groups_tickets(stocked):
     seen = {t["subject"] for t in client_for(agent).get("/api/crm/tickets/").json()["results"]}
     assert seen == {"mine", "our group", "nobody's"}
     assert client_for(user_with_role("manager")).get("/api/crm/tickets/").json()["count"] == 5
+
+
+def test_a_second_picker_cannot_pack_or_scan_another_pickers_order(stocked):
+    """The pick list is hidden from the second picker, and so is every action on it: packing its
+    order is 403 and changes nothing; the assigned picker and a manager may pack."""
+    from logistics.services import order_start_picking, pick_record
+    from orders.models import Order
+    from orders.services import order_place
+
+    picker = user_with_role("warehouse", username="picker-a")
+    other = user_with_role("warehouse", username="picker-b")
+    orders = [
+        order_start_picking(order=order_place(**order_body(payment_method="cod"))[0], picker=picker)
+        for _ in range(2)
+    ]
+    for order in orders:
+        pick_record(pick_list=order.pick_lists.get(), code="SKU-001", quantity=2, by=picker)
+
+    refused = client_for(other).post(f"/api/orders/{orders[0].number}/pack/", {}, format="json")
+    assert refused.status_code == 403, refused.content
+    assert refused.json()["error"]["code"] == "permission_denied"
+    failed_qc = client_for(other).post(
+        f"/api/orders/{orders[0].number}/pack/", {"qc_passed": False, "qc_note": "破损"}, format="json"
+    )
+    assert failed_qc.status_code == 403
+    assert Order.objects.get(pk=orders[0].pk).status == "processing"
+    assert orders[0].pick_lists.get().records.filter(voided=False).count() == 1
+
+    assert (
+        client_for(picker).post(f"/api/orders/{orders[0].number}/pack/", {}, format="json").status_code == 200
+    )
+    manager = client_for(user_with_role("manager"))
+    assert manager.post(f"/api/orders/{orders[1].number}/pack/", {}, format="json").status_code == 200
+
+
+def test_a_scan_by_another_picker_is_refused_by_the_service_too(stocked):
+    from logistics.services import order_start_picking, pick_record
+    from orders.services import order_place
+    from retail.errors import PermissionDenied
+
+    picker = user_with_role("warehouse", username="picker-a")
+    other = user_with_role("warehouse", username="picker-b")
+    order = order_start_picking(order=order_place(**order_body(payment_method="cod"))[0], picker=picker)
+    with pytest.raises(PermissionDenied):
+        pick_record(pick_list=order.pick_lists.get(), code="SKU-001", quantity=1, by=other)
+    assert not order.pick_lists.get().records.exists()

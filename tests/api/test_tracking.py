@@ -111,3 +111,22 @@ def test_html_page_shares_the_throttle(client, number):
     for _ in range(30):
         client.post("/track/", {"number": "SO1", "contact": "1"})
     assert client.post("/track/", {"number": number, "contact": "13800138000"}).status_code == 429
+
+
+def test_a_wrong_contact_costs_the_queries_of_an_unknown_number(anon, number, django_assert_num_queries):
+    """Timing must not tell whether a number exists: the contact is compared on the bare row, so a
+    wrong contact runs exactly the one query an unknown number runs (lines and shipments are read
+    only for a match)."""
+    from orders.selectors import order_for_customer_lookup
+
+    for wrong in (
+        {"number": "SO20990101000001", "contact": "13800138000"},
+        {"number": number, "contact": "13900000000"},
+        {"number": number, "contact": "other@example.cn"},
+    ):
+        with django_assert_num_queries(1):
+            assert order_for_customer_lookup(**wrong) is None
+        with django_assert_num_queries(1):
+            assert anon.get("/api/track/", wrong).status_code == 404
+    with django_assert_num_queries(3):  # the row, its lines, its shipments (none yet, so no events)
+        assert order_for_customer_lookup(number=number, contact="13800138000").number == number

@@ -114,8 +114,10 @@ def test_logistics_ships_three_orders_in_one_batch(page, live_server, client, dj
     }
 
 
-def test_api_docs_render_offline(page, live_server):
+def test_api_docs_render_offline(page, live_server, client, django_user_model):
     blocked = []
+    # The docs need a login (API_DOCS_PUBLIC is off by default): any staff session will do.
+    _login(page, client, live_server, django_user_model.objects.create_user("docs-reader", is_staff=True))
 
     def only_the_server(route):
         if route.request.url.startswith(live_server.url):

@@ -39,9 +39,13 @@ def _role_group(name: str) -> Group:
         if name == "manager":
             perms = Permission.objects.filter(content_type__app_label__in=roles.BUSINESS_APPS)
         else:
+            # aftersales/migrations/0002 replaced process_request by one permission per kind of work.
+            split = importlib.import_module("aftersales.migrations.0002_split_permissions")
+            names = [perm for perm in roles.ROLES[name] if perm != "aftersales.process_request"]
+            names += [f"aftersales.{codename}" for codename, holders in split.NEW.items() if name in holders]
             perms = [
                 Permission.objects.get(content_type__app_label=app, codename=codename)
-                for app, codename in (perm.split(".") for perm in roles.ROLES[name])
+                for app, codename in (perm.split(".") for perm in names)
             ]
         group.permissions.set(perms)
     return group
