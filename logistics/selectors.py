@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 
 from catalog.models import SKU
@@ -230,7 +230,7 @@ def _step_orders(step: str, period, filters) -> QuerySet:
         .values("m")
     )
     orders = Order.objects.annotate(
-        review_started_at=Coalesce("paid_at", "placed_at"),
+        review_started_at=_review_started_at(),
         picked_at=Subquery(picked),
         survey_sent_at=F("survey__sent_at"),
     )
@@ -361,6 +361,13 @@ def _picked_at():
         .annotate(m=Max("completed_at"))
         .values("m")
     )
+
+
+def _review_started_at():
+    """Where the review step starts: ``coalesce(paid_at, placed_at)``, for a payment made before the
+    order was confirmed. Cash on delivery is paid at the door, long after confirmation: its review
+    starts at ``placed_at`` (else the step would last minus the whole delivery)."""
+    return Case(When(paid_at__lte=F("confirmed_at"), then=F("paid_at")), default=F("placed_at"))
 
 
 def _orders_in_step(step: str) -> QuerySet:

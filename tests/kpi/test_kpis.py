@@ -112,3 +112,13 @@ def test_all_kpis_never_load_orders(shop):
     for query in queries.captured_queries:
         assert query["sql"].lstrip().upper().startswith("SELECT"), query["sql"]
         assert "SUM(" in query["sql"].upper(), query["sql"]  # each one an aggregate, no row list
+
+
+def test_cash_on_delivery_reviews_from_placement_not_from_the_payment_at_the_door(db):
+    """A COD order is paid when it is delivered, after confirmation: its review step runs from
+    ``placed_at`` (10 min here), never a negative figure; a prepaid one from ``paid_at`` (20 min)."""
+    order(placed="2026-11-10 10:00", payment_method="cash_on_delivery", confirmed="2026-11-10 10:10",
+          paid="2026-11-12 15:00", shipped="2026-11-11 09:00", completed="2026-11-12 15:00")  # fmt: skip
+    order(placed="2026-11-10 11:00", paid="2026-11-10 11:10", confirmed="2026-11-10 11:30")
+    assert value("step_review_minutes") == Decimal("15.00")  # (10 + 20) / 2
+    assert value("step_review_within_std") == Decimal("100.00")
