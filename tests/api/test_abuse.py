@@ -11,6 +11,7 @@ from django.utils import timezone
 from aftersales.models import AftersalesPhoto, AftersalesRequest
 from crm.models import Survey, SurveyResponse
 from crm.services import survey_create_for_order
+from retail.signing import order_link_token
 from tests.helpers import world
 
 pytestmark = pytest.mark.django_db
@@ -65,10 +66,8 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
 def _page_post(client, order, photo):
     return client.post(
-        "/aftersales/",
+        f"/aftersales/{order_link_token(order.number)}/",  # the order's signed page
         {
-            "number": order.number,
-            "contact": order.customer_phone,
             "type": "return",
             "reason": "quality",
             "qty_SKU-001": "1",
@@ -98,7 +97,7 @@ def test_a_photo_whose_content_is_not_its_image_type_is_a_clear_400(client, stoc
 def test_a_real_image_is_accepted_and_an_oversized_one_refused(client, stocked, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     order = world.completed()
-    assert _page_post(client, order, SimpleUploadedFile("ok.png", PNG, "image/png")).status_code == 200
+    assert _page_post(client, order, SimpleUploadedFile("ok.png", PNG, "image/png")).status_code == 302
     assert AftersalesPhoto.objects.count() == 1
     from aftersales.services import MAX_PHOTO_BYTES, aftersales_photo_add
     from retail.errors import ValidationError

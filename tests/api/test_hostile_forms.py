@@ -10,6 +10,7 @@ from aftersales.models import AftersalesRequest
 from crm.models import SurveyResponse
 from crm.services import survey_create_for_order
 from orders.models import Order
+from retail.signing import order_link_token
 from tests.helpers import world
 
 pytestmark = pytest.mark.django_db
@@ -104,24 +105,20 @@ def test_customer_survey_comment(client, stocked, name, text):
 @pytest.mark.parametrize(("name", "text"), CASES, ids=IDS)
 def test_customer_aftersales_description(client, stocked, name, text):
     order = world.completed()
+    page = f"/aftersales/{order_link_token(order.number)}/"  # the order's signed page
     response = client.post(
-        "/aftersales/",
-        {
-            "number": order.number,
-            "contact": order.customer_phone,
-            "type": "return",
-            "reason": "quality",
-            "qty_SKU-001": "1",
-            "description": text,
-        },
+        page, {"type": "return", "reason": "quality", "qty_SKU-001": "1", "description": text}
     )
     assert response.status_code < 500
     _inert(response.content.decode())
     if len(text) > 2000:
         assert response.status_code == 400 and not AftersalesRequest.objects.exists()
     else:
-        assert response.status_code == 200
+        assert response.status_code == 302 and response["Location"] == page  # back to the order's page
         assert AftersalesRequest.objects.get().description == text
+        shown = client.get(page)
+        assert shown.status_code == 200
+        _inert(shown.content.decode())
 
 
 @pytest.mark.parametrize(("name", "text"), CASES, ids=IDS)
