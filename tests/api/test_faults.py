@@ -21,20 +21,13 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 @pytest.fixture(autouse=True)
 def roles(transactional_db):
-    """A transactional test starts from empty tables: the role groups of the migrations again."""
+    """A transactional test starts from empty tables: the role groups as the migrations make them."""
     import importlib
 
-    from django.apps import apps
+    from tests.helpers.dashboards import _role_group
 
-    split = importlib.import_module("aftersales.migrations.0002_split_permissions")
-    split._grant(apps, split.OLD, drop=[])  # the permission 0003 knew, so it runs as it did
-    importlib.import_module("retail.migrations.0003_roles").create_roles(apps, None)
-    split.split(apps, None)
-    yield
-    # The flush after this test makes the content types again under new ids: drop the cached ones.
-    from django.contrib.contenttypes.models import ContentType
-
-    ContentType.objects.clear_cache()
+    for name in importlib.import_module("retail.migrations.0003_roles").ROLES:
+        _role_group(name)
 
 
 def _raw_connection():
