@@ -61,12 +61,20 @@ lint: $(STAMP)
 # Tests: the layer contracts first (lint-imports, pyproject.toml [tool.importlinter]), then pytest on
 # PostgreSQL when DATABASE_URL is set or the local server answers (see retail/settings.py);
 # PostgreSQL-only tests skip with a reason otherwise, and fail under REQUIRE_SERVICES=1.
+# The suite runs in two phases (tests/conftest.py `_select_phase`), each spread over TEST_WORKERS
+# processes (pytest-xdist, whole files per worker; each worker has its own test database).
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+	@failed=0; for phase in plain transactional; do \
+	  echo "== tests: $$phase phase"; \
+	  TEST_PHASE=$$phase $(VENV)/bin/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then failed=$$rc; fi; \
+	done; exit $$failed
 
 # Re-copy the pinned browser libraries (htmx, ECharts) into retail/static/vendor/; the copies are committed.
 vendor:

@@ -16,9 +16,38 @@ def _redis_answers() -> bool:
         return False
 
 
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_serialized_rollback"}
+
+
+def is_transactional(item) -> bool:
+    """A test that commits for real: its teardown flushes every table, the rows the data migrations
+    wrote included, so the tests that run after it on the same database must not need those rows."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction", False):
+        return True
+    return bool(TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def _select_phase(config, items):
+    """``TEST_PHASE=plain`` keeps the tests that run inside a rolled-back transaction,
+    ``TEST_PHASE=transactional`` the others. Run serially, pytest-django puts the transactional
+    tests last; spread over workers (pytest-xdist) that order is lost, so `make test` runs the two
+    phases one after the other, each on every core."""
+    phase = os.environ.get("TEST_PHASE", "")
+    if phase not in {"plain", "transactional"}:
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if is_transactional(item) == (phase == "transactional") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_collection_modifyitems(config, items):
     """Skip tests whose service is missing, with the reason; under REQUIRE_SERVICES=1 a missing
     service stops the run at collection instead, so CI can never pass by skipping."""
+    _select_phase(config, items)
     missing = []
     if connection.vendor != "postgresql" and any("postgres" in item.keywords for item in items):
         missing.append(
@@ -55,9 +84,7 @@ def _fresh_content_types(request):
     """A transactional test runs on tables another one flushed: content types may have new ids, so
     the cached ones are dropped first (a stale id only fails at COMMIT, which such tests reach).
     Tests inside one rolled-back transaction keep the cache (their query counts are pinned)."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = marker is not None and marker.kwargs.get("transaction", False)
-    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
+    if is_transactional(request.node):
         from django.contrib.contenttypes.models import ContentType
 
         ContentType.objects.clear_cache()
