@@ -29,7 +29,9 @@ def pg_bin() -> Path | None:
 def missing() -> str | None:
     """Why clusters cannot be made here, or None."""
     binaries = pg_bin()
-    if binaries is None or not all((binaries / name).exists() for name in ("initdb", "pg_ctl", "pg_basebackup")):
+    if binaries is None or not all(
+        (binaries / name).exists() for name in ("initdb", "pg_ctl", "pg_basebackup")
+    ):
         return "PostgreSQL server programs (initdb, pg_ctl, pg_basebackup) not found; set PG_BIN"
     if os.geteuid() == 0:
         if shutil.which("runuser") is None:
@@ -72,7 +74,9 @@ class Clusters:
 
     def primary(self) -> "Cluster":
         cluster = Cluster(self, "primary")
-        self.run("initdb", "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
+        self.run(
+            "initdb", "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"
+        )
         return cluster.start()
 
     def replica_of(self, primary: "Cluster") -> "Cluster":
@@ -108,7 +112,9 @@ class Cluster:
     def start(self) -> "Cluster":
         options = f"-p {self.port} -k {self.clusters.root} {SERVER_OPTIONS}"
         log = self.clusters.root / f"{self.data.name}.log"
-        self.clusters.run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "-t", "30", "start")
+        self.clusters.run(
+            "pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "-t", "30", "start"
+        )
         self.running = True
         self.clusters.started.append(self)
         return self
@@ -130,7 +136,7 @@ class Cluster:
 
 def wait_replayed(primary: Cluster, replica: Cluster, timeout: float = 15) -> None:
     """Until the replica has replayed everything the primary has written so far."""
-    (target,) = primary.sql("SELECT pg_current_wal_insert_lsn()::text")
+    (target,) = primary.sql("SELECT pg_current_wal_lsn()::text")
     deadline = time.monotonic() + timeout
     while True:
         (behind,) = replica.sql(f"SELECT pg_wal_lsn_diff('{target}', pg_last_wal_replay_lsn()) > 0")

@@ -77,7 +77,7 @@ def sales(client) -> str:
 
 def wait_replayed(timeout: float = 15) -> None:
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
         (target,) = cursor.fetchone()
     deadline = time.monotonic() + timeout
     with connections["replica"].cursor() as cursor:
@@ -99,7 +99,9 @@ def main(phase: str) -> dict:
     from tests.helpers.kpi import order
 
     setup_test_environment()  # the test client's host name is allowed
-    user, _ = get_user_model().objects.get_or_create(username="replica-boss", is_staff=True, is_superuser=True)
+    user, _ = get_user_model().objects.get_or_create(
+        username="replica-boss", is_staff=True, is_superuser=True
+    )
     client = Client()
     client.force_login(user)
     seen: dict = {"primary": server("default")}

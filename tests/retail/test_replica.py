@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -55,17 +54,14 @@ def _probe(phase: str, primary_url: str, replica_url: str) -> dict:
 
 
 @pytest.mark.postgres
-def test_the_dashboard_reads_the_streaming_replica_and_the_primary_after_a_write_or_without_it(
-    django_db_setup, django_db_blocker
-):
-    started = time.monotonic()
+@pytest.mark.django_db  # the migrated test database exists: it is the primary's starting point
+def test_the_dashboard_reads_the_streaming_replica_and_the_primary_after_a_write_or_without_it():
     clusters = _clusters_or_skip()
     try:
         primary = clusters.primary()
         primary.sql("CREATE DATABASE retail")
         # The migrated test database, schema and all, copied onto the primary (faster than migrating).
-        with django_db_blocker.unblock():
-            source = connection.settings_dict
+        source = connection.settings_dict
         dump = subprocess.run(
             [clusters.bin / "pg_dump", "-h", source["HOST"] or "127.0.0.1", "-p", str(source["PORT"] or 5432)]
             + ["-U", source["USER"] or "postgres", "--no-owner", "--no-privileges", source["NAME"]],
@@ -107,7 +103,6 @@ def test_the_dashboard_reads_the_streaming_replica_and_the_primary_after_a_write
         assert "read replica unreachable" in down["log"]
     finally:
         clusters.close()
-    assert time.monotonic() - started < 30
 
 
 @pytest.mark.django_db
