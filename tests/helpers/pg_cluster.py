@@ -75,7 +75,16 @@ class Clusters:
     def primary(self) -> "Cluster":
         cluster = Cluster(self, "primary")
         self.run(
-            "initdb", "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"
+            "initdb",
+            "-N",
+            "-D",
+            str(cluster.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
         )
         return cluster.start()
 
@@ -84,7 +93,7 @@ class Clusters:
         self.run(
             "pg_basebackup",
             *("-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"),
-            *("-D", str(cluster.data), "-R", "-X", "stream", "-c", "fast"),
+            *("-D", str(cluster.data), "-R", "-N", "-X", "stream", "-c", "fast"),
         )
         return cluster.start()
 

@@ -1,8 +1,9 @@
 """The process side of tests/retail/test_replica.py: Django configured from the environment as in
 production (``DATABASE_URL`` the primary, ``DATABASE_REPLICA_URL`` its streaming replica), the
-dashboard and the KPI API asked through the test client. Prints one JSON object of what it saw.
+dashboard and the KPI API asked through the test client.
 
-``python -m tests.helpers.replica_probe up``: the replica is streaming; ``down``: it is stopped."""
+``python -m tests.helpers.replica_probe``: with the replica streaming, prints a JSON line of what it
+saw, then waits for a line on stdin (the test stops the replica meanwhile) and prints a second."""
 
 import json
 import re
@@ -95,26 +96,10 @@ def replica_sql(sql: str) -> None:
         cursor.execute(sql)
 
 
-def main(phase: str) -> dict:
+def streaming(client, served: Served) -> dict:
     from tests.helpers.kpi import order
 
-    setup_test_environment()  # the test client's host name is allowed
-    user, _ = get_user_model().objects.get_or_create(
-        username="replica-boss", is_staff=True, is_superuser=True
-    )
-    client = Client()
-    client.force_login(user)
-    seen: dict = {"primary": server("default")}
-    served = Served()
-
-    if phase == "down":
-        with served:
-            dashboard = client.get("/dashboard/kpis/", DASHBOARD)
-        seen["dashboard"] = {"status": dashboard.status_code, "served": served.counts()}
-        seen["sales"] = sales(client)
-        return seen
-
-    seen["replica"] = server("replica")
+    seen: dict = {"primary": server("default"), "replica": server("replica")}
     order(placed="2026-11-02 10:00", paid="2026-11-02 10:05", total="100.00")
     wait_replayed()
     seen["sales_replayed"] = sales(client)
@@ -142,5 +127,24 @@ def main(phase: str) -> dict:
     return seen
 
 
+def stopped(client, served: Served) -> dict:
+    connections.close_all()  # as at the end of a request: the next one connects afresh
+    with served:
+        dashboard = client.get("/dashboard/kpis/", DASHBOARD)
+    return {"dashboard": {"status": dashboard.status_code, "served": served.counts()}, "sales": sales(client)}
+
+
+def main() -> None:
+    setup_test_environment()  # the test client's host name is allowed
+    user, _ = get_user_model().objects.get_or_create(
+        username="replica-boss", is_staff=True, is_superuser=True
+    )
+    client, served = Client(), Served()
+    client.force_login(user)
+    print(json.dumps(streaming(client, served), default=str), flush=True)
+    sys.stdin.readline()  # the test stops the replica meanwhile
+    print(json.dumps(stopped(client, served), default=str), flush=True)
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1]), default=str))
+    main()

@@ -33,7 +33,7 @@ def _clusters_or_skip():
     pytest.skip(reason)
 
 
-def _probe(phase: str, primary_url: str, replica_url: str) -> dict:
+def _probe(primary_url: str, replica_url: str, log) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": primary_url,
@@ -41,22 +41,30 @@ def _probe(phase: str, primary_url: str, replica_url: str) -> dict:
         "DJANGO_SETTINGS_MODULE": "retail.settings",
         "LOG_LEVEL": "WARNING",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.helpers.replica_probe", phase],
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.replica_probe"],
         cwd=ROOT,
         env=env,
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log,  # a file: a full pipe would stall the probe while the test reads stdout
         text=True,
-        timeout=120,
     )
-    assert result.returncode == 0, result.stderr[-4000:]
-    return {**json.loads(result.stdout.strip().splitlines()[-1]), "log": result.stderr}
+
+
+def _seen(probe: subprocess.Popen, log: Path) -> dict:
+    line = probe.stdout.readline()
+    if not line:
+        probe.wait(timeout=30)
+        pytest.fail(f"the probe exited {probe.returncode}: {log.read_text()[-4000:]}")
+    return json.loads(line)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db  # the migrated test database exists: it is the primary's starting point
-def test_the_dashboard_reads_the_streaming_replica_and_the_primary_after_a_write_or_without_it():
-    clusters = _clusters_or_skip()
+def test_the_dashboard_reads_the_streaming_replica_and_the_primary_after_a_write_or_without_it(tmp_path):
+    log = tmp_path / "probe.log"
+    clusters, probe, errors = _clusters_or_skip(), None, log.open("w")
     try:
         primary = clusters.primary()
         primary.sql("CREATE DATABASE retail")
@@ -80,7 +88,8 @@ def test_the_dashboard_reads_the_streaming_replica_and_the_primary_after_a_write
         assert replica.sql("SELECT pg_is_in_recovery()") == (True,)
         pg_cluster.wait_replayed(primary, replica)
 
-        up = _probe("up", primary.url("retail"), replica.url("retail"))
+        probe = _probe(primary.url("retail"), replica.url("retail"), errors)
+        up = _seen(probe, log)
         assert up["primary"] == {"port": primary.port, "standby": False}
         assert up["replica"] == {"port": replica.port, "standby": True}
         assert up["sales_replayed"] == "100"  # replayed from the primary
@@ -96,12 +105,20 @@ def test_the_dashboard_reads_the_streaming_replica_and_the_primary_after_a_write
         assert up["sales_resumed"] == "150"
 
         replica.stop()
-        down = _probe("down", primary.url("retail"), replica.url("retail"))
+        probe.stdin.write("go on\n")
+        probe.stdin.flush()
+        down = _seen(probe, log)
         assert down["dashboard"]["status"] == 200
         assert set(down["dashboard"]["served"]) == {"default"}, down["dashboard"]
         assert down["sales"] == "150"
-        assert "read replica unreachable" in down["log"]
+        probe.communicate(timeout=30)
+        assert probe.returncode == 0, log.read_text()[-4000:]
+        assert "read replica unreachable" in log.read_text()
     finally:
+        if probe is not None and probe.poll() is None:
+            probe.kill()
+            probe.wait(timeout=30)
+        errors.close()
         clusters.close()
 
 
