@@ -102,8 +102,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several threads (runserver, eager tasks) share the file: wait rather than fail on a lock.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 # A streaming replica of the primary for the KPI, dashboard and report reads (retail/replica.py,
-# docs/scaling.md "Read replica"): a short connect timeout, so a replica that is gone costs a page
-# two seconds once, then the primary answers. Tests mirror it onto the test database.
+# docs/scaling.md "Read replica"): a short connect timeout, so a replica that does not answer costs
+# one page at most two seconds, then the primary answers for the next 30 s. In tests the alias
+# mirrors the test database (the replica test makes clusters of its own).
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)

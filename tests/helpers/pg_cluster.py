@@ -30,9 +30,9 @@ def missing() -> str | None:
     """Why clusters cannot be made here, or None."""
     binaries = pg_bin()
     if binaries is None or not all(
-        (binaries / name).exists() for name in ("initdb", "pg_ctl", "pg_basebackup")
+        (binaries / name).exists() for name in ("initdb", "pg_ctl", "pg_basebackup", "pg_dump", "psql")
     ):
-        return "PostgreSQL server programs (initdb, pg_ctl, pg_basebackup) not found; set PG_BIN"
+        return "PostgreSQL programs (initdb, pg_ctl, pg_basebackup, pg_dump, psql) not found; set PG_BIN"
     if os.geteuid() == 0:
         if shutil.which("runuser") is None:
             return "running as root without runuser: PostgreSQL refuses to run as root"
