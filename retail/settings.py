@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 from retail import error_codes
 
@@ -100,6 +101,21 @@ if env.bool("TESTING", default=False) and "DATABASE_URL" not in os.environ and _
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several threads (runserver, eager tasks) share the file: wait rather than fail on a lock.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# A streaming replica of the primary for the KPI, dashboard and report reads (retail/replica.py,
+# docs/scaling.md "Read replica"): a short connect timeout, so a replica that does not answer costs
+# one page at most two seconds, then the primary answers for the next 30 s. In tests the alias
+# mirrors the test database (the replica test makes clusters of its own).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["retail.replica.ReplicaRouter"]
+# Behind PgBouncer in transaction pooling mode a cursor cannot outlive its transaction: Django's
+# server-side cursors (QuerySet.iterator()) are turned off (docs/scaling.md "PgBouncer").
+if env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False):
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -171,6 +187,22 @@ CELERY_BEAT_SCHEDULE = {
     "kpi-step-overdue": {"task": "kpi.step_overdue_notify", "schedule": 300.0},
 }
 CELERY_TASK_ACKS_LATE = True
+# Queues (docs/scaling.md "Queues"): customer and staff messages, webhook deliveries and the heavy
+# KPI work each have their own, so a quarterly report never delays an order confirmation. A worker
+# started without -Q consumes all four; the Procfile's `worker` takes all but `reports`, its
+# `reports` worker only that one.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("celery", "notifications", "webhooks", "reports")
+]
+CELERY_TASK_ROUTES = {
+    "retail.notification_send": {"queue": "notifications"},
+    "retail.notification_resend_pending": {"queue": "notifications"},
+    "webhooks.delivery_send": {"queue": "webhooks"},
+    "webhooks.resend_due": {"queue": "webhooks"},
+    "kpi.report": {"queue": "reports"},
+    "kpi.snapshots_recompute": {"queue": "reports"},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The request path publishes from a commit hook: a dead broker must cost about a second, not the
 # default 4 s connect timeout (the outbox keeps the row pending; the resend task sends it later).

@@ -1,4 +1,4 @@
-"""The full stack as shipped: the Procfile (web, worker, beat) that ``make run-full`` starts with
+"""The full stack as shipped: the Procfile (web, worker, reports, beat) that ``make run-full`` starts with
 honcho, the compose file, the image. ``docker compose config`` is not run here (no Docker engine on
 the test machines): the compose file is checked by parsing it."""
 
@@ -24,19 +24,20 @@ from tests.retail.test_broker_outage import service_env
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "reports", "beat")
 
 
-def test_honcho_checks_the_procfile_and_it_names_web_worker_and_beat():
+def test_honcho_checks_the_procfile_and_it_names_web_the_two_workers_and_beat():
     result = subprocess.run(
         [BIN / "honcho", "check", "-f", "Procfile"], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert "Valid procfile detected (web, worker, beat)" in result.stderr + result.stdout
+    assert "Valid procfile detected (web, worker, reports, beat)" in result.stderr + result.stdout
     commands = parse_procfile((ROOT / "Procfile").read_text()).processes
-    assert list(commands) == ["web", "worker", "beat"]
+    assert list(commands) == ["web", "worker", "reports", "beat"]
     assert commands["web"].startswith("gunicorn retail.wsgi")
-    assert commands["worker"].startswith("celery -A retail worker")
+    assert commands["worker"].startswith("celery -A retail worker -Q celery,notifications,webhooks ")
+    assert commands["reports"].startswith("celery -A retail worker -Q reports ")
     assert commands["beat"].startswith("celery -A retail beat")
 
 
@@ -84,7 +85,10 @@ def test_compose_waits_for_healthy_databases_and_a_finished_migrate():
         assert "migrate" not in service["command"], name  # migrations run once, in their own service
     assert services["db"]["restart"] == services["redis"]["restart"] == "unless-stopped"
     assert services["web"]["command"].startswith("gunicorn retail.wsgi")
-    assert services["worker"]["command"].startswith("celery -A retail worker")
+    assert services["worker"]["command"].startswith(
+        "celery -A retail worker -Q celery,notifications,webhooks "
+    )
+    assert services["reports"]["command"].startswith("celery -A retail worker -Q reports ")
     assert services["beat"]["command"].startswith("celery -A retail beat")
 
 
@@ -101,7 +105,8 @@ def test_the_image_has_runtime_dependencies_only_a_cjk_font_and_a_lean_context()
 @pytest.mark.django_db(transaction=True)
 def test_the_procfile_runs_web_worker_and_beat_that_serve_an_order_and_deliver_its_email(tmp_path):
     """``honcho start`` on the Procfile, as ``make run-full`` does (database and Redis of the test's
-    own): the web process answers /healthz and places an order, the worker mails it, beat starts."""
+    own): the web process answers /healthz and places an order, the worker mails it, the reports
+    worker and beat start."""
     stock_in(SKUFactory(code="SKU-001", price="10.00"), WarehouseFactory(code="WH-FULL"), 10)
     user = UserFactory(username="full-stack", is_superuser=True)
     from rest_framework.authtoken.models import Token

@@ -1,6 +1,7 @@
 """The manager's KPI pages: the dashboard (tiles, charts, overdue steps), its spreadsheet export,
 a KPI's drill-down rows and the quarterly review. Figures come from ``retail.kpi.figures``; the
-charts get their data as JSON (``json_script``) and are drawn by ``dashboards/kpi_charts.js``."""
+charts get their data as JSON (``json_script``) and are drawn by ``dashboards/kpi_charts.js``.
+Each page reads the replica when there is one (retail/replica.py), after the login check."""
 
 from urllib.parse import urlencode
 
@@ -25,6 +26,7 @@ from retail.kpi.figures import (
 )
 from retail.kpi.registry import KPIS, kpi_get
 from retail.kpi.selectors import kpi_row_out, kpi_rows
+from retail.replica import reading_replica
 
 from ..export import dashboard_workbook
 from ..forms import KpiFilterForm, ReviewForm
@@ -157,6 +159,7 @@ def _tiles(figures: dict, query: str) -> list[dict]:
 
 @require_GET
 @kpi_viewer_required
+@reading_replica()
 def kpi_dashboard(request):
     form = _filter_form(request)
     read = _read(form)
@@ -184,6 +187,7 @@ def kpi_dashboard(request):
 
 @require_GET
 @kpi_viewer_required
+@reading_replica()
 def kpi_export(request):
     """The dashboard as on screen, as an .xlsx workbook: one sheet per section."""
     form = _filter_form(request)
@@ -207,6 +211,7 @@ def _labelled(row: dict) -> dict:
 
 @require_GET
 @kpi_viewer_required
+@reading_replica()
 def kpi_drilldown(request, key: str):
     """The rows behind one KPI figure (the API's ``/api/kpis/{key}/rows/`` as a table)."""
     kpi = kpi_get(key)
@@ -238,6 +243,7 @@ def kpi_drilldown(request, key: str):
 
 @require_GET
 @kpi_viewer_required
+@reading_replica()
 def kpi_review(request):
     """The quarterly review: every KPI of a quarter against the previous quarter, the same quarter
     last year and the target; printable."""

@@ -1,5 +1,6 @@
 """``/api/kpis/``: every KPI of a period, one KPI's drill-down rows, the daily snapshot series.
-Managers and superusers only (``kpi.view_kpis``)."""
+Managers and superusers only (``kpi.view_kpis``). The figures are read from the replica when there
+is one (retail/replica.py); the login and permission checks before them from the primary."""
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 from retail.api.base import ApiView
 from retail.api.pagination import PageNumberPagination
 from retail.errors import NotFound
+from retail.replica import reading_replica
 
 from ..compute import Filters, Period, kpi_figures, plain
 from ..registry import kpi_get
@@ -51,6 +53,7 @@ class KpiListView(ApiView):
         parameters=[PeriodQuerySerializer],
         responses={200: KpiListSerializer},
     )
+    @reading_replica()
     def get(self, request):
         data = _query(request)
         period, filters = _period_and_filters(data)
@@ -80,6 +83,7 @@ class KpiRowsView(ApiView):
         ],
         responses={200: KpiRowPageSerializer},
     )
+    @reading_replica()
     def get(self, request, key):
         kpi = kpi_get(key)
         if kpi is None:
@@ -102,6 +106,7 @@ class KpiSnapshotView(ApiView):
         parameters=[SnapshotQuerySerializer],
         responses={200: SnapshotSeriesSerializer},
     )
+    @reading_replica()
     def get(self, request):
         data = _query(request, SnapshotQuerySerializer)
         _, filters = _period_and_filters(data)

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from retail.kpi.reports.email import report_send
 from retail.kpi.reports.figures import KINDS, report_build
 from retail.kpi.reports.workbook import report_workbook
+from retail.replica import reading_replica
 
 
 def _day(text: str) -> date:
@@ -36,7 +37,8 @@ class Command(BaseCommand):
                 raise CommandError(f"--to {to!r} must name an .xlsx file")
             if not path.parent.is_dir():
                 raise CommandError(f"--to {to!r}: the folder {str(path.parent)!r} does not exist")
-            report = report_build(kind, day)
+            with reading_replica():
+                report = report_build(kind, day)
             path.write_bytes(report_workbook(report))
             self.stdout.write(f"{report.subject}: workbook written to {path}")
             return
