@@ -164,7 +164,9 @@ def report_default_day(now: datetime | None = None) -> date:
 def _figures(*spans: Span, now: datetime) -> list[dict]:
     """Every KPI for the first span against the second (``previous``, ``change``: the dashboard's
     ``kpi_figures_compared``) and, given a third, against it (``last_year``, ``change_last_year``)."""
-    figures = kpi_figures_compared(period=spans[0].period(now), filters=Filters(), before=spans[1].period(now))
+    figures = kpi_figures_compared(
+        period=spans[0].period(now), filters=Filters(), before=spans[1].period(now)
+    )
     if len(spans) > 2:
         last_year = [f["value"] for f in kpi_figures(period=spans[2].period(now), filters=Filters())]
     else:
