@@ -21,8 +21,8 @@ from aftersales.models import AftersalesRequest
 from retail.kpi.figures import change_percent
 from retail.kpi.reports.chart import report_chart_png
 from retail.kpi.reports.figures import report_build, report_spans
-from retail.kpi.reports.workbook import report_workbook
 from retail.kpi.reports.tasks import kpi_report
+from retail.kpi.reports.workbook import report_workbook
 from retail.models import Notification
 from tests.helpers.kpi import ticket
 from tests.kpi.report_shop import MANAGER_EMAIL, NOW, _request, build_report_shop
