@@ -12,9 +12,9 @@ from crm.forms import CloseForm, EscalateForm, ReopenForm, ReplyForm, ResolveFor
 from crm.models import Ticket, TicketEscalation, TicketReply, TicketSLAPolicy
 from retail.admin import (
     AdminTransition,
+    GroupChoiceField,
     ObjectLink,
     ReadOnlyInline,
-    GroupChoiceField,
     StaffNamesMixin,
     TransitionAdminMixin,
     group_column,
