@@ -317,14 +317,5 @@ def aftersales_counts_by_status(*, period) -> list[dict]:
     status they stand in now, in one grouped query: ``status``, ``label``, ``count``; in
     ``AftersalesRequest.Status`` order, statuses without a request left out (the weekly report's
     issue Pareto)."""
-    counted = dict(
-        AftersalesRequest.objects.filter(measures.in_period("submitted_at", period))
-        .values("status")
-        .annotate(count=Count("pk"))
-        .values_list("status", "count")
-    )
-    return [
-        {"status": value, "label": str(label), "count": counted[value]}
-        for value, label in S.choices
-        if counted.get(value)
-    ]
+    requests = AftersalesRequest.objects.filter(measures.in_period("submitted_at", period))
+    return measures.counts_by_choice(requests, "status", S.choices)

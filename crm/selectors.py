@@ -521,14 +521,5 @@ def ticket_counts_by_status(*, period) -> list[dict]:
     """Tickets created in P by the status they stand in now, in one grouped query: ``status``,
     ``label``, ``count``; in ``Ticket.Status`` order, statuses without a ticket left out (the
     weekly report's issue Pareto)."""
-    counted = dict(
-        Ticket.objects.filter(measures.in_period("created_at", period))
-        .values("status")
-        .annotate(count=Count("pk"))
-        .values_list("status", "count")
-    )
-    return [
-        {"status": value, "label": str(label), "count": counted[value]}
-        for value, label in Ticket.Status.choices
-        if counted.get(value)
-    ]
+    tickets = Ticket.objects.filter(measures.in_period("created_at", period))
+    return measures.counts_by_choice(tickets, "status", Ticket.Status.choices)

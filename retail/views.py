@@ -109,5 +109,5 @@ def csrf_failure(request, reason: str = ""):
         or ("/" if language_switch else request.get_full_path())
     )
     customer = urlsplit(back).path.startswith(CUSTOMER_PREFIXES) or request.path.startswith(CUSTOMER_PREFIXES)
-    template = "retail/csrf_failure.html" if customer else "retail/csrf_failure_staff.html"
-    return render(request, template, {"back": back}, status=403)
+    base = "retail/customer_base.html" if customer else "dashboards/base.html"
+    return render(request, "retail/csrf_failure.html", {"back": back, "base": base}, status=403)

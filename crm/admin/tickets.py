@@ -59,16 +59,8 @@ class TicketReplyInline(ReadOnlyInline):
 
 class TicketEscalationInline(ReadOnlyInline):
     model = TicketEscalation
-    fields = [
-        "created_at",
-        "status",
-        "from_owner",
-        "from_group_label",
-        "to_owner",
-        "to_group_label",
-        "reason",
-        "by",
-    ]
+    fields = ["created_at", "status", "from_owner", "from_group_label", "to_owner", "to_group_label",
+              "reason", "by"]  # fmt: skip
     from_group_label = group_column("from_group", _("原负责组"))
     to_group_label = group_column("to_group", _("新负责组"))
 

@@ -105,8 +105,9 @@ def test_an_unlabelled_transition_reads_as_its_new_state(admin_client, picked):
     assert "finish_by_hand" not in trail
 
 
-@pytest.mark.parametrize("which", ["picklist", "outboundnote", "aftersalesrequest"])
-def test_read_only_pages_have_no_save_button(admin_client, stocked, boss, which):
+def _read_only_page(client, which: str, boss) -> str:
+    """The admin page of a pick list, an outbound note or an after-sales request (rows only
+    services write)."""
     order = order_fulfil(order=pending_order([{"sku": "SKU-001", "quantity": 1}]), by=boss)
     obj = {
         "picklist": lambda: order.pick_lists.get(),
@@ -118,7 +119,12 @@ def test_read_only_pages_have_no_save_button(admin_client, stocked, boss, which)
             lines=[{"sku": "SKU-001", "quantity": 1}],
         ),
     }[which]()
-    html = admin_client.get(f"/admin/{obj._meta.app_label}/{which}/{obj.pk}/change/").content.decode()
+    return client.get(f"/admin/{obj._meta.app_label}/{which}/{obj.pk}/change/").content.decode()
+
+
+@pytest.mark.parametrize("which", ["picklist", "outboundnote", "aftersalesrequest"])
+def test_read_only_pages_have_no_save_button(admin_client, stocked, boss, which):
+    html = _read_only_page(admin_client, which, boss)
     assert 'name="_save"' not in html and 'name="_continue"' not in html
     assert "closelink" in html  # Django's 关闭 instead
     form = html.split('id="content-main"')[1]
@@ -317,20 +323,7 @@ def _title_and_crumbs(html: str) -> str:
 
 @pytest.mark.parametrize("which", ["picklist", "outboundnote", "aftersalesrequest"])
 def test_read_only_pages_say_view_not_change(admin_client, stocked, boss, which):
-    order = order_fulfil(order=pending_order([{"sku": "SKU-001", "quantity": 1}]), by=boss)
-    obj = {
-        "picklist": lambda: order.pick_lists.get(),
-        "outboundnote": lambda: OutboundNote.objects.get(order=order),
-        "aftersalesrequest": lambda: aftersales_request_create(
-            order=delivered_order([{"sku": "SKU-001", "quantity": 1}]),
-            type="return",
-            reason="damaged",
-            lines=[{"sku": "SKU-001", "quantity": 1}],
-        ),
-    }[which]()
-    text = _title_and_crumbs(
-        admin_client.get(f"/admin/{obj._meta.app_label}/{which}/{obj.pk}/change/").content.decode()
-    )
+    text = _title_and_crumbs(_read_only_page(admin_client, which, boss))
     assert "查看" in text and "修改" not in text, text
 
 

@@ -5,7 +5,6 @@ staff a page in the staff style; both 403 (``CSRF_FAILURE_VIEW``), never Django'
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from logistics.services import order_deliver
@@ -20,13 +19,6 @@ TEXTS = {
     "zh-hans": ("页面已过期", "返回表单"),
     "en": ("This page has expired", "Back to the form"),
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
