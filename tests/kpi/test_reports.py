@@ -18,11 +18,11 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from aftersales.models import AftersalesRequest
-from retail.kpi.figures import change_percent
+from retail.kpi.compute import Period
+from retail.kpi.figures import change_percent, issue_pareto
 from retail.kpi.reports.chart import report_chart_png
 from retail.kpi.reports.figures import report_build, report_spans
 from retail.kpi.reports.tasks import kpi_report
-from retail.kpi.reports.workbook import report_workbook
 from retail.models import Notification
 from tests.helpers.kpi import ticket
 from tests.kpi.report_shop import MANAGER_EMAIL, NOW, _request, build_report_shop
@@ -120,6 +120,7 @@ def test_the_daily_report_mails_managers_figures_against_the_day_before_chart_an
         (shop["t2"].number, "否"),
     ]
     assert rows(book, "低库存")[1:] == [("SKU-2", "红茶", "WH-SH", 5, 0, 5, 10)]
+    assert "问题帕累托" not in book.sheetnames and "问题帕累托" not in html  # the weekly report's only
 
 
 def test_the_weekly_report_names_the_step_furthest_over_its_standard(
@@ -160,9 +161,7 @@ def test_the_weekly_issue_pareto_counts_tickets_and_aftersales_by_stage_and_shar
     AftersalesRequest.objects.filter(number__in=["RT-X", "RT-Y", "RT-Z"]).update(status="awaiting_return")
     _request(shop["a"], "RT-LATE", "return", "quality", "2026-11-30 00:00")
 
-    with time_machine.travel(NOW, tick=False):
-        report = report_build("weekly", date(2026, 11, 26))
-    issues = report.issues
+    issues = issue_pareto(period=Period(date(2026, 11, 23), date(2026, 11, 29), NOW))
     assert [(r["key"], r["label"], r["count"], r["share"], r["cumulative"]) for r in issues["rows"]] == [
         ("aftersales:awaiting_return", "售后 · 待退回", 3, Decimal("33.34"), Decimal("33.34")),
         ("aftersales:submitted", "售后 · 已提交", 2, Decimal("22.22"), Decimal("55.56")),
@@ -172,10 +171,7 @@ def test_the_weekly_issue_pareto_counts_tickets_and_aftersales_by_stage_and_shar
     ]
     assert issues["total"] == sum(r["count"] for r in issues["rows"]) == 9
     assert sum(r["share"] for r in issues["rows"]) == Decimal("100.00")
-    sheet = rows(load_workbook(io.BytesIO(report_workbook(report))), "问题帕累托")
-    assert sheet[0] == ("阶段键", "阶段", "数量", "占比 %", "累计占比 %")
-    assert [r[2] for r in sheet[1:-1]] == [3, 2, 2, 1, 1] and sheet[-2][4] == 100 and sheet[-1][2] == 9
-    assert report_build("daily", date(2026, 11, 26), now=NOW).issues == {}  # the weekly report's only
+    assert issue_pareto(period=Period(date(2026, 12, 7), date(2026, 12, 13), NOW)) == {"rows": [], "total": 0}
 
 
 def test_the_monthly_report_has_return_reasons_and_csi_per_dimension(
