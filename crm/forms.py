@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from retail.admin import ActionForm
+from retail.admin import ActionForm, GroupChoiceField
 
 from . import services
 from .models import Coupon, Customer, Segment
@@ -67,7 +67,7 @@ class EscalateForm(ActionForm):
         required=False,
         queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
     )
-    to_group = forms.ModelChoiceField(label=_("新负责组"), required=False, queryset=Group.objects.all())
+    to_group = GroupChoiceField(label=_("新负责组"), required=False, queryset=Group.objects.all())
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}))
 
 

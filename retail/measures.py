@@ -12,6 +12,7 @@ the drill-down list and the figure can never disagree. Django only: the floor kn
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     DateTimeField,
     DecimalField,
     DurationField,
@@ -84,3 +85,14 @@ def union_rows(*querysets: QuerySet) -> QuerySet:
 def both_parts(numerator_rows: QuerySet, denominator_rows: QuerySet) -> tuple:
     """For a KPI whose numerator and denominator count different tables (two queries)."""
     return parts(numerator_rows)[0], parts(denominator_rows)[1]
+
+
+def counts_by_choice(qs: QuerySet, field: str, choices) -> list[dict]:
+    """The rows of ``qs`` counted by ``field`` in one grouped query: ``{field, label, count}`` per
+    value of ``choices`` (a field's ``choices``), in their order, values without a row left out."""
+    counted = dict(qs.values(field).annotate(count=Count("pk")).values_list(field, "count"))
+    return [
+        {field: value, "label": str(label), "count": counted[value]}
+        for value, label in choices
+        if counted.get(value)
+    ]

@@ -1,9 +1,14 @@
-"""The health probe: each dependency reported on its own, serving as long as the database answers."""
+"""The health probe: each dependency reported on its own, serving as long as the database answers;
+the pages Django shows on a server error and on a failed CSRF check."""
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 PROBE_TIMEOUT = 1.0  # seconds: a probe that waits longer than a load balancer's check is no probe
@@ -72,3 +77,37 @@ def server_error(request):
     from django.views.defaults import server_error as page
 
     return page(request)
+
+
+# The pages a customer reaches (templates/retail/customer_base.html); every other form is staff's.
+CUSTOMER_PREFIXES = ("/track/", "/aftersales/", "/survey/")
+
+
+def _same_site(request, url: str | None) -> str | None:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return None
+
+
+def csrf_failure(request, reason: str = ""):
+    """``CSRF_FAILURE_VIEW``: a form left open too long (its token expired) or posted without the
+    cookie gets a page that says so in the reader's language, with a link back to the form (the
+    page it came from, else the address it posted to), instead of Django's bare 403. A customer
+    page answers in the customer pages' layout, anything else in the staff pages' style; under
+    ``/api/`` the API's error shape. Django's ``django.security.csrf`` logger has already recorded
+    the ``reason``."""
+    if request.path.startswith("/api/"):
+        from retail import error_codes as codes
+        from retail.api.exceptions import error_body
+
+        body = error_body(codes.PERMISSION_DENIED, "CSRF check failed: reload the page and send again.")
+        return JsonResponse(body, status=403)
+    language_switch = request.path.startswith("/i18n/")
+    back = (
+        _same_site(request, request.POST.get("next") if language_switch else None)
+        or _same_site(request, request.headers.get("referer"))
+        or ("/" if language_switch else request.get_full_path())
+    )
+    customer = urlsplit(back).path.startswith(CUSTOMER_PREFIXES) or request.path.startswith(CUSTOMER_PREFIXES)
+    base = "retail/customer_base.html" if customer else "dashboards/base.html"
+    return render(request, "retail/csrf_failure.html", {"back": back, "base": base}, status=403)

@@ -12,15 +12,17 @@ from crm.forms import CloseForm, EscalateForm, ReopenForm, ReplyForm, ResolveFor
 from crm.models import Ticket, TicketEscalation, TicketReply, TicketSLAPolicy
 from retail.admin import (
     AdminTransition,
+    GroupChoiceField,
     ObjectLink,
     ReadOnlyInline,
     StaffNamesMixin,
     TransitionAdminMixin,
+    group_column,
+    group_label,
     text_column,
     time_column,
     truncated,
 )
-from retail.models import Notification
 
 
 class BreachedFilter(admin.SimpleListFilter):
@@ -44,7 +46,7 @@ class GroupFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         groups = Group.objects.filter(pk__in=Ticket.objects.values("group")).order_by("name")
-        return [(g.pk, Notification.GROUP_LABELS.get(g.name, g.name)) for g in groups]
+        return [(g.pk, group_label(g)) for g in groups]
 
     def queryset(self, request, queryset):
         return queryset.filter(group_id=self.value()) if self.value() else queryset
@@ -57,7 +59,10 @@ class TicketReplyInline(ReadOnlyInline):
 
 class TicketEscalationInline(ReadOnlyInline):
     model = TicketEscalation
-    fields = ["created_at", "status", "from_owner", "from_group", "to_owner", "to_group", "reason", "by"]
+    fields = ["created_at", "status", "from_owner", "from_group_label", "to_owner", "to_group_label",
+              "reason", "by"]  # fmt: skip
+    from_group_label = group_column("from_group", _("原负责组"))
+    to_group_label = group_column("to_group", _("新负责组"))
 
 
 def _allowed(name: str):
@@ -189,9 +194,12 @@ class TicketAdmin(StaffNamesMixin, TransitionAdminMixin, admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
 
-    @admin.display(description=_("负责组"))
-    def group_label(self, obj):
-        return Notification.GROUP_LABELS.get(obj.group.name, obj.group.name) if obj.group_id else "—"
+    group_label = group_column("group", _("负责组"))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "group":  # the add form: the groups in words
+            kwargs["form_class"] = GroupChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("客户"), ordering="customer__name")
     def customer_short(self, obj):

@@ -1,12 +1,11 @@
 from decimal import Decimal
-from urllib.parse import urlencode
 
-from django.urls import reverse
 from rest_framework import serializers
 
 from crm.models import Language
 from inventory.services import MAX_QUANTITY
 from orders.models import Channel, Order, OrderLine, Payment, PaymentMethod
+from orders.selectors import order_tracking_url
 from orders.services import MAX_LINES
 
 # -- representation -------------------------------------------------------------------------------
@@ -111,9 +110,9 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_tracking_url(self, order) -> str:
-        path = f"{reverse('track')}?{urlencode({'number': order.number})}"
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        """The signed link of the customer's messages (absolute, on ``SITE_URL``): a web shop can
+        show it to the customer, and it opens the order without asking for the contact."""
+        return order_tracking_url(order)
 
 
 class PlacedOrderSerializer(OrderSerializer):

@@ -12,6 +12,8 @@ from .audit import ChangeHistoryMixin, audit_trail, change_history
 from .display import (
     StaffNamesMixin,
     admin_link,
+    group_column,
+    group_label,
     html_table,
     local_time,
     person,
@@ -20,7 +22,7 @@ from .display import (
     time_column,
     truncated,
 )
-from .forms import ActionForm, form_add_business_error
+from .forms import ActionForm, GroupChoiceField, form_add_business_error
 from .readonly import ProtectedDeleteMixin, ReadOnlyAdmin, ReadOnlyInline, ServiceOnlyAdmin, is_referenced
 from .transitions import AdminTransition, ObjectLink, TransitionAdminMixin, render_form_page
 
@@ -28,6 +30,7 @@ __all__ = [
     "ActionForm",
     "AdminTransition",
     "ChangeHistoryMixin",
+    "GroupChoiceField",
     "ObjectLink",
     "ProtectedDeleteMixin",
     "ReadOnlyAdmin",
@@ -36,6 +39,8 @@ __all__ = [
     "StaffNamesMixin",
     "TransitionAdminMixin",
     "admin_link",
+    "group_column",
+    "group_label",
     "audit_trail",
     "change_history",
     "form_add_business_error",

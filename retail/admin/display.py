@@ -1,5 +1,6 @@
 """Small HTML pieces for admin pages: a link to another row's admin page, a table, long text cut
-to its column with the whole of it on hover, a time in local time, a member of staff by name."""
+to its column with the whole of it on hover, a time in local time, a member of staff by name, a
+staff group by its name in words."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -45,6 +46,27 @@ def person(user) -> str:
         return "—"
     full = f"{user.last_name}{user.first_name}" if _cjk(user.last_name + user.first_name) else ""
     return full or user.get_full_name().strip() or user.get_username()
+
+
+def group_label(group) -> str:
+    """A staff group (a ``Group`` or its name) in words: 售后, 仓库, 客服 ... (the roles' labels,
+    ``Notification.GROUP_LABELS``); a group without a label keeps its own name; "—" for none."""
+    from retail.models import Notification
+
+    if group is None or group == "":
+        return "—"
+    name = group if isinstance(group, str) else group.name
+    return str(Notification.GROUP_LABELS.get(name, name))
+
+
+def group_column(field: str, description=None):
+    """A column or read-only field showing the group in ``field`` in words (``group_label``)."""
+
+    def column(model_admin, obj):
+        return group_label(getattr(obj, field))
+
+    column.__name__ = f"{field}_label"
+    return admin.display(description=description or field, ordering=field)(column)
 
 
 def _cjk(text: str) -> bool:

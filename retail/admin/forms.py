@@ -4,6 +4,8 @@ from django import forms
 
 from retail.errors import BusinessError
 
+from .display import group_label
+
 
 class ActionForm(forms.Form):
     """The input one admin action needs. The kit builds it as ``form(data, obj=obj)``, so a form
@@ -12,6 +14,13 @@ class ActionForm(forms.Form):
     def __init__(self, data=None, *, obj=None, **kwargs):
         self.obj = obj
         super().__init__(data, **kwargs)
+
+
+class GroupChoiceField(forms.ModelChoiceField):
+    """A choice of staff group that lists the groups in words (售后, 仓库 ...), not their names."""
+
+    def label_from_instance(self, obj):
+        return group_label(obj)
 
 
 def form_add_business_error(form: forms.BaseForm, exc: BusinessError) -> None:

@@ -3,6 +3,7 @@ and the rule that a row other rows still point to is not deleted from the admin.
 
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext as _
 
 from .display import StaffNamesMixin
 from .transitions import TransitionAdminMixin
@@ -95,4 +96,8 @@ class ServiceOnlyAdmin(StaffNamesMixin, TransitionAdminMixin, admin.ModelAdmin):
         return list(dict.fromkeys(self.staff_names(names)))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        return super().change_view(request, object_id, form_url, {**NO_SAVE, **(extra_context or {})})
+        # Nothing on the page is edited (the buttons run services): 查看, not Django's 修改.
+        title = _("查看 %(name)s") % {"name": self.opts.verbose_name}
+        return super().change_view(
+            request, object_id, form_url, {**NO_SAVE, "title": title, **(extra_context or {})}
+        )

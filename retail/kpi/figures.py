@@ -10,8 +10,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from aftersales.selectors import aftersales_breakdown
-from crm.selectors import ticket_sla_summary
+from aftersales.selectors import aftersales_breakdown, aftersales_counts_by_status
+from crm.selectors import ticket_counts_by_status, ticket_sla_summary
 from logistics.selectors import OPEN_STEPS, orders_overdue_in_step, step_standard
 from orders.models import Channel
 from orders.selectors import top_sku_share_rows
@@ -134,6 +134,21 @@ def aftersales_reason_pareto(*, period: Period) -> dict:
     The channel and warehouse filters do not apply."""
     rows = aftersales_breakdown(dimension="reason", start=period.start, end=period.end)
     return pareto([(row["key"], row["label"], row["requests"]) for row in rows], top=None)
+
+
+def issue_pareto(*, period: Period) -> dict:
+    """The customers' issues of the period, tickets created and after-sales requests submitted, by
+    the stage each stands in now (``ticket:open``, ``aftersales:awaiting_return``, ...), as one
+    Pareto table: where the problems of the week pile up. Two grouped queries, one per app."""
+    tickets = [
+        (f"ticket:{row['status']}", _("工单 · %(stage)s") % {"stage": row["label"]}, row["count"])
+        for row in ticket_counts_by_status(period=period)
+    ]
+    requests = [
+        (f"aftersales:{row['status']}", _("售后 · %(stage)s") % {"stage": row["label"]}, row["count"])
+        for row in aftersales_counts_by_status(period=period)
+    ]
+    return pareto(tickets + requests, top=None)
 
 
 # -- the process ----------------------------------------------------------------------------------

@@ -6,13 +6,13 @@ import re
 
 import pytest
 from barcode.charsets.code128 import CODES as PATTERNS
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django_fsm_log.models import StateLog
 
 from aftersales.models import AftersalesRequest
 from aftersales.services import aftersales_approve, aftersales_request_create
 from crm.models import Customer
-from crm.services import ticket_close, ticket_create, ticket_reply, ticket_resolve
+from crm.services import ticket_close, ticket_create, ticket_escalate, ticket_reply, ticket_resolve
 from logistics.models import OutboundNote, PickList, Shipment, ShippingPlan
 from logistics.services import order_pack, order_start_picking, pick_record, shipment_record_event
 from orders.models import Order
@@ -105,8 +105,9 @@ def test_an_unlabelled_transition_reads_as_its_new_state(admin_client, picked):
     assert "finish_by_hand" not in trail
 
 
-@pytest.mark.parametrize("which", ["picklist", "outboundnote", "aftersalesrequest"])
-def test_read_only_pages_have_no_save_button(admin_client, stocked, boss, which):
+def _read_only_page(client, which: str, boss) -> str:
+    """The admin page of a pick list, an outbound note or an after-sales request (rows only
+    services write)."""
     order = order_fulfil(order=pending_order([{"sku": "SKU-001", "quantity": 1}]), by=boss)
     obj = {
         "picklist": lambda: order.pick_lists.get(),
@@ -118,7 +119,12 @@ def test_read_only_pages_have_no_save_button(admin_client, stocked, boss, which)
             lines=[{"sku": "SKU-001", "quantity": 1}],
         ),
     }[which]()
-    html = admin_client.get(f"/admin/{obj._meta.app_label}/{which}/{obj.pk}/change/").content.decode()
+    return client.get(f"/admin/{obj._meta.app_label}/{which}/{obj.pk}/change/").content.decode()
+
+
+@pytest.mark.parametrize("which", ["picklist", "outboundnote", "aftersalesrequest"])
+def test_read_only_pages_have_no_save_button(admin_client, stocked, boss, which):
+    html = _read_only_page(admin_client, which, boss)
     assert 'name="_save"' not in html and 'name="_continue"' not in html
     assert "closelink" in html  # Django's 关闭 instead
     form = html.split('id="content-main"')[1]
@@ -306,3 +312,49 @@ def test_customer_profile_names_channels_and_ledger_reasons_in_words(admin_clien
     StockMovement.objects.filter(pk=movement.pk).update(reason="payment window expired")
     rows = admin_client.get("/admin/inventory/stockmovement/").content.decode().split("<tbody>")[1]
     assert "付款超时，自动取消" in rows and "payment window expired" not in rows
+
+
+def _title_and_crumbs(html: str) -> str:
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    crumbs = re.search(r'<div class="breadcrumbs">(.*?)</div>', html, re.S).group(1)
+    heading = re.search(r'<div id="content" class="[^"]*">\s*(?:<h1>(.*?)</h1>)?', html, re.S).group(1) or ""
+    return " ".join([title, re.sub(r"<[^>]+>", " ", crumbs), heading])
+
+
+@pytest.mark.parametrize("which", ["picklist", "outboundnote", "aftersalesrequest"])
+def test_read_only_pages_say_view_not_change(admin_client, stocked, boss, which):
+    text = _title_and_crumbs(_read_only_page(admin_client, which, boss))
+    assert "查看" in text and "修改" not in text, text
+
+
+def test_escalations_name_the_groups_in_words(admin_client, stocked, boss):
+    ticket = ticket_create(
+        subject="退货进度", category="aftersales", channel="phone", group=Group.objects.get(name="aftersales")
+    )
+    ticket_escalate(
+        ticket=ticket,
+        reason="需要仓库确认",
+        to_owner=boss,
+        to_group=Group.objects.get(name="warehouse"),
+        by=boss,
+    )
+    html = admin_client.get(f"/admin/crm/ticket/{ticket.pk}/change/").content.decode()
+    inline = html.split('id="escalations-group"')[1].split("</fieldset>")[0]
+    text = re.sub(r"<[^>]+>", " ", inline)
+    assert "仓库" in text and "售后" in text and "王芳" in text
+    assert not {"warehouse", "aftersales", "customer_service"} & set(re.findall(r"[a-z_]+", text)), text
+    page = html.split('id="content-main"')[1]
+    assert ">售后<" in page and ">aftersales<" not in page  # the ticket's own group, in words
+
+    form = admin_client.get(f"/admin/crm/ticket/{ticket.pk}/transition/escalate/").content.decode()
+    options = dict(
+        re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', form.split('name="to_group"')[1])
+    )
+    assert options[str(Group.objects.get(name="warehouse").pk)] == "仓库"
+    add = (
+        admin_client.get("/admin/crm/ticket/add/")
+        .content.decode()
+        .split('name="group"')[1]
+        .split("</select>")[0]
+    )
+    assert ">客服<" in add and ">customer_service<" not in add

@@ -1,11 +1,15 @@
 """Orders through the API: placement, representation, transitions, timeline, payments."""
 
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from inventory.models import Stock
 from orders.models import Order, Payment
+from retail.signing import order_link_number
 from tests.api.test_errors import assert_error
 from tests.helpers.api import order_body, post_json
 from tests.helpers.fulfil import order_fulfil
@@ -56,7 +60,13 @@ def test_place_returns_201_with_the_order_representation(api, stocked):
         data["shipping_fee"]
     )
     assert data["subtotal"] == "180.00"
-    assert data["tracking_url"] == f"http://testserver/track/?number={data['number']}"
+    # the signed link of the customer's messages, on the public site: it opens the order directly
+    prefix = f"{settings.SITE_URL.rstrip('/')}/track/"
+    assert data["tracking_url"].startswith(prefix) and data["tracking_url"].endswith("/")
+    token = data["tracking_url"].removeprefix(prefix).rstrip("/")
+    assert order_link_number(token) == data["number"]
+    page = Client().get(urlsplit(data["tracking_url"]).path)
+    assert page.status_code == 200 and data["number"] in page.content.decode()
     assert data["pick_lists"] == [] and data["outbound_notes"] == [] and data["shipments"] == []
     assert data["placed_at"].endswith("+08:00")
 

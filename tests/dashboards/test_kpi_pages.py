@@ -290,3 +290,28 @@ def test_the_pages_speak_english_when_asked(manager, shop):
         "/dashboard/review/", {"quarter": "2026Q4"}, HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "Quarterly review 2026Q4" in review and "vs last year" in review
+
+
+def _review_orders(n: int, warehouse) -> None:
+    """``n`` shipped orders spread over the quarter, the one before and the same one last year."""
+    c = customer(1)
+    for i in range(n):
+        day = f"{('2026-11', '2026-08', '2025-11')[i % 3]}-{1 + i % 28:02d}"
+        order(
+            buyer=c, placed=f"{day} 09:00", paid=f"{day} 09:05", confirmed=f"{day} 09:20",
+            picking=f"{day} 10:00", picked=f"{day} 10:40", packed=f"{day} 11:00", shipped=f"{day} 11:30",
+            status="shipped", total="30.00", warehouse=warehouse,
+        )  # fmt: skip
+
+
+REVIEW_QUERIES = 120  # session, user, groups; 3 × 39 KPI queries (the quarter, the one before, last year's)
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_review_takes_a_constant_number_of_queries(manager, django_assert_num_queries, n):
+    _review_orders(n, WarehouseFactory(code="WH-SH"))
+    with django_assert_num_queries(REVIEW_QUERIES):
+        response = manager.get("/dashboard/review/", {"quarter": "2026Q4"})
+    assert response.status_code == 200
+    rows = {row["key"]: row for row in response.context["review"]["rows"]}
+    assert (rows["sales_amount"]["value"], rows["sales_amount"]["previous"]) == (10 * n, 10 * n)

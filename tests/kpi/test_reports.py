@@ -17,11 +17,15 @@ from django_celery_beat.models import PeriodicTask
 from openpyxl import load_workbook
 from PIL import Image
 
+from aftersales.models import AftersalesRequest
+from retail.kpi.compute import Period
+from retail.kpi.figures import change_percent, issue_pareto
 from retail.kpi.reports.chart import report_chart_png
-from retail.kpi.reports.figures import change_pct, report_build, report_spans
+from retail.kpi.reports.figures import report_build, report_spans
 from retail.kpi.reports.tasks import kpi_report
 from retail.models import Notification
-from tests.kpi.report_shop import MANAGER_EMAIL, NOW, build_report_shop
+from tests.helpers.kpi import ticket
+from tests.kpi.report_shop import MANAGER_EMAIL, NOW, _request, build_report_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +120,7 @@ def test_the_daily_report_mails_managers_figures_against_the_day_before_chart_an
         (shop["t2"].number, "否"),
     ]
     assert rows(book, "低库存")[1:] == [("SKU-2", "红茶", "WH-SH", 5, 0, 5, 10)]
+    assert "问题帕累托" not in book.sheetnames and "问题帕累托" not in html  # the weekly report's only
 
 
 def test_the_weekly_report_names_the_step_furthest_over_its_standard(
@@ -124,7 +129,7 @@ def test_the_weekly_report_names_the_step_furthest_over_its_standard(
     message = run_task("weekly", "2026-11-26", django_capture_on_commit_callbacks)
 
     assert message.subject == "经营周报 2026-W48"
-    assert png_of(message).size == (1200, 450)
+    assert png_of(message).size == (1200, 900)  # trend and steps; the issue Pareto below
     assert "瓶颈环节：拣货，平均 35.00 分钟，标准 30 分钟。" in message.body
     book = workbook(message)
     assert by_key(book, "指标")["sales_amount"][3:6] == (680, 50, 1260)  # A B C E against D
@@ -135,6 +140,38 @@ def test_the_weekly_report_names_the_step_furthest_over_its_standard(
     trend = rows(book, "7天趋势")
     assert trend[0][2:] == tuple(f"2026-11-{d}" for d in range(23, 30))
     assert by_key(book, "7天趋势")["sales_amount"][2:] == (200, 400, 80, 0, 0, 0, 0)
+    # the week's issues: T1 (open) and RT-A, RT-B (submitted); T2, T3 and RT-D fall outside it
+    assert rows(book, "问题帕累托")[1:] == [
+        ("aftersales:submitted", "售后 · 已提交", 2, 66.67, 66.67),
+        ("ticket:open", "工单 · 待处理", 1, 33.33, 100),
+        ("合计", None, 3, None, None),
+    ]
+    assert "售后 · 已提交：2（66.67 %，累计 66.67 %）" in message.body
+    assert "问题帕累托" in message.alternatives[0][0]
+
+
+def test_the_weekly_issue_pareto_counts_tickets_and_aftersales_by_stage_and_shares_add_up(shop):
+    """Issues of the week 11-23..29 by the stage they stand in now, most first (ties by key)."""
+    ticket("2026-11-24 10:00", answered="2026-11-24 10:30")  # in progress
+    ticket("2026-11-26 10:00", answered="2026-11-26 10:30")  # in progress
+    ticket("2026-11-25 10:00", answered="2026-11-25 10:30", resolved="2026-11-25 11:00")
+    ticket("2026-11-30 00:00")  # Monday after: not this week's
+    for number in ("RT-X", "RT-Y", "RT-Z"):
+        _request(shop["a"], number, "return", "quality", "2026-11-28 10:00")
+    AftersalesRequest.objects.filter(number__in=["RT-X", "RT-Y", "RT-Z"]).update(status="awaiting_return")
+    _request(shop["a"], "RT-LATE", "return", "quality", "2026-11-30 00:00")
+
+    issues = issue_pareto(period=Period(date(2026, 11, 23), date(2026, 11, 29), NOW))
+    assert [(r["key"], r["label"], r["count"], r["share"], r["cumulative"]) for r in issues["rows"]] == [
+        ("aftersales:awaiting_return", "售后 · 待退回", 3, Decimal("33.34"), Decimal("33.34")),
+        ("aftersales:submitted", "售后 · 已提交", 2, Decimal("22.22"), Decimal("55.56")),
+        ("ticket:in_progress", "工单 · 处理中", 2, Decimal("22.22"), Decimal("77.78")),
+        ("ticket:open", "工单 · 待处理", 1, Decimal("11.11"), Decimal("88.89")),
+        ("ticket:resolved", "工单 · 已解决", 1, Decimal("11.11"), Decimal("100.00")),
+    ]
+    assert issues["total"] == sum(r["count"] for r in issues["rows"]) == 9
+    assert sum(r["share"] for r in issues["rows"]) == Decimal("100.00")
+    assert issue_pareto(period=Period(date(2026, 12, 7), date(2026, 12, 13), NOW)) == {"rows": [], "total": 0}
 
 
 def test_the_monthly_report_has_return_reasons_and_csi_per_dimension(
@@ -189,9 +226,10 @@ def test_periods_and_change_percent():
         (date(2026, 2, 1), date(2026, 2, 28)),
     ]
     assert report_spans("weekly", date(2027, 1, 1))[0].label == "2026-W53"
-    assert change_pct(Decimal("40"), Decimal("30")) == Decimal("-25.00")
-    assert change_pct(Decimal("0"), Decimal("30")) is None
-    assert change_pct(None, Decimal("30")) is None
+    # the reports' change % is the dashboard's: (after − before) / before
+    assert change_percent(Decimal("30"), Decimal("40")) == Decimal("-25.00")
+    assert change_percent(Decimal("30"), Decimal("0")) is None
+    assert change_percent(Decimal("30"), None) is None
 
 
 def test_without_a_cjk_font_the_chart_falls_back_to_the_default_font_and_says_so(settings, shop, caplog):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .figures import DAILY, MONTHLY, QUARTERLY, WEEKLY, Report  # noqa: E402
 
@@ -89,6 +90,22 @@ def _trend(ax, report: Report) -> None:
     rate.set_ylabel(_("准时出库率 %"))
 
 
+def _issues(ax, report: Report) -> None:
+    """The issue Pareto: a bar per stage, most first, and the cumulative share on a second axis."""
+    rows = report.issues["rows"]
+    labels = [r["label"] for r in rows] or [_("无")]
+    xs = range(len(labels))
+    ax.bar(xs, [r["count"] for r in rows] or [0], color=PLAIN, width=0.6)
+    ax.set_xticks(list(xs), labels, rotation=20, ha="right")
+    ax.set_ylabel(_("数量"))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(_("问题帕累托（工单与售后，按所处阶段）"))
+    cumulative = ax.twinx()
+    cumulative.plot(list(xs)[: len(rows)], [_number(r["cumulative"]) for r in rows], color=BAD, marker="o")
+    cumulative.set_ylim(0, 105)
+    cumulative.set_ylabel(_("累计占比 %"))
+
+
 def _reasons(ax, report: Report) -> None:
     rows = report.return_reasons[:8]
     labels = [r["label"] for r in rows] or [_("无")]
@@ -145,17 +162,18 @@ def _review(ax, report: Report) -> None:
 
 
 def report_chart_png(report: Report) -> bytes:
-    """The report's chart: step times against standard (daily), with the week's trend (weekly),
+    """The report's chart: step times against standard (daily), with the week's trend and issue Pareto (weekly),
     return reasons and CSI per dimension (monthly), or every KPI's change (quarterly)."""
     with matplotlib.rc_context(_rc()):
         if report.kind == DAILY:
             figure = Figure(figsize=(7, 4), dpi=100)
             _steps(figure.add_subplot(), report)
         elif report.kind == WEEKLY:
-            figure = Figure(figsize=(12, 4.5), dpi=100)
-            left, right = figure.subplots(1, 2)
-            _trend(left, report)
-            _steps(right, report)
+            figure = Figure(figsize=(12, 9), dpi=100)
+            axes = figure.subplot_mosaic([["trend", "steps"], ["issues", "issues"]])
+            _trend(axes["trend"], report)
+            _steps(axes["steps"], report)
+            _issues(axes["issues"], report)
         elif report.kind == MONTHLY:
             figure = Figure(figsize=(12, 4.5), dpi=100)
             left, right = figure.subplots(1, 2)

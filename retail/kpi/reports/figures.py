@@ -22,7 +22,8 @@ from inventory.selectors import stock_low
 from orders.selectors import orders_backordered, orders_past_ship_due, orders_slowest_shipped
 
 from ..compute import CENT, LOCAL, Filters, Period, kpi_figures
-from ..registry import KPIS, STEP_LABELS, UP
+from ..figures import change_percent, issue_pareto, kpi_figures_compared
+from ..registry import STEP_LABELS, UP
 
 DAILY, WEEKLY, MONTHLY, QUARTERLY = "daily", "weekly", "monthly", "quarterly"
 KINDS = (DAILY, WEEKLY, MONTHLY, QUARTERLY)
@@ -96,6 +97,7 @@ class Report:
     bottleneck: dict | None
     exceptions: list[Table]
     trend: dict = field(default_factory=dict)  # weekly: {"days": [...], "values": {key: [...]}}
+    issues: dict = field(default_factory=dict)  # weekly: the issue Pareto, {"rows": [...], "total": n}
     return_reasons: list[dict] = field(default_factory=list)  # monthly
     csi_dimensions: list[dict] = field(default_factory=list)  # monthly
 
@@ -111,13 +113,6 @@ class Report:
     @property
     def filename_stem(self) -> str:
         return f"kpi-{self.kind}-{self.span.date_from.isoformat()}"
-
-
-def change_pct(before: Decimal | None, after: Decimal | None) -> Decimal | None:
-    """(after − before) / before, in %, 2 places; no figure or ``before`` = 0 → ``None``."""
-    if before is None or after is None or before == 0:
-        return None
-    return ((after - before) / before * 100).quantize(CENT, ROUND_HALF_UP)
 
 
 def _quarter_start(day: date) -> date:
@@ -167,25 +162,24 @@ def report_default_day(now: datetime | None = None) -> date:
 
 
 def _figures(*spans: Span, now: datetime) -> list[dict]:
-    """Every KPI for the first span, with its value in each of the others (``previous``,
-    ``last_year``) and the change against them."""
-    computed = [kpi_figures(period=span.period(now), filters=Filters()) for span in spans]
-    rows = []
-    for index, figure in enumerate(computed[0]):
-        others = [c[index]["value"] for c in computed[1:]]
-        previous = others[0] if others else None
-        last_year = others[1] if len(others) > 1 else None
-        rows.append(
-            {
-                **figure,
-                "previous": previous,
-                "change": change_pct(previous, figure["value"]),
-                "last_year": last_year,
-                "change_last_year": change_pct(last_year, figure["value"]),
-                "good_up": KPIS[figure["key"]].direction == UP,
-            }
-        )
-    return rows
+    """Every KPI for the first span against the second (``previous``, ``change``: the dashboard's
+    ``kpi_figures_compared``) and, given a third, against it (``last_year``, ``change_last_year``)."""
+    figures = kpi_figures_compared(
+        period=spans[0].period(now), filters=Filters(), before=spans[1].period(now)
+    )
+    if len(spans) > 2:
+        last_year = [f["value"] for f in kpi_figures(period=spans[2].period(now), filters=Filters())]
+    else:
+        last_year = [None] * len(figures)
+    return [
+        {
+            **figure,
+            "last_year": before,
+            "change_last_year": change_percent(figure["value"], before),
+            "good_up": figure["direction"] == UP,
+        }
+        for figure, before in zip(figures, last_year, strict=True)
+    ]
 
 
 def _steps(figures: list[dict]) -> tuple[list[dict], dict | None]:
@@ -335,6 +329,7 @@ def report_build(kind: str, day: date | None = None, *, now: datetime | None = N
     )
     if kind == WEEKLY:
         report.trend = _trend(span, now)
+        report.issues = issue_pareto(period=span.period(now))
     if kind == MONTHLY:
         period = span.period(now)
         report.return_reasons = aftersales_breakdown(dimension="reason", start=period.start, end=period.end)

@@ -117,6 +117,20 @@ def _trend(book: Workbook, report: Report) -> None:
     )
 
 
+def _issues(book: Workbook, report: Report) -> None:
+    """The issue Pareto: tickets and after-sales requests of the week by their stage now."""
+    rows = [[r["key"], r["label"], r["count"], r["share"], r["cumulative"]] for r in report.issues["rows"]]
+    sheet = _sheet(
+        book,
+        _("问题帕累托"),
+        [_("阶段键"), _("阶段"), _("数量"), _("占比 %"), _("累计占比 %")],
+        rows,
+        widths={1: 28, 2: 24},
+    )
+    sheet.append([_("合计"), None, report.issues["total"]])
+    sheet.cell(sheet.max_row, 1).font = BOLD
+
+
 def _monthly(book: Workbook, report: Report) -> None:
     _sheet(
         book,
@@ -139,6 +153,8 @@ def report_workbook(report: Report) -> bytes:
     _steps(book, report)
     if report.trend:
         _trend(book, report)
+    if report.issues:
+        _issues(book, report)
     if report.kind == MONTHLY:
         _monthly(book, report)
     for table in report.exceptions:
