@@ -35,10 +35,11 @@ from django_celery_beat.models import ClockedSchedule, SolarSchedule
 
 from aftersales.services import aftersales_approve, aftersales_receive, aftersales_request_create
 from catalog.models import SKU
-from crm.models import Survey, TicketSLAPolicy
+from crm.models import TicketSLAPolicy
 from crm.services import coupon_issue, customer_create, ticket_create
 from crm.services.contacts import contact_log_record
 from crm.services.customers import customer_address_add, customer_merge
+from crm.services.surveys import survey_create_for_order
 from crm.services.tickets import ticket_reply, ticket_resolve
 from inventory.models import Stock, StockMovement, Warehouse
 from inventory.services import stock_receive
@@ -157,7 +158,7 @@ def _roomy_sku(tag: str) -> str:
 
 def _walk(tag: str, boss) -> dict:
     """An order walked through the services to delivery, with a request, a ticket answered and
-    resolved, a note, an address, a coupon, a call, a merge, an order through the API with a key,
+    resolved, its survey, a note, an address, a coupon, a call, a merge, an order through the API with a key,
     an open pick list; ``tag`` keeps the phones and keys of two walks apart."""
     endpoint = endpoint_create(
         url=f"https://hooks.example.com/{tag}", events=["order.placed", "order.status_changed"]
@@ -192,11 +193,7 @@ def _walk(tag: str, boss) -> dict:
     picking = order_start_picking(
         order=pending_order(lines, customer={"name": "拣货", "phone": f"138111{tag}0009"})
     )
-    open_surveys = Survey.objects.filter(response__isnull=True).order_by("-pk")
-    survey = (
-        next((s for s in open_surveys[:50] if not s.link_expired()), None)
-        or Survey.objects.order_by("pk").first()
-    )
+    survey = survey_create_for_order(order=delivered)  # the delivery made it already
     order = delivered
     sku = SKU.objects.get(code=code)
     rows = {
@@ -319,7 +316,11 @@ def _copies(model, need: int) -> list:
     for fields in related_sets:
         existing = set(manager.values_list(*[f.attname for f in fields]))
         choices = [
-            list(f.related_model._base_manager.order_by("pk").values_list("pk", flat=True)[:need])
+            list(
+                f.related_model._base_manager.order_by("pk").values_list("pk", flat=True)[
+                    : need + len(existing)
+                ]
+            )
             for f in fields
         ]
         fresh = [
