@@ -31,7 +31,10 @@ NOT_MEASURED = {
     "P7": "P7 memory (worker RSS after 10,000 placements, generator peak) not measured "
     "(needs the bulk generator; not in this harness yet) MISSED",
 }
-FIXED = {"P4": "P4 see tests/api/test_queries.py"}
+FIXED = {
+    "P4": "P4 queries per page pinned exactly at 10 and 1,000 rows by tests/queries/test_query_table.py "
+    "(in make test)"
+}
 MEASURED = {"P1": p1_placement.measure, "P2": p2_tracking.measure, "P6": p6_first_run.measure}
 ORDER = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 

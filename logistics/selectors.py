@@ -146,9 +146,13 @@ def outbound_note_warehouses(note: OutboundNote) -> list[Warehouse]:
 def shipment_list(
     *, status: str | None = None, carrier: str | None = None, order: Order | None = None
 ) -> QuerySet:
-    """Shipments with their order and tracking events, oldest event first (two queries)."""
+    """Shipments with their order and tracking events (with who recorded each), oldest event first
+    (two queries)."""
     qs = Shipment.objects.select_related("order", "shipped_by").prefetch_related(
-        Prefetch("events", queryset=ShipmentEvent.objects.order_by("occurred_at", "pk"))
+        Prefetch(
+            "events",
+            queryset=ShipmentEvent.objects.select_related("recorded_by").order_by("occurred_at", "pk"),
+        )
     )
     if status:
         qs = qs.filter(status=status)
