@@ -15,6 +15,7 @@ services in both paths (a few hundred rows)."""
 import io
 import json
 import secrets
+import sys
 from collections import defaultdict
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -76,14 +77,19 @@ MODELS = [
     AftersalesRequest,
     AftersalesLine,
 ]
-FLUSH_ROWS = 200_000
+CHUNK_ORDERS = 10_000  # placed orders between two writes: memory stays flat at any size
+FREE = {Customer, Coupon, Stock}  # never held back with an order (written at once, or at the end)
+LAST = {Stock}  # changed by every stock move: written once, at the end
+NULL = r"\N"
 
 
 class Table:
-    """Rows of one model as dicts keyed by attname; ids given here (the tables start empty)."""
+    """Rows of one model as dicts keyed by attname; ids given here (the tables start empty). A row
+    added during an order's step waits with that order (``Live.rows``) until the order can change
+    no more; then it joins ``rows``, the rows ready for the next write."""
 
-    def __init__(self, model):
-        self.model = model
+    def __init__(self, model, writer):
+        self.model, self.writer = model, writer
         self.fields = [f for f in model._meta.concrete_fields]
         self.defaults = {}
         for f in self.fields:
@@ -93,6 +99,9 @@ class Table:
                 self.defaults[f.attname] = None
             elif isinstance(f, models.CharField | models.TextField):
                 self.defaults[f.attname] = ""
+        # (attname, value when the row has none, text for COPY)
+        self.spec = [(f.attname, self.defaults.get(f.attname), _pg_converter(f)) for f in self.fields]
+        self.held = model not in FREE
         self.rows: list[dict] = []
         self.next_id = (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
         self.written = 0
@@ -100,22 +109,51 @@ class Table:
     def add(self, **values) -> dict:
         values["id"] = self.next_id
         self.next_id += 1
-        self.rows.append(values)
+        owner = self.writer.owner
+        if owner is not None and self.held:
+            owner.rows.append((self, values))
+        else:
+            self.rows.append(values)
         return values
 
 
 class Writer:
-    """Collects rows per model and writes them: COPY on PostgreSQL, multi-row INSERTs elsewhere."""
+    """Collects rows per model and writes them in chunks, one transaction each: COPY on
+    PostgreSQL, multi-row INSERTs elsewhere. A chunk commits only when every row it references is
+    written (foreign keys are checked at commit): an apology coupon points at a ticket whose order
+    may still be open, so the transaction then runs on into the next chunk."""
 
     def __init__(self):
-        self.tables = {model: Table(model) for model in MODELS}
+        self.owner = None  # the order whose step is replaying (its rows wait with it)
+        self.tables = {model: Table(model, self) for model in MODELS}
         self.postgres = connection.vendor == "postgresql"
+        self.pinned: set[int] = set()  # orders (Live ids) a written row points into
+        self.atomic = None
 
     def __getitem__(self, model) -> Table:
         return self.tables[model]
 
-    def pending(self) -> int:
-        return sum(len(t.rows) for t in self.tables.values())
+    def begin(self) -> None:
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+
+    def end(self, exc_info=(None, None, None)) -> None:
+        atomic, self.atomic = self.atomic, None
+        if atomic is not None:
+            atomic.__exit__(*exc_info)
+
+    def release(self, live) -> None:
+        """``live`` can change no more: its rows join the next write."""
+        for table, row in live.rows:
+            table.rows.append(row)
+        live.rows = []
+        self.pinned.discard(id(live))
+
+    def chunk(self) -> None:
+        self.flush([m for m in MODELS if m not in LAST])
+        if not self.pinned:
+            self.end()
+            self.begin()
 
     def flush(self, models_=None) -> None:
         for model in models_ or MODELS:
@@ -133,11 +171,18 @@ class Writer:
         return out
 
     def _copy(self, table: Table) -> None:
-        buffer = io.StringIO()
+        spec = table.spec
+        lines = []
         for row in table.rows:
-            buffer.write("\t".join(self._values(table, row, _pg_text)))
-            buffer.write("\n")
-        buffer.seek(0)
+            get = row.get
+            lines.append(
+                "\t".join(
+                    [NULL if (v := get(name, default)) is None else text(v) for name, default, text in spec]
+                )
+            )
+        lines.append("")
+        buffer = io.StringIO("\n".join(lines))
+        del lines
         columns = ", ".join(connection.ops.quote_name(f.column) for f in table.fields)
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(
@@ -158,25 +203,48 @@ class Writer:
                     params.extend(self._values(table, row, _sqlite_value))
                 cursor.execute(sql + ", ".join([marks] * len(chunk)), params)
 
-    def finish(self) -> None:
+    def finish(self, coupons) -> None:
+        """The last rows, the stock rows, the coupons' use counts as they ended, the id sequences."""
         self.flush()
+        changed = [(row["id"], row["used_count"]) for row in coupons if row["used_count"] != row["_written"]]
+        table = connection.ops.quote_name(Coupon._meta.db_table)
         with connection.cursor() as cursor:
+            for coupon_id, used in changed:  # a few: most coupons are used before they are written
+                cursor.execute(f"UPDATE {table} SET used_count = %s WHERE id = %s", [used, coupon_id])
             for statement in connection.ops.sequence_reset_sql(no_style(), MODELS):
                 cursor.execute(statement)
 
 
-def _pg_text(field, value) -> str:
-    if value is None:
-        return r"\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value) -> str:
+    return (value if isinstance(value, str) else str(value)).translate(_ESCAPES)
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
+
+
+def _bool(value) -> str:
+    return "t" if value else "f"
+
+
+def _datetime(value) -> str:
+    return value.isoformat()
+
+
+def _pg_converter(field):
+    """The function giving a value's text in COPY's format, chosen once per column."""
     if isinstance(field, models.JSONField):
-        value = json.dumps(value, ensure_ascii=False)
-    elif isinstance(value, bool):
-        return "t" if value else "f"
-    elif isinstance(value, datetime):
-        return value.isoformat()
-    else:
-        value = str(value)
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return _json
+    if isinstance(field, models.BooleanField):
+        return _bool
+    if isinstance(field, models.DateTimeField):
+        return _datetime
+    if isinstance(field, models.IntegerField | models.AutoField | models.ForeignKey | models.DecimalField):
+        return str
+    return _text
 
 
 def _sqlite_value(field, value):
@@ -216,12 +284,15 @@ class Numbers:
 
 
 class Live:
-    """One order while its steps replay: its row, lines, pick lists, shipment, survey, ticket."""
+    """One order while its steps replay: its row, lines, pick lists, shipment, survey, ticket, and
+    every row written on its behalf (``rows``: (table, row), held until the order can change no
+    more). It keeps its plan alive: the live orders are found by the plan's id."""
 
-    __slots__ = ("row", "lines", "pick_lists", "shipment", "survey", "ticket", "request", "coupon", "paid")
+    __slots__ = ("row", "lines", "pick_lists", "shipment", "survey", "ticket", "request", "coupon", "paid",
+                 "rows", "plan")  # fmt: skip
 
-    def __init__(self, row):
-        self.row, self.lines, self.pick_lists = row, [], []
+    def __init__(self, row, plan):
+        self.row, self.lines, self.pick_lists, self.rows, self.plan = row, [], [], [], plan
         self.shipment = self.survey = self.ticket = self.request = self.coupon = None
         self.paid = Decimal("0.00")  # applied payments less refunds
 
@@ -298,7 +369,8 @@ class Replay:
             shipping_address={} if plan.store else person["address"], payment_method=plan.method,
             coupon_code=plan.coupon, created_by_id=by, placed_at=at, idempotency_key=None,
         )  # fmt: skip
-        live = self.live[id(plan)] = Live(row)
+        live = self.live[id(plan)]
+        live.row = row
         plan.order_number = number
         for sku, quantity in sorted(plan.lines, key=lambda line: line[0].code):
             warehouse_id = self._reserve(sku.pk, quantity)
@@ -392,7 +464,7 @@ class Replay:
             if line["reserved"]:
                 self._move(line["sku_id"], line["warehouse_id"], "release", at, row["number"],
                            reserved=-line["quantity"], actor=self.staff["sales"], reason="shortage resolved")  # fmt: skip
-            self.w[OrderLine].rows.remove(line)
+            live.rows = [held for held in live.rows if held[1] is not line]
         kept = {line["sku_code"] for line in keep}
         new = []
         for sku, quantity in sorted(shop.final_lines(plan), key=lambda line: line[0].code):
@@ -595,6 +667,8 @@ class Replay:
         live.ticket.update(status="closed", closed_at=at)
 
     def coupon_issue(self, at, coupon, ticket=None):
+        if ticket is not None:  # written with the next chunk, before the ticket's order may be
+            self.w.pinned.add(id(self.w.owner))
         self.coupons[coupon.code] = self.w[Coupon].add(
             code=coupon.code, name=coupon.name, kind="fixed", value=coupon.value, cap=None,
             min_order_amount=coupon.min_amount, valid_from=at, valid_to=coupon.valid_to, total_limit=1,
@@ -701,38 +775,94 @@ def customers_write(replay: Replay, shop: DemoShop) -> None:
         person["pk"] = row["id"]
 
 
-def bulk_load(shop: DemoShop, plans: list[OrderPlan], *, progress) -> None:
-    """Replay the timeline in memory, then write every row; one transaction."""
+def bulk_load(shop: DemoShop, *, progress) -> None:
+    """Replay the timeline in memory and write the rows as the orders finish: every
+    ``CHUNK_ORDERS`` placements, the rows of the orders that can change no more are written and
+    committed, and each step of the timeline is let go once replayed, so memory stays flat.
+
+    An order can change no more once its last planned step has run, unless it is still unpaid (a
+    later expiry run may cancel it) or its survey is still unsent (a later send run sends it):
+    those wait, checked again at each chunk, and the last of them are written at the end."""
     shop.sku_by_code = {sku.code: sku for sku in [*shop.skus, shop.shortage_sku]}
     replay = Replay(shop)
+    w = replay.w
     events = {"receive": replay.receive, "stock_settings": replay.stock_settings}
-    with transaction.atomic():
+    timeline, shop.timeline = shop.timeline, []
+    remaining: dict[int, int] = {}  # plan id → its steps still to replay
+    waiting: dict[int, Live] = {}  # done with their steps, not final yet
+
+    def final(live: Live) -> bool:
+        return live.row["id"] not in replay.unpaid and (live.survey is None or live.survey["sent_at"])
+
+    def release(live: Live) -> None:
+        w.release(live)
+        del replay.live[id(live.plan)]
+        replay.redemptions.pop(live.row["number"], None)
+
+    def chunk() -> None:
+        for key, live in list(waiting.items()):
+            if final(live):
+                del waiting[key]
+                release(live)
+        for coupon in w[Coupon].rows:
+            coupon["_written"] = coupon["used_count"]
+        w.chunk()
+
+    w.begin()
+    try:
         customers_write(replay, shop)
-        for moment, _seq, action, kwargs in shop.timeline:
-            if action == "step":
-                plan, step = kwargs["plan"], kwargs["step"]
+        placed = 0
+        for index in range(len(timeline)):
+            step = timeline[index]
+            timeline[index] = None  # let it go: the plan goes with its last step
+            moment, plan = step.at, step.plan
+            if plan is not None:
+                key = id(plan)
+                if key not in remaining:
+                    remaining[key] = len(plan.steps)
                 if step.action == "place":
+                    live = w.owner = replay.live[key] = Live(None, plan)
                     replay.place(moment, plan)
-                    progress.order()
                 else:
-                    getattr(replay, step.action)(moment, plan, replay.live.get(id(plan)), **step.args)
-            elif action == "inquiry":
-                replay.contact(moment, None, None, purpose="inquiry", summary=kwargs["summary"],
-                               customer=kwargs["person"]["pk"])  # fmt: skip
-            elif action == "coupon_issue":
-                replay.coupon_issue(moment, kwargs["coupon"])
-            elif action == "delist":
+                    live = w.owner = replay.live.get(key)
+                    getattr(replay, step.action)(moment, plan, live, **step.args)
+                w.owner = None
+                remaining[key] -= 1
+                if not remaining[key]:
+                    del remaining[key]
+                    if live is not None:
+                        if final(live):
+                            release(live)
+                        else:
+                            waiting[id(live)] = live
+                if step.action == "place":
+                    progress.order()
+                    placed += 1
+                    if not placed % CHUNK_ORDERS:
+                        chunk()
+            elif step.action == "inquiry":
+                replay.contact(moment, None, None, purpose="inquiry", summary=step.args["summary"],
+                               customer=step.args["person"]["pk"])  # fmt: skip
+            elif step.action == "coupon_issue":
+                replay.coupon_issue(moment, step.args["coupon"])
+            elif step.action == "delist":
                 with shop.at(moment):
                     from .catalog import EVENTS
 
-                    EVENTS["delist"](shop, **kwargs)
+                    EVENTS["delist"](shop, **step.args)
             else:
-                events[action](moment, **kwargs)
+                events[step.action](moment, **step.args)
+        del timeline
+        progress.say("writing the last rows")
+        for live in list(replay.live.values()):
+            w.release(live)
         for on_hand, reserved, row in replay.stock.values():
             row["on_hand"], row["reserved"] = on_hand, reserved
-        for table in replay.w.tables.values():
-            for row in table.rows:
-                for key in [k for k in row if k.startswith("_")]:
-                    del row[key]
-        replay.w.finish()
+        for coupon in w[Coupon].rows:
+            coupon["_written"] = coupon["used_count"]
+        w.finish(replay.coupons.values())
         replay.numbers.store()
+    except BaseException:
+        w.end(sys.exc_info())
+        raise
+    w.end()

@@ -19,7 +19,7 @@ from orders.models import Order
 
 from . import calendar, data
 from .care import care_steps
-from .shop import PREPAID, DemoShop, OrderPlan, Step, clamp, minutes
+from .shop import NO_ARGS, PREPAID, DemoShop, OrderPlan, Step, clamp, minutes
 
 S = Order.Status
 PROVIDERS = {"wechat_pay": "WX", "alipay": "ALI", "card": "UP"}
@@ -172,7 +172,7 @@ class _Life:
 
     def add(self, after_minutes: float, action: str, result: str | None, **args) -> None:
         self.clock += minutes(after_minutes)
-        self.steps.append(Step(self.clock, action, result, args))
+        self.steps.append(Step(self.clock, action, result, args or NO_ARGS))
 
     def work(self) -> None:
         """Wait for the warehouse shift (finished orders only: open ones are placed around now)."""

@@ -88,22 +88,40 @@ def quiet_delivery():
 
 
 class Progress:
-    """A bar on a terminal; elsewhere (a log, CI, ``make run`` piped) one line every ``every`` orders."""
+    """Orders done / total and the rate, on stderr: a bar on a terminal; elsewhere (a log, CI,
+    ``make run`` piped) a plain line every ``interval`` seconds and at the end."""
 
-    def __init__(self, total: int, *, out=None, every: int = 0):
-        self.out = out or sys.stdout
+    def __init__(self, total: int, *, out=None, interval: float = 5.0):
+        self.out = out or sys.stderr
         self.total, self.done, self.started = total, 0, time.monotonic()
-        self.every = every or max(100, total // 10)
+        self.interval, self.next_line = interval, self.started + interval
         tty = hasattr(self.out, "isatty") and self.out.isatty()
-        self.bar = tqdm(total=total, desc="load_demo", unit="order", file=self.out) if tty else None
+        self.bar = (
+            tqdm(total=total, desc="load_demo", unit="order", file=self.out, mininterval=0.5, disable=False)
+            if tty
+            else None
+        )
 
     def order(self) -> None:
         self.done += 1
         if self.bar is not None:
             self.bar.update()
-        elif self.done % self.every == 0 or self.done == self.total:
-            rate = self.done / max(time.monotonic() - self.started, 1e-6)
-            self.out.write(f"load_demo: {self.done}/{self.total} orders ({rate:.0f}/s)\n")
+        elif self.done == self.total or (not self.done % 100 and time.monotonic() >= self.next_line):
+            self.line()
+
+    def line(self, note: str = "") -> None:
+        now = time.monotonic()
+        self.next_line = now + self.interval
+        rate = self.done / max(now - self.started, 1e-6)
+        self.out.write(f"load_demo: {self.done}/{self.total} orders ({rate:.0f}/s){note}\n")
+        self.out.flush()
+
+    def say(self, text: str) -> None:
+        """A stage of the load (planning, writing the last rows), on its own line."""
+        if self.bar is not None:
+            self.bar.write(f"load_demo: {text}", file=self.out)
+        else:
+            self.out.write(f"load_demo: {text}\n")
             self.out.flush()
 
     def close(self) -> None:
@@ -112,11 +130,12 @@ class Progress:
 
 
 def demo_load(
-    *, orders: int, customers: int, days: int, seed: int, fast: bool = False, out=None
+    *, orders: int, customers: int, days: int, seed: int, fast: bool = False, err=None
 ) -> str | None:
     """Fill an empty shop with the demo and say what it holds; ``None`` (nothing changed) when the
-    demo is already loaded. Deterministic for a seed and a start minute. Raises ``DemoError`` for
-    a database that holds other data, or arguments out of range."""
+    demo is already loaded. Deterministic for a seed and a start minute. Progress goes to ``err``
+    (stderr by default). Raises ``DemoError`` for a database that holds other data, or arguments
+    out of range."""
     if Sequence.objects.filter(key=MARKER).exists():
         return None
     if order_selectors.order_list().exists() or catalog_selectors.product_list().exists():
@@ -134,12 +153,15 @@ def demo_load(
             cursor.execute("PRAGMA synchronous = OFF")
     shop = DemoShop(rng=random.Random(seed), now=timezone.now().replace(second=0, microsecond=0), days=days)
     with quiet_delivery():
+        if orders >= 50_000:
+            (err or sys.stderr).write(f"load_demo: planning {orders} orders\n")
         plans = shop_plan(shop, orders=orders, customers=customers)
-        progress = Progress(len(plans), out=out)
+        progress = Progress(len(plans), out=err)
+        del plans  # the timeline holds them; the bulk path lets each go once written
         if fast:
             from .bulk import bulk_load
 
-            bulk_load(shop, plans, progress=progress)
+            bulk_load(shop, progress=progress)
         else:
             timeline_run(shop, progress=progress)
         progress.close()
@@ -169,9 +191,10 @@ def shop_plan(shop: DemoShop, *, orders: int, customers: int) -> list[OrderPlan]
     inquiries_plan(shop, count=max(1, orders // 4))
     for plan in plans:
         for step in plan.steps:
-            shop.later(step.at, "step", plan=plan, step=step)
+            step.plan = plan
+        shop.timeline += plan.steps
     stock_receipts_schedule(shop, plans)
-    shop.timeline.sort(key=lambda item: item[:2])
+    shop.timeline_sort()
     return plans
 
 
@@ -199,14 +222,14 @@ EVENTS = {**CATALOG_EVENTS, **FULFILMENT_EVENTS, "inquiry": _inquiry, "coupon_is
 def timeline_run(shop: DemoShop, *, progress: Progress) -> None:
     """The service path: customers first, then every timeline item at its moment."""
     customers_create(shop)
-    for moment, _seq, action, kwargs in shop.timeline:
-        with shop.at(moment):
-            if action == "step":
-                step_run(shop=shop, **kwargs)
-                if kwargs["step"].action == "place":
+    for step in shop.timeline:
+        with shop.at(step.at):
+            if step.plan is not None:
+                step_run(shop=shop, plan=step.plan, step=step)
+                if step.action == "place":
                     progress.order()
             else:
-                EVENTS[action](shop, **kwargs)
+                EVENTS[step.action](shop, **step.args)
 
 
 def step_run(*, shop: DemoShop, plan: OrderPlan, step: Step) -> None:

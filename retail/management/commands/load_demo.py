@@ -42,7 +42,12 @@ class Command(BaseCommand):
         customers = customers if customers is not None else max(300, orders * 2 // 3)
         try:
             summary = demo_load(
-                orders=orders, customers=customers, days=days, seed=seed, fast=fast, out=self.stdout
+                orders=orders,
+                customers=customers,
+                days=days,
+                seed=seed,
+                fast=fast,
+                err=getattr(self.stderr, "_out", self.stderr),
             )
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
