@@ -14,8 +14,10 @@ services in both paths (a few hundred rows)."""
 
 import io
 import json
+import queue
 import secrets
 import sys
+import threading
 from collections import defaultdict
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -78,9 +80,10 @@ MODELS = [
     AftersalesLine,
 ]
 CHUNK_ORDERS = 10_000  # placed orders between two writes: memory stays flat at any size
-FREE = {Customer, Coupon, Stock}  # never held back with an order (written at once, or at the end)
+FREE = {Customer, Stock}  # never held back with an order (written at once, or at the end)
 LAST = {Stock}  # changed by every stock move: written once, at the end
 NULL = r"\N"
+COPY_THREAD = True  # on PostgreSQL outside a caller's transaction: COPY on a thread (CopyThread)
 
 
 class Table:
@@ -119,25 +122,38 @@ class Table:
 
 class Writer:
     """Collects rows per model and writes them in chunks, one transaction each: COPY on
-    PostgreSQL, multi-row INSERTs elsewhere. A chunk commits only when every row it references is
-    written (foreign keys are checked at commit): an apology coupon points at a ticket whose order
-    may still be open, so the transaction then runs on into the next chunk."""
+    PostgreSQL, multi-row INSERTs elsewhere. Foreign keys are checked at each commit, so a chunk
+    never points at a row still held: an order that redeems an apology coupon waits for the order
+    whose ticket issued it (``Live.waits``)."""
 
     def __init__(self):
         self.owner = None  # the order whose step is replaying (its rows wait with it)
         self.tables = {model: Table(model, self) for model in MODELS}
         self.postgres = connection.vendor == "postgresql"
-        self.pinned: set[int] = set()  # orders (Live ids) a written row points into
         self.atomic = None
+        self.copier = None  # a CopyThread, on PostgreSQL outside a caller's transaction
+        self.copies: list = []  # (COPY statement, its data) for the copier
 
     def __getitem__(self, model) -> Table:
         return self.tables[model]
 
     def begin(self) -> None:
+        """Start writing: on PostgreSQL with no transaction open around the load, on a thread of
+        its own; else in a transaction of this connection."""
+        if COPY_THREAD and self.postgres and not connection.in_atomic_block:
+            self.copier = CopyThread()
+        else:
+            self._atomic_begin()
+
+    def _atomic_begin(self) -> None:
         self.atomic = transaction.atomic()
         self.atomic.__enter__()
 
     def end(self, exc_info=(None, None, None)) -> None:
+        """Commit what is written (roll it back after an error)."""
+        if self.copier is not None:
+            copier, self.copier = self.copier, None
+            copier.close(commit=exc_info[0] is None)
         atomic, self.atomic = self.atomic, None
         if atomic is not None:
             atomic.__exit__(*exc_info)
@@ -147,13 +163,16 @@ class Writer:
         for table, row in live.rows:
             table.rows.append(row)
         live.rows = []
-        self.pinned.discard(id(live))
+        live.released = True
 
     def chunk(self) -> None:
         self.flush([m for m in MODELS if m not in LAST])
-        if not self.pinned:
+        if self.copier is not None:
+            self.copier.put(self.copies, commit=True)
+            self.copies = []
+        else:
             self.end()
-            self.begin()
+            self._atomic_begin()
 
     def flush(self, models_=None) -> None:
         for model in models_ or MODELS:
@@ -184,10 +203,12 @@ class Writer:
         buffer = io.StringIO("\n".join(lines))
         del lines
         columns = ", ".join(connection.ops.quote_name(f.column) for f in table.fields)
-        with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f"COPY {connection.ops.quote_name(table.model._meta.db_table)} ({columns}) FROM STDIN", buffer
-            )
+        sql = f"COPY {connection.ops.quote_name(table.model._meta.db_table)} ({columns}) FROM STDIN"
+        if self.copier is not None:
+            self.copies.append((sql, buffer))
+        else:
+            with connection.cursor() as cursor:
+                cursor.cursor.copy_expert(sql, buffer)
 
     def _insert(self, table: Table) -> None:
         columns = ", ".join(connection.ops.quote_name(f.column) for f in table.fields)
@@ -204,8 +225,14 @@ class Writer:
                 cursor.execute(sql + ", ".join([marks] * len(chunk)), params)
 
     def finish(self, coupons) -> None:
-        """The last rows, the stock rows, the coupons' use counts as they ended, the id sequences."""
+        """The last rows and the stock rows (committed), then the coupons' use counts as they
+        ended and the id sequences."""
         self.flush()
+        if self.copier is not None:
+            self.copier.put(self.copies, commit=True)
+            self.copies = []
+            self.end()
+            self._atomic_begin()  # bulk_load's end() commits what follows
         changed = [(row["id"], row["used_count"]) for row in coupons if row["used_count"] != row["_written"]]
         table = connection.ops.quote_name(Coupon._meta.db_table)
         with connection.cursor() as cursor:
@@ -213,6 +240,56 @@ class Writer:
                 cursor.execute(f"UPDATE {table} SET used_count = %s WHERE id = %s", [used, coupon_id])
             for statement in connection.ops.sequence_reset_sql(no_style(), MODELS):
                 cursor.execute(statement)
+
+
+class CopyThread:
+    """COPY and commit on a connection of its own while the replay goes on: PostgreSQL parses,
+    indexes and checks one chunk on one core while Python builds the next on the other (the
+    driver lets go of the interpreter while it waits on the server). One chunk waits at most, so
+    memory stays flat; an error stops the thread and is raised by the next ``put`` or ``close``."""
+
+    def __init__(self):
+        self.jobs: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="load_demo-copy", daemon=True)
+        self.thread.start()
+
+    def put(self, copies: list, *, commit: bool) -> None:
+        self._raise()
+        self.jobs.put((copies, commit))
+
+    def close(self, *, commit: bool) -> None:
+        self.jobs.put(("end", commit))
+        self.thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        from django.db import connection as own  # this thread's connection
+
+        try:
+            own.ensure_connection()
+            raw = own.connection
+            raw.autocommit = False
+            while True:
+                copies, commit = self.jobs.get()
+                if copies == "end":
+                    (raw.commit if commit else raw.rollback)()
+                    return
+                with raw.cursor() as cursor:
+                    for sql, buffer in copies:  # in one block: each block takes the interpreter back
+                        cursor.copy_expert(sql, buffer, size=max(8192, len(buffer.getvalue())))
+                if commit:
+                    raw.commit()
+        except BaseException as exc:  # raised in the loading thread
+            self.error = exc
+            while self.jobs.get()[0] != "end":  # let the loading thread reach close()
+                pass
+        finally:
+            own.close()
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -267,9 +344,12 @@ class Numbers:
     def __init__(self):
         self.postgres = connection.vendor == "postgresql"
         self.counters: dict[str, int] = defaultdict(int)
+        self.zone = timezone.get_current_timezone()
+        self.days: dict = {}  # local date → its digits
 
     def next(self, prefix: str, moment: datetime) -> str:
-        day = timezone.localtime(moment).strftime("%Y%m%d")
+        local = moment.astimezone(self.zone).date()
+        day = self.days.get(local) or self.days.setdefault(local, local.strftime("%Y%m%d"))
         key = prefix if self.postgres and prefix in SEQUENCE_PREFIXES else prefix + day
         self.counters[key] += 1
         return f"{prefix}{day}{self.counters[key]:06d}"
@@ -289,10 +369,12 @@ class Live:
     more). It keeps its plan alive: the live orders are found by the plan's id."""
 
     __slots__ = ("row", "lines", "pick_lists", "shipment", "survey", "ticket", "request", "coupon", "paid",
-                 "rows", "plan")  # fmt: skip
+                 "rows", "plan", "waits", "released")  # fmt: skip
 
     def __init__(self, row, plan):
         self.row, self.lines, self.pick_lists, self.rows, self.plan = row, [], [], [], plan
+        self.waits: list[Live] = []  # orders whose rows this one's point at (an apology coupon's)
+        self.released = False
         self.shipment = self.survey = self.ticket = self.request = self.coupon = None
         self.paid = Decimal("0.00")  # applied payments less refunds
 
@@ -428,6 +510,9 @@ class Replay:
     def _redeem(self, code, row, at) -> Decimal:
         coupon = self.coupons[code]
         coupon["used_count"] += 1
+        owner = coupon["_owner"]
+        if owner is not None and not owner.released:
+            self.w.owner.waits.append(owner)
         usage = self.w[CouponUsage].add(coupon_id=coupon["id"], customer_id=row["customer_id"], used=1)
         discount = min(coupon["value"], row["subtotal"])
         redemption = self.w[CouponRedemption].add(coupon_id=coupon["id"], customer_id=row["customer_id"],
@@ -667,15 +752,14 @@ class Replay:
         live.ticket.update(status="closed", closed_at=at)
 
     def coupon_issue(self, at, coupon, ticket=None):
-        if ticket is not None:  # written with the next chunk, before the ticket's order may be
-            self.w.pinned.add(id(self.w.owner))
-        self.coupons[coupon.code] = self.w[Coupon].add(
+        self.coupons[coupon.code] = row = self.w[Coupon].add(
             code=coupon.code, name=coupon.name, kind="fixed", value=coupon.value, cap=None,
             min_order_amount=coupon.min_amount, valid_from=at, valid_to=coupon.valid_to, total_limit=1,
             per_customer_limit=1, used_count=0, customer_id=coupon.customer["pk"], segment="", is_active=True,
             source=coupon.source, source_reference=ticket["number"] if ticket else "",
             ticket_id=ticket["id"] if ticket else None, issued_by_id=self.staff["customer_service"], issued_at=at,
         )  # fmt: skip
+        row["_owner"] = self.w.owner  # an apology coupon is held with its ticket's order
 
     def apology_coupon(self, at, plan, live, *, coupon):
         self.coupon_issue(at, coupon, ticket=live.ticket)
@@ -781,8 +865,9 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
     committed, and each step of the timeline is let go once replayed, so memory stays flat.
 
     An order can change no more once its last planned step has run, unless it is still unpaid (a
-    later expiry run may cancel it) or its survey is still unsent (a later send run sends it):
-    those wait, checked again at each chunk, and the last of them are written at the end."""
+    later expiry run may cancel it), its survey is still unsent (a later send run sends it) or it
+    redeemed an apology coupon whose ticket's order is still held: those wait, checked again at
+    each chunk, and the last of them are written at the end."""
     shop.sku_by_code = {sku.code: sku for sku in [*shop.skus, shop.shortage_sku]}
     replay = Replay(shop)
     w = replay.w
@@ -792,7 +877,11 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
     waiting: dict[int, Live] = {}  # done with their steps, not final yet
 
     def final(live: Live) -> bool:
-        return live.row["id"] not in replay.unpaid and (live.survey is None or live.survey["sent_at"])
+        return (
+            live.row["id"] not in replay.unpaid
+            and (live.survey is None or live.survey["sent_at"] is not None)
+            and all(other.released for other in live.waits)
+        )
 
     def release(live: Live) -> None:
         w.release(live)

@@ -1,0 +1,65 @@
+"""The bulk path writes each order's rows once the order can change no more, a chunk of placements
+at a time: small chunks give the very rows one write at the end gives, also when the chunks go
+through the copy thread on a connection of its own (PostgreSQL, no transaction around the load)."""
+
+from datetime import datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from aftersales.models import AftersalesRequest
+from crm.models import ContactLog, Coupon, CouponRedemption, Survey, Ticket
+from inventory.models import Stock, StockMovement
+from logistics.models import PickList, Shipment
+from orders.models import Order, OrderLine, Payment
+from retail.demo import bulk
+
+NOW = datetime(2026, 11, 20, 15, 37, tzinfo=ZoneInfo("Asia/Shanghai"))
+ORDERS = 150
+COUNTED = [Order, OrderLine, Payment, StockMovement, Stock, PickList, Shipment, Ticket, Survey, ContactLog,
+           Coupon, CouponRedemption, AftersalesRequest]  # fmt: skip
+
+
+class _Undo(Exception):
+    pass
+
+
+def _load(monkeypatch, chunk: int) -> tuple:
+    monkeypatch.setattr(bulk, "CHUNK_ORDERS", chunk)
+    call_command("load_demo", orders=ORDERS, seed=3, fast=True, stdout=StringIO(), stderr=StringIO())
+    ledger = StringIO()
+    call_command("check_stock_ledger", stdout=ledger)
+    return (
+        "OK" in ledger.getvalue(),
+        sorted(Order.objects.values_list("number", "status", "payment_status", "total", "completed_at")),
+        sorted(Coupon.objects.values_list("code", "used_count", "ticket__number")),
+        sorted(Survey.objects.values_list("order__number", "sent_at", "answered_at")),
+        {model.__name__: model.objects.count() for model in COUNTED},
+    )
+
+
+def _undone(monkeypatch, chunk: int) -> tuple:
+    try:
+        with transaction.atomic():  # inside a transaction: written on this connection
+            result = _load(monkeypatch, chunk)
+            raise _Undo
+    except _Undo:
+        return result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_small_chunks_and_the_copy_thread_write_the_same_rows_as_one_write(monkeypatch):
+    assert connection.vendor == "postgresql"
+    with time_machine.travel(NOW, tick=False):
+        once = _undone(monkeypatch, 10**9)
+        chunked = _undone(monkeypatch, 9)
+        assert not Order.objects.exists()
+        threaded = _load(monkeypatch, 9)  # committed chunk by chunk by the copy thread
+    assert once[0] and once[4]["Order"] == ORDERS and once[4]["CouponRedemption"] > 0
+    assert chunked == once
+    assert threaded == once
