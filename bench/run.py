@@ -1,6 +1,6 @@
 """`make bench`: every measure of issue 18 against its baseline, in one run, one line each.
 
-    .venv/bin/python bench/run.py [--only P1,P2,P6] [--duration 30] [--p6-timeout 300]
+    .venv/bin/python bench/run.py [--only P1,P2,P6] [--duration 30] [--p6-timeout 300] [--p5-orders N]
 
 Each line ends in `ok` or `MISSED`; progress goes to stderr and the servers' logs to a temporary
 folder named at the start. Exit status 0 when every selected measure ran (whatever its figure),
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import load, p1_placement, p2_tracking, p6_first_run, pg, server  # noqa: E402
+from bench import load, p1_placement, p2_tracking, p5_generator, p6_first_run, pg, server  # noqa: E402
 from bench.seed import Seed, template_build  # noqa: E402
 
 TEMPLATE = "retail_bench_template"
@@ -27,15 +27,18 @@ TEMPLATE = "retail_bench_template"
 NOT_MEASURED = {
     "P3": "P3 KPI API at 1M orders vs hand-written SQL goal <=2x not measured "
     "(needs the KPI API and the bulk generator) MISSED",
-    "P5": "P5 1M-order generator goal <=300 s not measured (needs `load_demo --orders N --fast`) MISSED",
-    "P7": "P7 memory (worker RSS after 10,000 placements, generator peak) not measured "
-    "(needs the bulk generator; not in this harness yet) MISSED",
 }
 FIXED = {
     "P4": "P4 queries per page pinned exactly at 10 and 1,000 rows by tests/queries/test_query_table.py "
     "(in make test)"
 }
-MEASURED = {"P1": p1_placement.measure, "P2": p2_tracking.measure, "P6": p6_first_run.measure}
+MEASURED = {
+    "P1": p1_placement.measure,
+    "P2": p2_tracking.measure,
+    "P5": p5_generator.measure,
+    "P6": p6_first_run.measure,
+    "P7": p5_generator.measure_memory,  # the generator half, from P5's load
+}
 ORDER = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 
 
@@ -44,7 +47,9 @@ class Context:
     duration: float
     p6_timeout: float
     log_dir: Path
+    p5_orders: int = 1_000_000
     seed: Seed | None = None
+    generator: tuple[float, float] | Exception | None = None  # P5's (seconds, peak RSS MB), read by P7
 
     def log(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
@@ -60,6 +65,9 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default=",".join(ORDER), help="comma-separated measures, e.g. P1,P6")
     parser.add_argument("--duration", type=float, default=30, help="seconds of load per side (P1, P2)")
     parser.add_argument("--p6-timeout", type=float, default=300, help="give up on `make run` after this")
+    parser.add_argument(
+        "--p5-orders", type=int, default=1_000_000, help="orders the generator writes (P5, P7)"
+    )
     args = parser.parse_args(argv)
     selected = [m for m in ORDER if m in {s.strip().upper() for s in args.only.split(",")}]
 
@@ -70,7 +78,9 @@ def main(argv=None) -> int:
         print("bench: pgbench is missing (apt-get install postgresql-client)", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _terminate)
-    ctx = Context(args.duration, args.p6_timeout, Path(tempfile.mkdtemp(prefix="retail_bench_logs_")))
+    ctx = Context(
+        args.duration, args.p6_timeout, Path(tempfile.mkdtemp(prefix="retail_bench_logs_")), args.p5_orders
+    )
     server.log(f"logs in {ctx.log_dir}; load by {'wrk' if load.wrk_available() else 'the Python client'}")
     failed = False
     start = time.monotonic()

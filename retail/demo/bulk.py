@@ -200,7 +200,7 @@ class Writer:
                 )
             )
         lines.append("")
-        buffer = io.StringIO("\n".join(lines))
+        buffer = io.BytesIO("\n".join(lines).encode())  # bytes: a quarter of the text's memory
         del lines
         columns = ", ".join(connection.ops.quote_name(f.column) for f in table.fields)
         sql = f"COPY {connection.ops.quote_name(table.model._meta.db_table)} ({columns}) FROM STDIN"
@@ -281,7 +281,7 @@ class CopyThread:
                     return
                 with raw.cursor() as cursor:
                     for sql, buffer in copies:  # in one block: each block takes the interpreter back
-                        cursor.copy_expert(sql, buffer, size=max(8192, len(buffer.getvalue())))
+                        cursor.copy_expert(sql, buffer, size=max(8192, buffer.getbuffer().nbytes))
                 if commit:
                     raw.commit()
         except BaseException as exc:  # raised in the loading thread

@@ -63,7 +63,7 @@ def care_steps(shop: DemoShop, p: OrderPlan, life: list[Step]) -> list[Step]:
                 at["place"] - minutes(rng.uniform(5, 90)),
                 "contact",
                 None,
-                {"purpose": "inquiry", "summary": rng.choice(data.INQUIRIES)},
+                shop.shared({"purpose": "inquiry", "summary": rng.choice(data.INQUIRIES)}),
             )  # fmt: skip
         )
     if "ship" in at and not p.store:
@@ -84,7 +84,12 @@ def care_steps(shop: DemoShop, p: OrderPlan, life: list[Step]) -> list[Step]:
     if rng.random() < (0.6 if mood != "smooth" else 0.42):
         scores, comment = survey_answer(shop, mood)
         extra.append(
-            Step(surveyed + hours(0.5, 48), "survey_answer", None, {"scores": scores, "comment": comment})
+            Step(
+                surveyed + hours(0.5, 48),
+                "survey_answer",
+                None,
+                shop.shared({"scores": scores, "comment": comment}),
+            )
         )
     if rng.random() < 0.08:
         extra.append(
@@ -92,7 +97,7 @@ def care_steps(shop: DemoShop, p: OrderPlan, life: list[Step]) -> list[Step]:
                 done + hours(48, 120),
                 "contact",
                 None,
-                {"purpose": "follow_up", "summary": rng.choice(data.FOLLOW_UPS)},
+                shop.shared({"purpose": "follow_up", "summary": rng.choice(data.FOLLOW_UPS)}),
             )  # fmt: skip
         )
     if rng.random() < {"damaged": 0.8, "late": 0.15, "smooth": 0.06}[mood]:

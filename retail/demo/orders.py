@@ -172,7 +172,7 @@ class _Life:
 
     def add(self, after_minutes: float, action: str, result: str | None, **args) -> None:
         self.clock += minutes(after_minutes)
-        self.steps.append(Step(self.clock, action, result, args or NO_ARGS))
+        self.steps.append(Step(self.clock, action, result, self.shop.shared(args) if args else NO_ARGS))
 
     def work(self) -> None:
         """Wait for the warehouse shift (finished orders only: open ones are placed around now)."""

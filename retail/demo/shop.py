@@ -105,12 +105,27 @@ class DemoShop:
         self.customers: list[dict] = []
         self.customer_weights: list[float] = []  # cumulative
         self.barcodes: set = set()
+        self.args_seen: dict = {}  # step arguments by value (``shared``)
         self.timeline: list[Step] = []  # every step of every plan and every shop event
 
     @contextmanager
     def at(self, moment: datetime):
         with time_machine.travel(moment, tick=False):
             yield
+
+    def shared(self, args: dict) -> dict:
+        """``args``, or an equal dict planned before (the same SKU scanned the same way, the same
+        carrier and suffix...): half the steps have arguments, a million orders make five million
+        of them, and nothing changes them once planned. A dict holding an object (a coupon's plan)
+        stays its own."""
+        try:
+            key = tuple(
+                (k, type(v), tuple((d, type(x), x) for d, x in v.items()) if isinstance(v, dict) else v)
+                for k, v in args.items()
+            )
+            return self.args_seen.setdefault(key, args)
+        except TypeError:
+            return args
 
     def choose(self, weights: dict):
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]

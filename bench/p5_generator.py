@@ -1,0 +1,92 @@
+"""P5 and the generator half of P7: `manage.py load_demo --orders N --fast` on a database of its
+own (`retail_bench_p5`: made, migrated, dropped), timed from the command's start to its exit, with
+the command's peak resident memory (the kernel's figure for that process, `os.wait4`). The
+command's progress lines go on to stderr; its summary to the log."""
+
+import os
+import subprocess
+import time
+
+from bench import pg, server
+
+DATABASE = "retail_bench_p5"
+GOAL_SECONDS = 300
+RSS_GOAL_MB = 2048
+TIMEOUT = 7200  # a slow machine still finishes; past this the command is stopped
+
+
+def _label(orders: int) -> str:
+    return "1M-order" if orders == 1_000_000 else f"{orders:,}-order"
+
+
+def run(ctx) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one fast load of ``ctx.p5_orders`` orders; taken once a run."""
+    if ctx.generator is not None:
+        if isinstance(ctx.generator, Exception):  # P5 could not run: P7 says why, without a second try
+            raise ctx.generator
+        return ctx.generator
+    try:
+        return _load(ctx)
+    except Exception as exc:
+        ctx.generator = exc
+        raise
+
+
+def _load(ctx) -> tuple[float, float]:
+    with pg.database(DATABASE) as url:
+        env = server.project_env(url)
+        server.log(f"P5 migrating {DATABASE}")
+        server.manage(env, "migrate", "--noinput")
+        server.log(f"P5 load_demo --orders {ctx.p5_orders} --fast (progress below)")
+        with open(ctx.log("p5"), "wb") as log_file:
+            start = time.monotonic()
+            proc = subprocess.Popen(
+                [
+                    str(server.VENV_BIN / "python"),
+                    "manage.py",
+                    "load_demo",
+                    "--orders",
+                    str(ctx.p5_orders),
+                    "--fast",
+                ],
+                cwd=server.ROOT,
+                env=env,
+                stdout=log_file,
+                start_new_session=True,
+            )
+            try:
+                deadline = start + TIMEOUT
+                while True:
+                    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                    if pid:
+                        break
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"load_demo still running after {TIMEOUT} s")
+                    time.sleep(0.2)
+            finally:
+                server.stop(proc)
+            seconds = time.monotonic() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise RuntimeError(f"load_demo exited with {proc.returncode}, see {ctx.log('p5')}")
+    ctx.generator = (seconds, usage.ru_maxrss / 1024)  # kilobytes on Linux
+    return ctx.generator
+
+
+def measure(ctx) -> str:
+    seconds, rss = run(ctx)
+    verdict = "ok" if seconds <= GOAL_SECONDS else "MISSED"
+    return (
+        f"P5 {_label(ctx.p5_orders)} generator {seconds:.0f} s, peak RSS {rss:.0f} MB "
+        f"goal <={GOAL_SECONDS} s {verdict}"
+    )
+
+
+def measure_memory(ctx) -> str:
+    """P7: the generator half from the same load; the worker half is not in this harness yet."""
+    _seconds, rss = run(ctx)
+    half = "ok" if rss <= RSS_GOAL_MB else "MISSED"
+    return (
+        f"P7 memory: generator peak RSS {rss:.0f} MB at {ctx.p5_orders:,} orders goal <={RSS_GOAL_MB} MB {half}; "
+        "worker RSS after 10,000 placements not measured (not in this harness yet) MISSED"
+    )
