@@ -104,6 +104,7 @@ class Table:
                 self.defaults[f.attname] = ""
         # (attname, value when the row has none, text for COPY)
         self.spec = [(f.attname, self.defaults.get(f.attname), _pg_converter(f)) for f in self.fields]
+        self.lines = _lines_function(self.spec)
         self.held = model not in FREE
         self.rows: list[dict] = []
         self.next_id = (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
@@ -190,15 +191,7 @@ class Writer:
         return out
 
     def _copy(self, table: Table) -> None:
-        spec = table.spec
-        lines = []
-        for row in table.rows:
-            get = row.get
-            lines.append(
-                "\t".join(
-                    [NULL if (v := get(name, default)) is None else text(v) for name, default, text in spec]
-                )
-            )
+        lines = table.lines(table.rows)
         lines.append("")
         buffer = io.BytesIO("\n".join(lines).encode())  # bytes: a quarter of the text's memory
         del lines
@@ -309,6 +302,33 @@ def _bool(value) -> str:
 
 def _datetime(value) -> str:
     return value.isoformat()
+
+
+def _lines_function(spec):
+    """A function giving the COPY line of each row, written out for the table's columns: for each
+    column ``\\N`` for None, else the value's text (the usual converters inline). A loop over the
+    columns with a call per value was the largest cost on the Python side of the load."""
+    inline = {
+        str: "str(v)",
+        _datetime: "v.isoformat()",
+        _text: "(v if v.__class__ is str else str(v)).translate(E)",
+    }
+    names = {"NULL": NULL, "E": _ESCAPES}
+    parts = []
+    for i, (attname, default, convert) in enumerate(spec):
+        names[f"d{i}"], names[f"c{i}"] = default, convert
+        text = inline.get(convert, f"c{i}(v)")
+        parts.append(f"NULL if (v := g({attname!r}, d{i})) is None else {text}")
+    source = (
+        "def lines(rows):\n"
+        "    out = []\n"
+        "    for row in rows:\n"
+        "        g = row.get\n"
+        f"        out.append('\\t'.join(({', '.join(parts)},)))\n"
+        "    return out\n"
+    )
+    exec(compile(source, "<copy lines>", "exec"), names)  # noqa: S102 - our own column names
+    return names["lines"]
 
 
 def _pg_converter(field):

@@ -63,3 +63,9 @@ def test_small_chunks_and_the_copy_thread_write_the_same_rows_as_one_write(monke
     assert once[0] and once[4]["Order"] == ORDERS and once[4]["CouponRedemption"] > 0
     assert chunked == once
     assert threaded == once
+
+
+def test_copy_lines_escape_text_and_write_null_and_defaults():
+    lines = bulk._lines_function([("a", None, bulk._text), ("b", "x", str), ("c", None, bulk._bool)])
+    rows = [{"a": "tab\there\\n\nnew", "c": True}, {"a": None, "b": 5, "c": False}]
+    assert lines(rows) == ["tab\\there\\\\n\\nnew\tx\tt", "\\N\t5\tf"]
