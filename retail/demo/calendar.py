@@ -4,6 +4,7 @@ promotions), when in the day customers buy, and the warehouses' working hours.
 Everything here is a pure function of dates, so the service path and the bulk path place the same
 orders at the same moments."""
 
+import functools
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,6 +46,13 @@ def promotion_lift(day) -> float:
         elif -3 <= gap < 0:  # the tail after the peak (late payers, returns of the rush)
             lift = max(lift, 1 + (factor - 1) / 4)
     return lift
+
+
+@functools.cache
+def rush(day) -> float:
+    """The highest promotion lift of ``day`` and the two days before it (the warehouse's backlog);
+    a pure function of the date, kept per date (it is asked once per order)."""
+    return max(promotion_lift(day - timedelta(days=k)) for k in range(3))
 
 
 def is_peak(day) -> bool:

@@ -192,6 +192,9 @@ def survey_answer(shop: DemoShop, mood: str) -> tuple[dict, str]:
     return scores, rng.choice(pool)
 
 
+MEMBER_VALUE, MEMBER_MIN_AMOUNT = Decimal("30.00"), Decimal("199.00")  # shared by every member coupon
+
+
 def coupon_campaigns(shop: DemoShop, *, orders: int) -> None:
     """Member coupons on the 1st and the 16th of every month to some of the most active customers
     (about one per 40 orders of the demo), valid 30 days: issued through crm's service at their
@@ -203,6 +206,7 @@ def coupon_campaigns(shop: DemoShop, *, orders: int) -> None:
     while day <= last:
         if day.day in (1, 16):
             moment = datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=10)
+            valid_to = moment + timedelta(days=30)
             if shop.start <= moment < shop.now:
                 chosen = list(
                     {
@@ -218,10 +222,10 @@ def coupon_campaigns(shop: DemoShop, *, orders: int) -> None:
                             code=f"M{day:%y%m%d}{i:04d}",
                             customer=person,
                             issued_at=moment,
-                            valid_to=moment + timedelta(days=30),
+                            valid_to=valid_to,
                             name="会员满减券",
-                            value=Decimal("30.00"),
-                            min_amount=Decimal("199.00"),
+                            value=MEMBER_VALUE,
+                            min_amount=MEMBER_MIN_AMOUNT,
                             source=Coupon.Source.CAMPAIGN,
                         )  # fmt: skip
                     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import time_machine
+from django.utils import timezone
 
 from catalog.models import SKU
 from orders.models import Order
@@ -88,6 +89,7 @@ class DemoShop:
 
     def __init__(self, *, rng: random.Random, now: datetime, days: int):
         self.rng, self.now = rng, now
+        self.zone = timezone.get_current_timezone()  # the local day of a moment (``_Life.local_day``)
         self.start = now - timedelta(days=days)
         self.setup = self.start - timedelta(days=10)
         self.days = Days(self.start, now)
