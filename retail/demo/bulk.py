@@ -939,6 +939,7 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
                 remaining[key] -= 1
                 if not remaining[key]:
                     del remaining[key]
+                    plan.steps = []  # steps and plan point at each other: let the steps go now
                     if live is not None:
                         if final(live):
                             release(live)
