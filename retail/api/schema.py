@@ -133,3 +133,46 @@ def postprocess_stable_names(result, generator, request, public):
     _strip_titles(result.get("paths", {}))
     _strip_titles(schemas, mapping=True)
     return result
+
+
+LINKS_EXTENSION = "x-retail-links"
+
+
+def links(status: int, parameters: dict[str, str], *operation_ids: str) -> dict:
+    """OpenAPI links from an operation's ``status`` answer to each of ``operation_ids`` (the targets'
+    operationIds), passing ``parameters`` as runtime expressions (``{"number":
+    "$response.body#/number"}``). For ``extend_schema(extensions=...)``: drf-spectacular has no
+    links of its own, so they ride on an extension that ``postprocess_links`` moves into the
+    response. A generated client (and schemathesis' stateful phase) follows them from an object's
+    creation to its read and its transitions."""
+    return {LINKS_EXTENSION: {str(status): {"parameters": parameters, "operations": list(operation_ids)}}}
+
+
+def postprocess_links(result, generator, request, public):
+    """Turn every operation's ``links()`` extension into the ``links`` of its response, each link
+    named by its target's operationId. A target that is not in the schema, a parameter the target
+    does not take or a status the operation does not answer is a mistake in the annotation: it
+    fails the schema's generation (and so the schema tests) rather than publishing a dead link."""
+    operations = {
+        operation["operationId"]: operation
+        for item in result.get("paths", {}).values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    for source_id, operation in operations.items():
+        for status, declared in operation.pop(LINKS_EXTENSION, {}).items():
+            response = operation.get("responses", {}).get(status)
+            if response is None:
+                raise ValueError(f"{source_id}: links from status {status}, which it does not answer")
+            for target_id in declared["operations"]:
+                target = operations.get(target_id)
+                if target is None:
+                    raise ValueError(f"{source_id}: link to unknown operation {target_id}")
+                taken = {parameter["name"] for parameter in target.get("parameters", [])}
+                if missing := set(declared["parameters"]) - taken:
+                    raise ValueError(f"{source_id}: {target_id} takes no parameter {sorted(missing)}")
+                response.setdefault("links", {})[target_id] = {
+                    "operationId": target_id,
+                    "parameters": dict(declared["parameters"]),
+                }
+    return result
