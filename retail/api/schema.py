@@ -3,7 +3,10 @@
 Every operation may answer 401/403 (auth), 404 (unknown object or page), 429 (throttle), 400
 (malformed body or query parameter) and 503 (the database connection broke mid-request); writes
 may also answer 409 (transition not allowed, stock, idempotency key reused, concurrent update). Views add what is specific to them with
-``extend_schema``; this class fills in the rest so no status the server gives is undocumented."""
+``extend_schema``; this class fills in the rest so no status the server gives is undocumented.
+
+The post-processing hooks at the end give the schema stable ASCII names in every language and
+turn the views' ``links()`` declarations into OpenAPI links."""
 
 import re
 
