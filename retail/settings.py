@@ -366,6 +366,8 @@ SPECTACULAR_SETTINGS.update(
         "POSTPROCESSING_HOOKS": [
             "drf_spectacular.hooks.postprocess_schema_enums",
             "retail.api.schema.postprocess_stable_names",
+            # Links from an object's creation to its read and transitions (docs/api.md).
+            "retail.api.schema.postprocess_links",
         ],
         "ENUM_NAME_OVERRIDES": {
             "PaymentMethodEnum": "orders.models.PaymentMethod",
