@@ -17,6 +17,7 @@ from tests.retail.test_broker_outage import ROOT, service_env
 
 ROUTES = {
     "retail.notification_send": "notifications",
+    "retail.notifications_send": "notifications",
     "retail.notification_resend_pending": "notifications",
     "webhooks.delivery_send": "webhooks",
     "webhooks.resend_due": "webhooks",
