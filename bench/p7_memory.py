@@ -16,6 +16,7 @@ WORKER_GOAL_MB = 250
 GENERATOR_GOAL_MB = 2048
 PLACEMENTS = 10_000
 CONNECTIONS = 4
+CHUNK_SECONDS = 15
 # "Not growing": the second half may add this much at most (allocator noise, a few caches).
 GROWTH_TOLERANCE_MB = 5.0
 
@@ -73,11 +74,19 @@ def measure_worker_rss(ctx, *, placements: int = PLACEMENTS) -> WorkerRss:
         load.run(request, connections=CONNECTIONS, duration=10, max_requests=50)  # imports, caches
         start = rss_mb(worker)
         figures, placed, seconds = [], 0, 0.0
-        for part in (half, placements - half):
-            server.log(f"P7 {part:,} placements on one worker (pid {worker}), RSS {rss_mb(worker):.0f} MB")
-            result = load.run(request, connections=CONNECTIONS, duration=900, max_requests=part)
-            placed += result.answered - result.failed
-            seconds += result.seconds
+        for target in (half, placements):
+            server.log(
+                f"P7 to {target:,} placements on one worker (pid {worker}), RSS {rss_mb(worker):.0f} MB"
+            )
+            # Short loads: wrk stops sending at its cap but exits only when its duration is up.
+            while placed < target:
+                result = load.run(
+                    request, connections=CONNECTIONS, duration=CHUNK_SECONDS, max_requests=target - placed
+                )
+                placed += result.answered - result.failed
+                seconds += result.seconds
+                if not result.answered:
+                    raise RuntimeError("the server answered nothing for a whole load (see the p7 log)")
             figures.append(rss_mb(worker))
         if server.worker_pids(base.pid) != [worker]:
             raise RuntimeError("the gunicorn worker was replaced during the run (see the p7 log)")
