@@ -183,7 +183,7 @@ def _measure_workers(ctx, workers: int, *, app_db: str, url: str, sql_db: str, s
         else f" ({app.failed} failed requests, {sql.failed} failed SQL, {backordered} backordered)"
     )
     return (
-        f"P1 order placement ({workers} workers) {app.rate:.1f}/s (p50 {app.p50_ms:.0f} ms) vs raw SQL "
+        f"P1 order placement ({workers} worker{'' if workers == 1 else 's'}) {app.rate:.1f}/s (p50 {app.p50_ms:.0f} ms) vs raw SQL "
         f"{sql.tps:.0f}/s ratio {ratio:.3f} goal >={GOAL}{note} [{used.summary()}] "
         f"{'ok' if valid and ratio >= GOAL else 'MISSED'}"
     )
