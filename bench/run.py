@@ -1,6 +1,6 @@
 """`make bench`: every measure of issue 18 against its baseline, in one run, one line each.
 
-    .venv/bin/python bench/run.py [--only P1,P2,P6] [--duration 30] [--p6-timeout 300]
+    .venv/bin/python bench/run.py [--only P1,P2,P6] [--duration 30] [--p6-timeout 300] [--workers 1,2,4]
 
 Each line ends in `ok` or `MISSED`; progress goes to stderr and the servers' logs to a temporary
 folder named at the start. Exit status 0 when every selected measure ran (whatever its figure),
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import load, p1_placement, p2_tracking, p6_first_run, pg, server  # noqa: E402
+from bench import load, p1_placement, p2_tracking, p6_first_run, p7_memory, pg, server  # noqa: E402
 from bench.seed import Seed, template_build  # noqa: E402
 
 TEMPLATE = "retail_bench_template"
@@ -28,14 +28,17 @@ NOT_MEASURED = {
     "P3": "P3 KPI API at 1M orders vs hand-written SQL goal <=2x not measured "
     "(needs the KPI API and the bulk generator) MISSED",
     "P5": "P5 1M-order generator goal <=300 s not measured (needs `load_demo --orders N --fast`) MISSED",
-    "P7": "P7 memory (worker RSS after 10,000 placements, generator peak) not measured "
-    "(needs the bulk generator; not in this harness yet) MISSED",
 }
 FIXED = {
     "P4": "P4 queries per page pinned exactly at 10 and 1,000 rows by tests/queries/test_query_table.py "
     "(in make test)"
 }
-MEASURED = {"P1": p1_placement.measure, "P2": p2_tracking.measure, "P6": p6_first_run.measure}
+MEASURED = {
+    "P1": p1_placement.measure,
+    "P2": p2_tracking.measure,
+    "P6": p6_first_run.measure,
+    "P7": p7_memory.measure,
+}
 ORDER = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 
 
@@ -45,6 +48,7 @@ class Context:
     p6_timeout: float
     log_dir: Path
     seed: Seed | None = None
+    workers: tuple[int, ...] = (4,)  # P1's gunicorn worker counts
 
     def log(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
@@ -60,6 +64,11 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default=",".join(ORDER), help="comma-separated measures, e.g. P1,P6")
     parser.add_argument("--duration", type=float, default=30, help="seconds of load per side (P1, P2)")
     parser.add_argument("--p6-timeout", type=float, default=300, help="give up on `make run` after this")
+    parser.add_argument(
+        "--workers",
+        default="4",
+        help="P1 with each of these gunicorn worker counts, e.g. 1,2,4 (one line each)",
+    )
     args = parser.parse_args(argv)
     selected = [m for m in ORDER if m in {s.strip().upper() for s in args.only.split(",")}]
 
@@ -71,12 +80,13 @@ def main(argv=None) -> int:
         return 2
     signal.signal(signal.SIGTERM, _terminate)
     ctx = Context(args.duration, args.p6_timeout, Path(tempfile.mkdtemp(prefix="retail_bench_logs_")))
+    ctx.workers = tuple(int(w) for w in args.workers.split(",") if w.strip())
     server.log(f"logs in {ctx.log_dir}; load by {'wrk' if load.wrk_available() else 'the Python client'}")
     failed = False
     start = time.monotonic()
     try:
         seed_error = None
-        if {"P1", "P2"} & set(selected):
+        if {"P1", "P2", "P7"} & set(selected):
             try:
                 ctx.seed = template_build(TEMPLATE, log_dir=ctx.log_dir)
             except Exception as exc:  # P1 and P2 report it; P6 can still run
@@ -84,7 +94,7 @@ def main(argv=None) -> int:
         for measure in selected:
             if measure in MEASURED:
                 try:
-                    if seed_error and measure in {"P1", "P2"}:
+                    if seed_error and measure in {"P1", "P2", "P7"}:
                         raise RuntimeError(f"the template database was not built: {seed_error}")
                     line = MEASURED[measure](ctx)
                 except Exception as exc:  # the table says which measure failed and why
