@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 HOST ?= 127.0.0.1
 PORT ?= 8000
 ADMIN_USER ?= admin
@@ -12,9 +13,15 @@ DEMO_PASSWORD := demo-retail-2026
 
 .PHONY: run test install lint migrate demo clean e2e-browser bench vendor
 
-$(STAMP): pyproject.toml constraints.txt
+# Two stamps: `make run` needs the runtime packages only (half the install of a first run);
+# `make test` and the other developer targets add the dev extra on top.
+$(RUN_STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
@@ -23,7 +30,7 @@ install: $(STAMP)
 # Embedded default: SQLite, Celery eager, console email/SMS, demo data, http://$(HOST):$(PORT)
 run: export DEBUG ?= true
 run: export DJANGO_SETTINGS_MODULE = retail.settings
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py ensure_admin --username $(ADMIN_USER) --password $(ADMIN_PASSWORD)
@@ -46,7 +53,7 @@ run: $(STAMP)
 run-full: export DEBUG ?= true
 run-full: export DJANGO_SETTINGS_MODULE = retail.settings
 run-full: export CELERY_TASK_ALWAYS_EAGER = false
-run-full: $(STAMP)
+run-full: $(RUN_STAMP)
 	@test -n "$$DATABASE_URL" || { echo "run-full needs DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/retail"; exit 2; }
 	@test -n "$$REDIS_URL" || { echo "run-full needs REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 2; }
 	$(PY) manage.py migrate --noinput

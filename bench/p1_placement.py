@@ -1,4 +1,4 @@
-"""P1: `POST /api/orders/` on gunicorn (4 workers) against the same transaction in raw SQL by
+"""P1: `POST /api/orders/` on gunicorn (4 workers, or each count of ``--workers``) against the same transaction in raw SQL by
 pgbench, each on its own clone of the template.
 
 The raw-SQL transaction is written from the rows the API wrote for the seeded order (read back
@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import load, pg, seed, server
+from bench import cpu, load, pg, seed, server
 
 GOAL = 0.25
 APP_CONNECTIONS = 16
@@ -120,34 +120,61 @@ def placement_request(base: str, token: str) -> load.Request:
 
 
 def measure(ctx) -> str:
-    """Both sides in alternating rounds (app, SQL, app, SQL ...), so a neighbour's burst of load
-    on the shared machine falls on both rather than on one."""
+    """One line per gunicorn worker count asked for (``--workers``, 4 by default), each with its
+    raw-SQL baseline measured in the same rounds."""
     app_db, sql_db = "retail_bench_p1_app", "retail_bench_p1_sql"
-    seconds = ctx.duration / load.ROUNDS
-    app_parts, sql_parts = [], []
     with (
         pg.database(app_db, template=ctx.seed.template) as url,
         pg.database(sql_db, template=ctx.seed.template),
-        server.gunicorn(app="retail.wsgi", env=server.project_env(url), log_path=ctx.log("p1")) as base,
     ):
-        request = placement_request(base, ctx.seed.shop_token)
         script = ctx.log_dir / "p1_pgbench.sql"  # kept with the logs, to read what was measured
         script.write_text(pgbench_script(sql_db, ctx.seed.order_id))
-        server.log("P1 warm-up")
+        return "\n".join(
+            _measure_workers(ctx, workers, app_db=app_db, url=url, sql_db=sql_db, script=script)
+            for workers in getattr(ctx, "workers", (4,))
+        )
+
+
+def _measure_workers(ctx, workers: int, *, app_db: str, url: str, sql_db: str, script: Path) -> str:
+    """Both sides in alternating rounds (app, SQL, app, SQL ...), so a neighbour's burst of load
+    on the shared machine falls on both rather than on one. The project runs as in production: a
+    Redis broker (the benchmark's own) takes the notification tasks, persistent connections at the
+    project's default. The CPU of gunicorn and of PostgreSQL's backends for the app's database is
+    sampled over the app's rounds, to see which one is the limit."""
+    seconds = ctx.duration / load.ROUNDS
+    app_parts, sql_parts, usages = [], [], []
+    with (
+        server.redis(log_path=ctx.log(f"p1_redis_w{workers}")) as redis_url,
+        server.gunicorn(
+            app="retail.wsgi",
+            env=server.project_env(url, redis_url=redis_url),
+            workers=workers,
+            log_path=ctx.log(f"p1_w{workers}"),
+        ) as base,
+    ):
+        request = placement_request(base, ctx.seed.shop_token)
+        server.log(f"P1 {workers} worker(s): warm-up")
         load.run(request, connections=APP_CONNECTIONS, duration=WARMUP_SECONDS, max_requests=MAX_ORDERS)
         for n in range(load.ROUNDS):
             server.log(
-                f"P1 round {n + 1}/{load.ROUNDS}: POST /api/orders/, then pgbench, {seconds:.0f} s each"
+                f"P1 {workers} worker(s) round {n + 1}/{load.ROUNDS}: POST /api/orders/, then pgbench, "
+                f"{seconds:.0f} s each"
             )
+            before = cpu.sample(base.pid, app_db)
             app_parts.append(
                 load.run(request, connections=APP_CONNECTIONS, duration=seconds, max_requests=MAX_ORDERS)
             )
+            usages.append(cpu.usage(before, cpu.sample(base.pid, app_db), seconds))
             sql_parts.append(pgbench_run(sql_db, script, clients=SQL_CLIENTS, duration=seconds))
         statuses = dict(pg.query(app_db, "SELECT status, count(*) FROM orders_order GROUP BY status"))
     app = load.Result.merged(app_parts)
     sql = Sql.merged(sql_parts)
     ratio = app.rate / sql.tps if sql.tps else 0.0
-    server.log(f"P1 app: {app.summary()}; orders by status {statuses}; pgbench {sql}")
+    used = usages[-1]
+    server.log(
+        f"P1 {workers} worker(s) app: {app.summary()}; orders by status {statuses}; "
+        f"pgbench {sql}; CPU per round: {'; '.join(u.summary() for u in usages)}"
+    )
     backordered = statuses.get("backordered", 0)
     valid = app.failed == 0 and sql.failed == 0 and not backordered
     note = (
@@ -156,6 +183,7 @@ def measure(ctx) -> str:
         else f" ({app.failed} failed requests, {sql.failed} failed SQL, {backordered} backordered)"
     )
     return (
-        f"P1 order placement {app.rate:.1f}/s (p50 {app.p50_ms:.0f} ms) vs raw SQL {sql.tps:.0f}/s "
-        f"ratio {ratio:.3f} goal >={GOAL}{note} {'ok' if valid and ratio >= GOAL else 'MISSED'}"
+        f"P1 order placement ({workers} worker{'' if workers == 1 else 's'}) {app.rate:.1f}/s (p50 {app.p50_ms:.0f} ms) vs raw SQL "
+        f"{sql.tps:.0f}/s ratio {ratio:.3f} goal >={GOAL}{note} [{used.summary()}] "
+        f"{'ok' if valid and ratio >= GOAL else 'MISSED'}"
     )

@@ -1,6 +1,7 @@
 """`make bench`: every measure of issue 18 against its baseline, in one run, one line each.
 
-    .venv/bin/python bench/run.py [--only P1,P2,P6] [--duration 30] [--p6-timeout 300] [--p5-orders N]
+    .venv/bin/python bench/run.py [--only P1,P2,P6] [--duration 30] [--p6-timeout 300] [--workers 1,2,4]
+        [--p5-orders N]
 
 Each line ends in `ok` or `MISSED`; progress goes to stderr and the servers' logs to a temporary
 folder named at the start. Exit status 0 when every selected measure ran (whatever its figure),
@@ -19,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import load, p1_placement, p2_tracking, p5_generator, p6_first_run, pg, server  # noqa: E402
+from bench import load, p1_placement, p2_tracking, p5_generator, p6_first_run, p7_memory, pg, server  # noqa: E402
 from bench.seed import Seed, template_build  # noqa: E402
 
 TEMPLATE = "retail_bench_template"
@@ -37,7 +38,7 @@ MEASURED = {
     "P2": p2_tracking.measure,
     "P5": p5_generator.measure,
     "P6": p6_first_run.measure,
-    "P7": p5_generator.measure_memory,  # the generator half, from P5's load
+    "P7": p7_memory.measure,  # the generator half from P5's load when P5 ran before it
 }
 ORDER = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 
@@ -50,6 +51,7 @@ class Context:
     p5_orders: int = 1_000_000
     seed: Seed | None = None
     generator: tuple[float, float] | Exception | None = None  # P5's (seconds, peak RSS MB), read by P7
+    workers: tuple[int, ...] = (4,)  # P1's gunicorn worker counts
 
     def log(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
@@ -68,6 +70,11 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--p5-orders", type=int, default=1_000_000, help="orders the generator writes (P5, P7)"
     )
+    parser.add_argument(
+        "--workers",
+        default="4",
+        help="P1 with each of these gunicorn worker counts, e.g. 1,2,4 (one line each)",
+    )
     args = parser.parse_args(argv)
     selected = [m for m in ORDER if m in {s.strip().upper() for s in args.only.split(",")}]
 
@@ -81,12 +88,13 @@ def main(argv=None) -> int:
     ctx = Context(
         args.duration, args.p6_timeout, Path(tempfile.mkdtemp(prefix="retail_bench_logs_")), args.p5_orders
     )
+    ctx.workers = tuple(int(w) for w in args.workers.split(",") if w.strip())
     server.log(f"logs in {ctx.log_dir}; load by {'wrk' if load.wrk_available() else 'the Python client'}")
     failed = False
     start = time.monotonic()
     try:
         seed_error = None
-        if {"P1", "P2"} & set(selected):
+        if {"P1", "P2", "P7"} & set(selected):
             try:
                 ctx.seed = template_build(TEMPLATE, log_dir=ctx.log_dir)
             except Exception as exc:  # P1 and P2 report it; P6 can still run
@@ -94,7 +102,7 @@ def main(argv=None) -> int:
         for measure in selected:
             if measure in MEASURED:
                 try:
-                    if seed_error and measure in {"P1", "P2"}:
+                    if seed_error and measure in {"P1", "P2", "P7"}:
                         raise RuntimeError(f"the template database was not built: {seed_error}")
                     line = MEASURED[measure](ctx)
                 except Exception as exc:  # the table says which measure failed and why

@@ -40,10 +40,12 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def project_env(database_url: str) -> dict[str, str]:
-    """Production-like settings (DEBUG off), no broker: Celery runs the notification tasks eagerly
-    in the web worker, email goes to django-environ's dummy backend, SMS to the log (filtered)."""
-    return clean_env(
+def project_env(database_url: str, *, redis_url: str | None = None) -> dict[str, str]:
+    """Production-like settings (DEBUG off). Without ``redis_url`` no broker: Celery runs the
+    notification tasks eagerly in the web worker; with it (P1, as production runs) the web worker
+    publishes them to that Redis, where no worker takes them. Email goes to django-environ's dummy
+    backend, SMS to the log (filtered)."""
+    env = clean_env(
         DATABASE_URL=database_url,
         DEBUG="false",
         SECRET_KEY=f"bench-{secrets.token_urlsafe(40)}",
@@ -56,6 +58,9 @@ def project_env(database_url: str) -> dict[str, str]:
         THROTTLE_ANON=NO_THROTTLE,
         THROTTLE_TRACKING=NO_THROTTLE,
     )
+    if redis_url:
+        env.update(REDIS_URL=redis_url, CELERY_TASK_ALWAYS_EAGER="false")
+    return env
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
@@ -107,9 +112,15 @@ def wait_http(url: str, *, proc: subprocess.Popen, timeout: float) -> float:
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
+class BaseUrl(str):
+    """A server's base URL that also names its master process (``pid``)."""
+
+    pid: int = 0
+
+
 @contextmanager
 def gunicorn(*, app: str, env: dict[str, str], workers: int = 4, log_path: Path):
-    """`gunicorn <app> -w <workers>` on a free loopback port; yields its base URL."""
+    """`gunicorn <app> -w <workers>` on a free loopback port; yields its base URL (``.pid``: the master)."""
     port = free_port()
     with open(log_path, "ab") as log_file:
         proc = subprocess.Popen(
@@ -122,8 +133,44 @@ def gunicorn(*, app: str, env: dict[str, str], workers: int = 4, log_path: Path)
             start_new_session=True,
         )
     try:
-        base = f"http://{HOST}:{port}"
+        base = BaseUrl(f"http://{HOST}:{port}")
+        base.pid = proc.pid
         wait_http(f"{base}/healthz", proc=proc, timeout=120)
         yield base
     finally:
         stop(proc)
+
+
+@contextmanager
+def redis(*, log_path: Path):
+    """A Redis of the benchmark's own on a free loopback port (no persistence), for the broker and
+    the cache; stopped with the benchmark, so what was published is dropped with it. Yields its URL."""
+    port = free_port()
+    with open(log_path, "ab") as log_file:
+        proc = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        start = time.monotonic()
+        while True:
+            try:
+                with socket.create_connection((HOST, port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() - start > 10:
+                    raise RuntimeError(f"redis-server did not start on port {port} (see {log_path})")
+                time.sleep(0.05)
+        yield f"redis://{HOST}:{port}/0"
+    finally:
+        stop(proc)
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """The worker processes of a gunicorn master (its children)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()]
+    except OSError:
+        return []

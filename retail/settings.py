@@ -116,6 +116,15 @@ DATABASE_ROUTERS = ["retail.replica.ReplicaRouter"]
 if env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False):
     for _database in DATABASES.values():
         _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Persistent connections (docs/configuration.md, environment variables): a process keeps its
+# connection for this many seconds instead of opening one per request (about 6 ms each here, a
+# seventh of a placement; bench/README.md), checked before reuse so one the server closed is
+# replaced rather than failing the request. 0 opens one per request, as behind PgBouncer may suit.
+DATABASE_CONN_MAX_AGE = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASE_CONN_HEALTH_CHECKS = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = DATABASE_CONN_MAX_AGE
+    _database["CONN_HEALTH_CHECKS"] = DATABASE_CONN_HEALTH_CHECKS
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -198,6 +207,7 @@ CELERY_TASK_QUEUES = [
 ]
 CELERY_TASK_ROUTES = {
     "retail.notification_send": {"queue": "notifications"},
+    "retail.notifications_send": {"queue": "notifications"},
     "retail.notification_resend_pending": {"queue": "notifications"},
     "webhooks.delivery_send": {"queue": "webhooks"},
     "webhooks.resend_due": {"queue": "webhooks"},
@@ -366,6 +376,8 @@ SPECTACULAR_SETTINGS.update(
         "POSTPROCESSING_HOOKS": [
             "drf_spectacular.hooks.postprocess_schema_enums",
             "retail.api.schema.postprocess_stable_names",
+            # Links from an object's creation to its read and transitions (docs/api.md).
+            "retail.api.schema.postprocess_links",
         ],
         "ENUM_NAME_OVERRIDES": {
             "PaymentMethodEnum": "orders.models.PaymentMethod",

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from aftersales import selectors, services
 from retail.api.base import GenericViewSet
 from retail.api.idempotency import idempotent
-from retail.api.schema import IDEMPOTENCY_KEY, ErrorSerializer
+from retail.api.schema import IDEMPOTENCY_KEY, ErrorSerializer, links
 
 from .filters import AftersalesRequestFilter
 from .serializers import (
@@ -108,6 +108,12 @@ class AftersalesRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         request=AftersalesCreateSerializer,
         responses={201: AftersalesRequestSerializer},
         parameters=[IDEMPOTENCY_KEY],
+        extensions=links(
+            201,
+            {"number": "$response.body#/number"},
+            "aftersales_requests_retrieve",
+            *(f"aftersales_requests_{name}_create" for name in TRANSITIONS),
+        ),
     )
     @idempotent
     def create(self, request):

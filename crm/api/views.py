@@ -9,7 +9,7 @@ from crm import selectors, services
 from retail.api.base import ApiView, GenericViewSet
 from retail.api.idempotency import idempotent
 from retail.api.permissions import is_manager
-from retail.api.schema import IDEMPOTENCY_KEY, ErrorSerializer
+from retail.api.schema import IDEMPOTENCY_KEY, ErrorSerializer, links
 from retail.errors import ValidationError
 
 from .filters import CouponFilter, CustomerFilter, TicketFilter
@@ -155,6 +155,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
         request=TicketSerializer,
         responses={201: TicketDetailSerializer},
         parameters=[IDEMPOTENCY_KEY],
+        extensions=links(
+            201,
+            {"id": "$response.body#/id"},
+            "crm_tickets_retrieve",
+            *(f"crm_tickets_{name}_create" for name in ("reply", "escalate", "resolve", "close")),
+        ),
     )
     @idempotent
     def create(self, request):

@@ -8,7 +8,7 @@ from logistics import selectors, services
 from orders.api.views import TRANSITION_RESPONSES, OrderLookupMixin, order_response
 from retail import error_codes as codes
 from retail.api.base import ApiView, GenericViewSet
-from retail.api.schema import ErrorSerializer
+from retail.api.schema import ErrorSerializer, links
 from retail.errors import ValidationError
 
 from .filters import PickListFilter, ShipmentFilter
@@ -162,6 +162,13 @@ class OrderFulfilmentViewSet(OrderLookupMixin, GenericViewSet):
         summary="Start picking: issues the pick lists (待处理 → 处理中)",
         request=StartPickingSerializer,
         responses=TRANSITION_RESPONSES,
+        extensions=links(
+            200,
+            {"id": "$response.body#/pick_lists/0/id"},
+            "logistics_pick_lists_retrieve",
+            "logistics_pick_lists_lines_list",
+            "logistics_pick_lists_records_create",
+        ),
     )
     @action(detail=True, methods=["post"], url_path="start-picking")
     def start_picking(self, request, number=None):
@@ -183,6 +190,9 @@ class OrderFulfilmentViewSet(OrderLookupMixin, GenericViewSet):
         "(`qc_passed: false` with a `qc_note`) is 409 `qc_failed` and sends the order back to picking.",
         request=PackSerializer,
         responses=TRANSITION_RESPONSES,
+        extensions=links(
+            200, {"number": "$response.body#/outbound_notes/0/number"}, "logistics_outbound_notes_retrieve"
+        ),
     )
     @action(detail=True, methods=["post"])
     def pack(self, request, number=None):
@@ -196,6 +206,12 @@ class OrderFulfilmentViewSet(OrderLookupMixin, GenericViewSet):
         summary="Ship with carrier and tracking number (待发货 → 已发货)",
         request=ShipSerializer,
         responses=TRANSITION_RESPONSES,
+        extensions=links(
+            200,
+            {"number": "$response.body#/shipments/0/number"},
+            "logistics_shipments_retrieve",
+            "logistics_shipments_events_create",
+        ),
     )
     @action(detail=True, methods=["post"])
     def ship(self, request, number=None):

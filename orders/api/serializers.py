@@ -7,6 +7,7 @@ from inventory.services import MAX_QUANTITY
 from orders.models import Channel, Order, OrderLine, Payment, PaymentMethod
 from orders.selectors import order_tracking_url
 from orders.services import MAX_LINES
+from retail.api.base import FieldsBuiltOnceMixin
 
 # -- representation -------------------------------------------------------------------------------
 
@@ -28,7 +29,7 @@ class AddressSerializer(serializers.Serializer):
     postcode = serializers.CharField(max_length=12, required=False, allow_blank=True)
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     sku = serializers.CharField(source="sku_code")
     warehouse = serializers.CharField(
         source="warehouse.code",
@@ -59,7 +60,7 @@ class ShipmentRefSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     """docs/api.md "Settled details" 4. ``total = subtotal − discount_total + shipping_fee``."""
 
     status_display = serializers.CharField(source="get_status_display")

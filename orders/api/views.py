@@ -16,7 +16,7 @@ from retail import error_codes as codes
 from retail.api.base import ApiView, EmptySerializer, GenericViewSet
 from retail.api.exceptions import Unauthorized
 from retail.api.idempotency import idempotent, scoped_key
-from retail.api.schema import IDEMPOTENCY_KEY, SIGNATURE, ErrorSerializer
+from retail.api.schema import IDEMPOTENCY_KEY, SIGNATURE, ErrorSerializer, links
 from retail.errors import NotFound, ValidationError
 from retail.signing import signature_verify
 
@@ -94,6 +94,20 @@ class OrderViewSet(OrderLookupMixin, mixins.ListModelMixin, mixins.RetrieveModel
             409: ErrorSerializer,
         },
         parameters=[IDEMPOTENCY_KEY],
+        extensions=links(
+            201,
+            {"number": "$response.body#/number"},
+            "orders_retrieve",
+            "orders_events_list",
+            "orders_payments_create",
+            "orders_confirm_create",
+            "orders_resolve_shortage_create",
+            "orders_cancel_create",
+            "orders_start_picking_create",
+            "orders_pack_create",
+            "orders_ship_create",
+            "orders_deliver_create",
+        ),
     )
     @idempotent
     def create(self, request):

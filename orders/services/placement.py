@@ -25,7 +25,7 @@ from inventory.services import (
 )
 from retail import error_codes as codes
 from retail import events
-from retail.errors import ValidationError
+from retail.errors import BusinessError, ValidationError
 from retail.fsm import fsm_set_initial_state
 from retail.notifications.outbox import notifications_queue
 from retail.numbering import document_number
@@ -267,14 +267,14 @@ def order_place(
         coupon=coupon,
         language=language,
     )
-    if idempotency_key:
-        existing = Order.objects.filter(idempotency_key=idempotency_key).first()
-        if existing:
-            return existing, False
+    # A key seen before is found by the order's unique index, not by a look-up first: a new key
+    # (almost every call) costs no statement. A repeated one fails the order's INSERT, or earlier
+    # when the stock or the catalog changed since (a store order now short, a SKU withdrawn): either
+    # way the savepoint rolls back and the key's first order is returned.
     try:
         with transaction.atomic():
             return _place(data, idempotency_key=idempotency_key or None, by=by), True
-    except IntegrityError:
+    except (IntegrityError, BusinessError):
         if idempotency_key:
             existing = Order.objects.filter(idempotency_key=idempotency_key).first()
             if existing:

@@ -78,14 +78,13 @@ def idempotent(handler):
         fingerprint, scope = _fingerprint(request), _scope(request)
         lookup = {"user": request.user, "scope": scope, "key": key}
         with transaction.atomic():
-            existing = IdempotencyRecord.objects.filter(**lookup).first()
-            if existing is not None:
-                return _replay(existing, fingerprint)
+            # Insert first, look only when the key is taken: a new key (the usual case) costs one
+            # statement. A key used before, or by a concurrent request that committed while this
+            # one waited on the unique index, fails the insert and replays the stored answer.
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(fingerprint=fingerprint, **lookup)
             except IntegrityError:
-                # A concurrent request with this key committed while we waited on the index.
                 return _replay(IdempotencyRecord.objects.get(**lookup), fingerprint)
             response = handler(view, request, *args, **kwargs)
             if not 200 <= response.status_code < 300:

@@ -3,7 +3,10 @@
 Every operation may answer 401/403 (auth), 404 (unknown object or page), 429 (throttle), 400
 (malformed body or query parameter) and 503 (the database connection broke mid-request); writes
 may also answer 409 (transition not allowed, stock, idempotency key reused, concurrent update). Views add what is specific to them with
-``extend_schema``; this class fills in the rest so no status the server gives is undocumented."""
+``extend_schema``; this class fills in the rest so no status the server gives is undocumented.
+
+The post-processing hooks at the end give the schema stable ASCII names in every language and
+turn the views' ``links()`` declarations into OpenAPI links."""
 
 import re
 
@@ -132,4 +135,47 @@ def postprocess_stable_names(result, generator, request, public):
                 holder["$ref"] = f"#/components/schemas/{name}"
     _strip_titles(result.get("paths", {}))
     _strip_titles(schemas, mapping=True)
+    return result
+
+
+LINKS_EXTENSION = "x-retail-links"
+
+
+def links(status: int, parameters: dict[str, str], *operation_ids: str) -> dict:
+    """OpenAPI links from an operation's ``status`` answer to each of ``operation_ids`` (the targets'
+    operationIds), passing ``parameters`` as runtime expressions (``{"number":
+    "$response.body#/number"}``). For ``extend_schema(extensions=...)``: drf-spectacular has no
+    links of its own, so they ride on an extension that ``postprocess_links`` moves into the
+    response. A generated client (and schemathesis' stateful phase) follows them from an object's
+    creation to its read and its transitions."""
+    return {LINKS_EXTENSION: {str(status): {"parameters": parameters, "operations": list(operation_ids)}}}
+
+
+def postprocess_links(result, generator, request, public):
+    """Turn every operation's ``links()`` extension into the ``links`` of its response, each link
+    named by its target's operationId. A target that is not in the schema, a parameter the target
+    does not take or a status the operation does not answer is a mistake in the annotation: it
+    fails the schema's generation (and so the schema tests) rather than publishing a dead link."""
+    operations = {
+        operation["operationId"]: operation
+        for item in result.get("paths", {}).values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    for source_id, operation in operations.items():
+        for status, declared in operation.pop(LINKS_EXTENSION, {}).items():
+            response = operation.get("responses", {}).get(status)
+            if response is None:
+                raise ValueError(f"{source_id}: links from status {status}, which it does not answer")
+            for target_id in declared["operations"]:
+                target = operations.get(target_id)
+                if target is None:
+                    raise ValueError(f"{source_id}: link to unknown operation {target_id}")
+                taken = {parameter["name"] for parameter in target.get("parameters", [])}
+                if missing := set(declared["parameters"]) - taken:
+                    raise ValueError(f"{source_id}: {target_id} takes no parameter {sorted(missing)}")
+                response.setdefault("links", {})[target_id] = {
+                    "operationId": target_id,
+                    "parameters": dict(declared["parameters"]),
+                }
     return result

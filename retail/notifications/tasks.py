@@ -19,26 +19,46 @@ def notification_send(notification_id: int) -> None:
 def notification_resend_pending(older_than_seconds: int = 60) -> int:
     """Queue again the oldest rows still pending (a broker or mail outage), one bounded batch per
     run; returns how many were handed to the broker."""
-    ids = delivery.notification_pending_ids(older_than_seconds=older_than_seconds)
-    return notification_dispatch(ids)
+    handed = 0
+    for pk in delivery.notification_pending_ids(older_than_seconds=older_than_seconds):
+        # One message per row here: a batch of hundreds is shared out among the workers.
+        if not notification_dispatch([pk]):
+            break  # the broker is down again; the next run tries the rest
+        handed += 1
+    return handed
+
+
+@shared_task(name="retail.notifications_send", autoretry_for=(), ignore_result=True)
+def notifications_send(notification_ids: list[int]) -> None:
+    """The rows of one business change (an order's confirmation by SMS, by email, to the warehouse)
+    in one message: one publish per request instead of one per row. A row that fails stays pending
+    (``delivery`` records it) and the next rows are still sent."""
+    for pk in notification_ids:
+        delivery.notification_send(notification_id=pk)
 
 
 def notification_dispatch(ids: list[int]) -> int:
-    """Hand each row to the send task; returns how many were handed over.
+    """Hand the rows to the send task; returns how many were handed over.
 
     Runs on the request path (a commit hook), so it never waits on a broker that is down: one
-    publish attempt per row, no retry loop (``retry=False``; the connection timeout is
-    ``CELERY_BROKER_CONNECTION_TIMEOUT``), and after the first failure the remaining rows are left
-    pending at once. The periodic resend picks them all up when the broker is back."""
-    for queued, pk in enumerate(ids):
-        try:
-            notification_send.apply_async((pk,), retry=False)
-        except Exception:  # broker down: this row and the rest stay pending for the resend task
-            logger.warning(
-                "broker unavailable: %s notification(s) from %s on left pending for the resend task",
-                len(ids) - queued,
-                pk,
-                exc_info=True,
-            )
-            return queued
+    publish for all the rows (``notifications_send``), one attempt, no retry loop (``retry=False``;
+    the connection timeout is ``CELERY_BROKER_CONNECTION_TIMEOUT``); when it fails every row is left
+    pending and the periodic resend picks them up once the broker is back. A single row goes as
+    ``notification_send``, the message the resend task and older queued messages use."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    try:
+        if len(ids) == 1:
+            notification_send.apply_async((ids[0],), retry=False)
+        else:
+            notifications_send.apply_async((ids,), retry=False)
+    except Exception:  # broker down: the rows stay pending for the resend task
+        logger.warning(
+            "broker unavailable: %s notification(s) from %s on left pending for the resend task",
+            len(ids),
+            ids[0],
+            exc_info=True,
+        )
+        return 0
     return len(ids)

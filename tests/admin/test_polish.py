@@ -236,16 +236,23 @@ def _decode_code128(svg: str) -> str:
     start, *data, check = values
     assert (start + sum(v * (i + 1) for i, v in enumerate(data))) % 103 == check, "bad check digit"
     text, charset = "", {104: "B", 105: "C"}[start]
-    for v in data:
-        if v == 99:
-            charset = "C"
-        elif v == 100:
+    for v in data:  # 99 is the digits "99" in set C and the switch to C in set B; 100 is C's switch to B
+        if charset == "C" and v == 100:
             charset = "B"
         elif charset == "C":
             text += f"{v:02d}"
+        elif v == 99:
+            charset = "C"
         else:
             text += chr(v + 32)
     return text
+
+
+@pytest.mark.parametrize("number", ["OB20261201000199", "PK20261201000001", "OB20261299999999"])
+def test_the_code128_reader_reads_every_digit_pair(number):
+    from retail.templatetags.retail_documents import code128
+
+    assert _decode_code128(code128(number)) == number
 
 
 def test_printed_pick_list_and_outbound_note_carry_a_code128_of_their_number(admin_client, picked, boss):

@@ -195,3 +195,89 @@ def test_an_online_order_without_an_address_is_told_it_is_required(api, stocked)
         assert response.json()["error"]["details"] == {"shipping_address": ["required"]}
     store = api.post("/api/orders/", {**body, "channel": "store", "payment_method": "cash"}, format="json")
     assert store.status_code == 201, store.content
+
+
+def _resolve(schema, node):
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def _pointer_is_in(schema, response, expression):
+    """Whether ``$response.body#/a/0/b`` names a field the response schema declares."""
+    node = _resolve(schema, response["content"]["application/json"]["schema"])
+    for part in expression.removeprefix("$response.body#/").split("/"):
+        node = _resolve(schema, node["items"] if part.isdigit() else node["properties"][part])
+    return bool(node)
+
+
+@pytest.mark.parametrize(
+    ("create", "prefix"),
+    [
+        (("/api/orders/", "201"), "/api/orders/{number}/"),
+        (("/api/aftersales/requests/", "201"), "/api/aftersales/requests/{number}/"),
+        (("/api/crm/tickets/", "201"), "/api/crm/tickets/{id}/"),
+    ],
+)
+def test_a_creation_links_to_the_read_and_every_transition_of_its_object(schema, create, prefix):
+    """OpenAPI links (what schemathesis' stateful phase follows): from the created object to its
+    read and every operation on it, the parameter taken from a field the answer declares."""
+    path, status = create
+    response = schema["paths"][path]["post"]["responses"][status]
+    expected = {
+        operation["operationId"]
+        for target, item in schema["paths"].items()
+        if target.startswith(prefix)
+        for method, operation in item.items()
+        if method in ("get", "post")
+    }
+    assert set(response["links"]) == expected
+    for link in response["links"].values():
+        for expression in link["parameters"].values():
+            assert _pointer_is_in(schema, response, expression), (link, expression)
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "targets"),
+    [
+        ("/api/orders/{number}/start-picking/", "200", {"/api/logistics/pick-lists/{id}/", "/api/logistics/pick-lists/{id}/records/"}),
+        ("/api/orders/{number}/pack/", "200", {"/api/logistics/outbound-notes/{number}/"}),
+        ("/api/orders/{number}/ship/", "200", {"/api/logistics/shipments/{number}/"}),
+    ],
+)  # fmt: skip
+def test_fulfilment_transitions_link_to_the_documents_they_issue(schema, path, status, targets):
+    response = schema["paths"][path]["post"]["responses"][status]
+    by_id = {op["operationId"]: p for p, item in schema["paths"].items() for op in item.values()}
+    assert targets <= {by_id[link["operationId"]] for link in response["links"].values()}
+    for link in response["links"].values():
+        for expression in link["parameters"].values():
+            assert _pointer_is_in(schema, response, expression), (link, expression)
+
+
+def test_a_link_to_an_unknown_operation_fails_the_schema_generation():
+    from retail.api.schema import links, postprocess_links
+
+    result = {
+        "paths": {
+            "/api/things/": {"post": {"operationId": "things_create", "responses": {"201": {}}}},
+            "/api/things/{id}/": {
+                "get": {"operationId": "things_retrieve", "parameters": [{"name": "id", "in": "path"}]}
+            },
+        }
+    }
+    ok = json.loads(json.dumps(result))
+    ok["paths"]["/api/things/"]["post"].update(links(201, {"id": "$response.body#/id"}, "things_retrieve"))
+    linked = postprocess_links(ok, None, None, True)["paths"]["/api/things/"]["post"]
+    assert linked["responses"]["201"]["links"] == {
+        "things_retrieve": {"operationId": "things_retrieve", "parameters": {"id": "$response.body#/id"}}
+    }
+    assert "x-retail-links" not in linked
+    for bad in (
+        links(201, {"id": "$response.body#/id"}, "things_destroy"),
+        links(201, {"pk": "$response.body#/id"}, "things_retrieve"),
+        links(200, {"id": "$response.body#/id"}, "things_retrieve"),
+    ):
+        broken = json.loads(json.dumps(result))
+        broken["paths"]["/api/things/"]["post"].update(bad)
+        with pytest.raises(ValueError):
+            postprocess_links(broken, None, None, True)

@@ -57,3 +57,9 @@ def post_json(client, url, body, **extra):
 def sign(body: bytes, secret: str) -> str:
     """A provider's signature computed here, independently of retail.signing."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def unsigned(body: dict) -> dict:
+    """An order (or other object) as read from the API, without its signed tracking link: the link
+    is signed anew, with the time, on every read, so two reads of an unchanged order differ there."""
+    return {key: value for key, value in body.items() if key != "tracking_url"}

@@ -242,6 +242,32 @@ def test_without_a_cjk_font_the_chart_falls_back_to_the_default_font_and_says_so
     assert "no CJK font among No Such Font CJK" in caplog.text
 
 
+def test_a_font_installed_after_matplotlib_cached_its_list_is_found(monkeypatch):
+    """matplotlib keeps its font list in a cache file; a CJK font installed later (fonts-noto-cjk
+    added to an image) would never be seen. Here one system font is taken out of the list, as in
+    a list cached before it was installed, and the chart's font lookup still finds it."""
+    from matplotlib import font_manager
+
+    from retail.kpi.reports import chart
+
+    system = set(font_manager.findSystemFonts())
+    entries = [font for font in font_manager.fontManager.ttflist if font.fname in system]
+    assert entries, "no system font to test with (the CI installs fonts-wqy-microhei)"
+    family = entries[0].name
+    monkeypatch.setattr(
+        font_manager.fontManager,
+        "ttflist",
+        [font for font in font_manager.fontManager.ttflist if font.name != family],
+    )
+    chart._installed_families.cache_clear()
+    chart._rescan_system_fonts.cache_clear()
+    try:
+        assert chart.cjk_font(["No Such Font CJK", family]) == family
+    finally:
+        chart._installed_families.cache_clear()
+        chart._rescan_system_fonts.cache_clear()
+
+
 # -- the command ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("kind", "day", "subject"),

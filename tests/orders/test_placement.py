@@ -256,6 +256,26 @@ def test_same_idempotency_key_returns_the_first_order(stocked):
     assert Order.objects.count() == 1 and stock_of(stocked) == (10, 1)
 
 
+def test_a_repeated_key_returns_the_first_order_when_the_stock_has_run_out_since(stocked):
+    """No look-up before placing: a repeated key that now fails earlier than the order's INSERT
+    (a store order short of stock, all-or-nothing) still gets the key's first order, not a 409."""
+    body = dict(
+        channel="store",
+        customer={"name": "张三", "phone": "13800138000"},
+        shipping_address=None,
+        lines=[{"sku": "SKU-001", "quantity": 10}],
+        payment_method="cash",
+        idempotency_key="pos:1",
+    )
+    first, created = order_place(**body)
+    assert created and stock_of(stocked) == (10, 10)
+    again, created = order_place(**body)
+    assert not created and again.pk == first.pk
+    assert Order.objects.count() == 1 and stock_of(stocked) == (10, 10)
+    with pytest.raises(InsufficientStock):  # without the key it is a new order, and short
+        order_place(**{**body, "idempotency_key": None})
+
+
 def test_confirmation_is_sent_after_commit_never_on_rollback(stocked, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         order = place()

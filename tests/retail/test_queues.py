@@ -17,6 +17,7 @@ from tests.retail.test_broker_outage import ROOT, service_env
 
 ROUTES = {
     "retail.notification_send": "notifications",
+    "retail.notifications_send": "notifications",
     "retail.notification_resend_pending": "notifications",
     "webhooks.delivery_send": "webhooks",
     "webhooks.resend_due": "webhooks",
@@ -40,6 +41,7 @@ from retail.kpi.reports.tasks import kpi_report
 from retail.notifications.tasks import notification_dispatch
 from retail.webhooks.tasks import webhook_dispatch
 assert notification_dispatch([999999]) == 1
+assert notification_dispatch([999998, 999997]) == 2  # one request's rows: one message
 assert webhook_dispatch([999999]) == 1
 kpi_report.delay("daily", "2026-11-30")
 """
@@ -75,7 +77,7 @@ def test_a_reports_worker_takes_the_report_and_leaves_the_message_and_the_webhoo
         )
         assert published.returncode == 0, published.stderr[-3000:]
         client = redis.Redis.from_url(server.url)
-        assert _lengths(client) == {"celery": 0, "notifications": 1, "webhooks": 1, "reports": 1}
+        assert _lengths(client) == {"celery": 0, "notifications": 2, "webhooks": 1, "reports": 1}
 
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "retail", "worker", "-Q", "reports", "-n", "reports@%h"]
@@ -102,7 +104,8 @@ def test_a_reports_worker_takes_the_report_and_leaves_the_message_and_the_webhoo
     output = log.read_text()
     assert "Task kpi.report[" in output and "succeeded" in output, output[-3000:]
     assert "retail.notification_send" not in output and "webhooks.delivery_send" not in output
+    assert "retail.notifications_send" not in output
     # The report done, and its own message to the managers queued behind the first for the
     # notifications worker: the reports worker sends nothing itself.
-    assert lengths == {"celery": 0, "notifications": 2, "webhooks": 1, "reports": 0}
+    assert lengths == {"celery": 0, "notifications": 3, "webhooks": 1, "reports": 0}
     assert Notification.objects.get().event == "kpi_report_daily"

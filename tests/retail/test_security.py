@@ -3,11 +3,14 @@ security headers and cookies, and a reverse proxy without NUM_PROXIES is reporte
 
 import json
 import logging
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.checks import run_checks
 from django.test import Client
+from django.utils import timezone
 
 from retail import proxies
 from tests.retail.test_setup import PRODUCTION, run_python
@@ -42,6 +45,21 @@ def test_five_wrong_passwords_lock_the_username_from_that_address_out(users):
     assert _login(other_user, "other", "right-password-2").status_code == 302 and _logged_in(other_user)
     same_user_elsewhere = Client()
     assert _login(same_user_elsewhere, "boss", "right-password-1", ip="10.0.0.2").status_code == 302
+
+
+def test_after_the_cool_off_the_locked_out_user_logs_in_again(users, settings):
+    """The lock-out ends once AXES_COOLOFF_TIME has passed: then the right password logs in."""
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=2)
+    client = Client()
+    locked_at = timezone.now()
+    with time_machine.travel(locked_at, tick=False):
+        for _attempt in range(5):
+            _login(client, "boss", "wrong")
+        assert _login(client, "boss", "right-password-1").status_code == 429
+    with time_machine.travel(locked_at + timedelta(minutes=1, seconds=59), tick=False):
+        assert _login(client, "boss", "right-password-1").status_code == 429 and not _logged_in(client)
+    with time_machine.travel(locked_at + timedelta(minutes=4), tick=False):
+        assert _login(client, "boss", "right-password-1").status_code == 302 and _logged_in(client)
 
 
 def test_four_wrong_passwords_then_the_right_one_logs_in_and_resets_the_count(users):

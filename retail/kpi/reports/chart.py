@@ -31,14 +31,31 @@ def _installed_families() -> frozenset[str]:
     return frozenset(font.name for font in font_manager.fontManager.ttflist)
 
 
+@cache
+def _rescan_system_fonts() -> None:
+    """Add the system's fonts matplotlib's cached list does not know: a font installed after the
+    list was first built (``~/.cache/matplotlib``) is otherwise never seen. Once per process."""
+    known = {font.fname for font in font_manager.fontManager.ttflist}
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # a font file matplotlib cannot read
+                continue
+    _installed_families.cache_clear()
+
+
 def cjk_font(candidates=None) -> str | None:
     """The first installed family of ``candidates`` (default ``KPI_REPORT_FONTS``), else ``None``
     (logged: the chart falls back to the default font)."""
     candidates = settings.KPI_REPORT_FONTS if candidates is None else candidates
-    installed = _installed_families()
-    for family in candidates:
-        if family in installed:
-            return family
+    for attempt in range(2):
+        installed = _installed_families()
+        for family in candidates:
+            if family in installed:
+                return family
+        if attempt == 0:
+            _rescan_system_fonts()
     logger.warning(
         "no CJK font among %s: report charts use the default font (Chinese labels show as boxes); "
         "install fonts-noto-cjk",

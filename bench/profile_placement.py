@@ -1,0 +1,110 @@
+"""Where the time of `POST /api/orders/` goes: N placements through Django's test client (the
+whole request: middleware, token, idempotency, placement, the answer), timed without a profiler,
+then again under pyinstrument (a dev dependency) with its call tree printed.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/retail_bench .venv/bin/python bench/profile_placement.py [N]
+        [--new-connection] [--no-profile] [--html FILE]
+
+Same database and set-up as bench/order_place.py (bench/inprocess.py). The test client keeps one
+database connection for the whole run; ``--new-connection`` closes it after every request, as
+``CONN_MAX_AGE=0`` does on a server, to see what a connection costs.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.inprocess import django_setup, shop_build  # noqa: E402
+
+# The web server's view of the settings: no HTTPS redirect, the test client's host allowed.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("THROTTLE_USER", "100000000/min")
+
+
+def _token() -> str:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from rest_framework.authtoken.models import Token
+
+    user, _ = get_user_model().objects.get_or_create(username="profile-shop")
+    user.groups.add(Group.objects.get(name="integration"))
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=200)
+    parser.add_argument(
+        "--new-connection", action="store_true", help="close the connection after each request"
+    )
+    parser.add_argument("--no-profile", action="store_true", help="only the unprofiled timing")
+    parser.add_argument("--html", help="also write pyinstrument's HTML report here")
+    args = parser.parse_args()
+
+    django_setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    _, skus = shop_build(prefix="PROFILE", skus=3, on_hand=20 * args.n + 10)
+    body = json.dumps(
+        {
+            "channel": "online",
+            "customer": {"name": "剖析", "phone": "13700000001"},
+            "shipping_address": {"province": "上海市", "city": "上海市", "line": "1号"},
+            "lines": [{"sku": s.code, "quantity": 1} for s in skus],
+            "payment_method": "cod",
+        }
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Token {_token()}")
+
+    def place() -> None:
+        response = client.post(
+            "/api/orders/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex
+        )
+        if response.status_code != 201:
+            raise SystemExit(f"placement answered {response.status_code}: {response.content[:500]!r}")
+        if args.new_connection:
+            connection.close()
+
+    def run(n: int) -> float:
+        start = time.perf_counter()
+        for _ in range(n):
+            place()
+        return (time.perf_counter() - start) * 1000 / n
+
+    run(10)  # warm-up: imports, templates, the customer and today's sequence
+    with CaptureQueriesContext(connection) as captured:
+        place()
+    statements = [q["sql"] for q in captured.captured_queries]
+    ms = run(args.n)
+    print(f"unprofiled: {ms:.1f} ms per placement over {args.n} ({1000 / ms:.0f}/s, one client)")
+    print(f"statements per request: {len(statements)} (with transaction control and savepoints)")
+    for sql in statements:
+        print(f"  {sql[:110]}")
+    if args.no_profile:
+        return
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    start = time.perf_counter()
+    for _ in range(args.n):
+        place()
+    profiled = (time.perf_counter() - start) * 1000 / args.n
+    profiler.stop()
+    print(f"profiled: {profiled:.1f} ms per placement")
+    print(profiler.output_text(unicode=True, color=False, show_all=False, timeline=False))
+    if args.html:
+        Path(args.html).write_text(profiler.output_html())
+
+
+if __name__ == "__main__":
+    main()
