@@ -109,9 +109,11 @@ def line(
         ok = False
     else:
         parts.append(
-            f"generator peak {generator_mb:.0f} MB at {generator_orders:,} orders goal <={GENERATOR_GOAL_MB} MB"
+            f"generator peak {generator_mb:.0f} MB at {generator_orders:,} orders "
+            f"goal <={GENERATOR_GOAL_MB} MB at 1M"
         )
-        ok &= generator_mb <= GENERATOR_GOAL_MB
+        # the goal is for a million orders: a smaller load's peak does not meet it
+        ok &= generator_mb <= GENERATOR_GOAL_MB and generator_orders >= 1_000_000
     return f"P7 memory: {'; '.join(parts)} {'ok' if ok else 'MISSED'}"
 
 
