@@ -22,12 +22,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 @pytest.fixture(autouse=True)
 def roles(transactional_db):
     """A transactional test starts from empty tables: the role groups as the migrations make them."""
-    import importlib
+    from tests.helpers.dashboards import role_groups
 
-    from tests.helpers.dashboards import _role_group
-
-    for name in importlib.import_module("retail.migrations.0003_roles").ROLES:
-        _role_group(name)
+    role_groups()
 
 
 def _raw_connection():

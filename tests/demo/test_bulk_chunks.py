@@ -17,6 +17,7 @@ from inventory.models import Stock, StockMovement
 from logistics.models import PickList, Shipment
 from orders.models import Order, OrderLine, Payment
 from retail.demo import bulk
+from tests.helpers.dashboards import role_groups
 
 NOW = datetime(2026, 11, 20, 15, 37, tzinfo=ZoneInfo("Asia/Shanghai"))
 ORDERS = 150
@@ -55,6 +56,7 @@ def _undone(monkeypatch, chunk: int) -> tuple:
 @pytest.mark.django_db(transaction=True)
 def test_small_chunks_and_the_copy_thread_write_the_same_rows_as_one_write(monkeypatch):
     assert connection.vendor == "postgresql"
+    role_groups()  # the demo's staff join them; a committing test before this one flushed them
     with time_machine.travel(NOW, tick=False):
         once = _undone(monkeypatch, 10**9)
         chunked = _undone(monkeypatch, 9)

@@ -31,6 +31,13 @@ ROLE_GROUPS = {
 _phones = itertools.count(13900000000)
 
 
+def role_groups() -> list[Group]:
+    """Every role's group as the migrations make them: a committing test starts from the tables a
+    previous one flushed, the migrations' groups gone with the rest."""
+    roles = importlib.import_module("retail.migrations.0003_roles")
+    return [_role_group(name) for name in [*roles.ROLES, "manager"]]
+
+
 def _role_group(name: str) -> Group:
     """The role's group as the roles migration makes it (a browser test's flush removes it)."""
     group, created = Group.objects.get_or_create(name=name)
