@@ -154,7 +154,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
             models.CheckConstraint(condition=Q(discount_total__gte=0), name="order_discount_not_negative"),
         ]
-        indexes = [models.Index(fields=["status", "placed_at"])]
+        indexes = [
+            models.Index(fields=["status", "placed_at"]),
+            # The KPIs of the order steps filter on these stage times (docs/scaling.md, "KPI indexes").
+            models.Index(fields=["confirmed_at"], name="order_confirmed_at"),
+            models.Index(fields=["picking_started_at"], name="order_picking_started_at"),
+            models.Index(fields=["packed_at"], name="order_packed_at"),
+        ]
 
     def __str__(self):
         return self.number
