@@ -236,9 +236,9 @@ def _order_for_customer(number: str) -> Order | None:
 
 def order_for_customer_link(*, token: str) -> Order:
     """The order a signed customer link names (``retail.signing.order_link_token``), the bare row
-    (``retail.tracking.payload`` reads its lines and shipments as plain rows). ``signing.SignatureExpired`` once the link is older
-    than ``TRACKING_LINK_MAX_AGE_DAYS``; ``signing.BadSignature`` when it was not made here or the
-    order no longer exists."""
+    (the tracking answer reads its lines and shipments as plain rows). ``signing.SignatureExpired``
+    once the link is older than ``TRACKING_LINK_MAX_AGE_DAYS``; ``signing.BadSignature`` when it
+    was not made here or the order no longer exists."""
     order = _order_for_customer(order_link_number(token))
     if order is None:
         raise signing.BadSignature("no such order")
@@ -247,15 +247,16 @@ def order_for_customer_link(*, token: str) -> Order:
 
 def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Order | None:
     """The order with this number whose phone (normalised) or email (any case) is ``contact``, the
-    bare row (one query, hit or miss; the tracking answer reads the rest); ``None`` for an unknown number, a contact that
-    does not match, or input no order could have (blank, too long, NUL characters). Callers must
-    answer every ``None`` the same way, so a miss does not tell which half was wrong."""
+    bare row (one query, hit or miss; the tracking answer reads the rest); ``None`` for an unknown
+    number, a contact that does not match, or input no order could have (blank, too long, NUL
+    characters). Callers must answer every ``None`` the same way, so a miss does not tell which
+    half was wrong."""
     number, contact = (number or "").strip(), (contact or "").strip()
     if not number or not contact or len(number) > 32 or len(contact) > 254 or "\x00" in number + contact:
         return None
     # The contact is compared on the bare row (one query) and the lines and shipments are read only
-    # for a match (by the caller), so a wrong contact costs what an unknown number costs: timing does not tell
-    # whether a number exists.
+    # for a match (by the caller), so a wrong contact costs what an unknown number costs: timing
+    # does not tell whether a number exists.
     order = Order.objects.filter(number=number).first()
     if order is None:
         return None
