@@ -270,6 +270,11 @@ def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Ord
     return order
 
 
+def order_line_rows(*, order: Order) -> list[tuple[str, int]]:
+    """An order's lines as ``(name, quantity)`` tuples in their usual order (by SKU code)."""
+    return list(order.lines.values_list("name", "quantity"))
+
+
 def order_tracking_url(order: Order) -> str:
     """The link in the customer's messages (placed, shipped): the signed link that opens the
     order's tracking page (``retail.signing.order_link_url``, absolute with ``SITE_URL``)."""

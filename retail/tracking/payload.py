@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from logistics.models import Shipment, ShipmentEvent
 from logistics.selectors import shipment_tracking_rows
 from orders.models import Order
+from orders.selectors import order_line_rows
 from retail.fsm import state_log_rows
 
 # What the customer reads for each transition; staff remarks (descriptions) stay internal.
@@ -79,10 +80,7 @@ def tracking_payload(order: Order) -> dict:
         "status": order.status,
         "status_display": status_labels.get(order.status, order.status),
         "placed_at": order.placed_at,
-        "lines": [
-            {"name": name, "quantity": quantity}
-            for name, quantity in order.lines.values_list("name", "quantity")
-        ],
+        "lines": [{"name": name, "quantity": quantity} for name, quantity in order_line_rows(order=order)],
         "shipments": shipments,
         "timeline": [
             {
