@@ -179,6 +179,27 @@ def shipment_events_for_order(*, order: Order) -> QuerySet:
     )
 
 
+def shipment_tracking_rows(*, order: Order) -> list[tuple]:
+    """An order's shipments with their tracking events in one query (a LEFT JOIN, as plain tuples):
+    ``(shipment id, carrier, tracking number, status, event time, event status, event location)``,
+    shipments in their usual order (latest shipped first), each one's events oldest first; a
+    shipment without events comes once with ``None`` in the event columns. The public tracking
+    answer reads this instead of model instances and a prefetch."""
+    return list(
+        Shipment.objects.filter(order_id=order.pk)
+        .order_by("-shipped_at", "-pk", "events__occurred_at", "events__pk")
+        .values_list(
+            "pk",
+            "carrier",
+            "tracking_number",
+            "status",
+            "events__occurred_at",
+            "events__status",
+            "events__location",
+        )
+    )
+
+
 # -- work queues ----------------------------------------------------------------------------------
 def ready_to_ship_queue(*, warehouse=None) -> QuerySet:
     """待发货 orders, the one due first on top (no due date last), optionally of one warehouse:

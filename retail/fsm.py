@@ -1,5 +1,6 @@
 """Shared state-machine helpers: one audit mechanism (django-fsm-log's StateLog) for every FSM."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -52,6 +53,17 @@ def transition_run(obj, method_name: str, *, by=None, description: str = "", **k
 
 def state_log_for(obj):
     return StateLog.objects.for_(obj).select_related("by").order_by("timestamp", "pk")
+
+
+def state_log_rows(obj, *fields: str):
+    """``state_log_for(obj)`` as plain tuples of ``fields``, oldest first: no instances, no user
+    join (for readers that show neither, e.g. the public tracking answer)."""
+    content_type = ContentType.objects.get_for_model(obj)
+    return (
+        StateLog.objects.filter(content_type_id=content_type.pk, object_id=obj.pk)
+        .order_by("timestamp", "pk")
+        .values_list(*fields)
+    )
 
 
 def fsm_set_initial_state(obj, field: str, value: str) -> None:

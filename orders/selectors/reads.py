@@ -19,7 +19,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 
@@ -232,14 +231,14 @@ def order_timeline(*, order: Order) -> list[dict]:
 
 
 def _order_for_customer(number: str) -> Order | None:
-    return Order.objects.filter(number=number).prefetch_related("lines", "shipments__events").first()
+    return Order.objects.filter(number=number).first()
 
 
 def order_for_customer_link(*, token: str) -> Order:
-    """The order a signed customer link names (``retail.signing.order_link_token``), with its lines
-    and shipments (tracking events included). ``signing.SignatureExpired`` once the link is older
-    than ``TRACKING_LINK_MAX_AGE_DAYS``; ``signing.BadSignature`` when it was not made here or the
-    order no longer exists."""
+    """The order a signed customer link names (``retail.signing.order_link_token``), the bare row
+    (the tracking answer reads its lines and shipments as plain rows). ``signing.SignatureExpired``
+    once the link is older than ``TRACKING_LINK_MAX_AGE_DAYS``; ``signing.BadSignature`` when it
+    was not made here or the order no longer exists."""
     order = _order_for_customer(order_link_number(token))
     if order is None:
         raise signing.BadSignature("no such order")
@@ -247,16 +246,17 @@ def order_for_customer_link(*, token: str) -> Order:
 
 
 def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Order | None:
-    """The order with this number whose phone (normalised) or email (any case) is ``contact``, with its
-    lines and shipments (tracking events included); ``None`` for an unknown number, a contact that
-    does not match, or input no order could have (blank, too long, NUL characters). Callers must
-    answer every ``None`` the same way, so a miss does not tell which half was wrong."""
+    """The order with this number whose phone (normalised) or email (any case) is ``contact``, the
+    bare row (one query, hit or miss; the tracking answer reads the rest); ``None`` for an unknown
+    number, a contact that does not match, or input no order could have (blank, too long, NUL
+    characters). Callers must answer every ``None`` the same way, so a miss does not tell which
+    half was wrong."""
     number, contact = (number or "").strip(), (contact or "").strip()
     if not number or not contact or len(number) > 32 or len(contact) > 254 or "\x00" in number + contact:
         return None
     # The contact is compared on the bare row (one query) and the lines and shipments are read only
-    # for a match, so a wrong contact costs what an unknown number costs: timing does not tell
-    # whether a number exists.
+    # for a match (by the caller), so a wrong contact costs what an unknown number costs: timing
+    # does not tell whether a number exists.
     order = Order.objects.filter(number=number).first()
     if order is None:
         return None
@@ -267,8 +267,12 @@ def order_for_customer_lookup(*, number: str | None, contact: str | None) -> Ord
         matches = phone is not None and phone == normalize_phone(order.customer_phone)
     if not matches:
         return None
-    prefetch_related_objects([order], "lines", "shipments__events")
     return order
+
+
+def order_line_rows(*, order: Order) -> list[tuple[str, int]]:
+    """An order's lines as ``(name, quantity)`` tuples in their usual order (by SKU code)."""
+    return list(order.lines.values_list("name", "quantity"))
 
 
 def order_tracking_url(order: Order) -> str:

@@ -3,10 +3,15 @@ customer-facing texts. No name, phone, email or address: the answer is public. N
 by staff either: a timeline entry reads the fixed text of its transition, a carrier event its status
 and location (its description may be a staff remark such as "员工确认签收")."""
 
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from logistics.models import Shipment, ShipmentEvent
+from logistics.selectors import shipment_tracking_rows
 from orders.models import Order
-from retail.fsm import state_log_for
+from orders.selectors import order_line_rows
+from retail.fsm import state_log_rows
 
 # What the customer reads for each transition; staff remarks (descriptions) stay internal.
 TRANSITION_TEXT = {
@@ -23,42 +28,90 @@ TRANSITION_TEXT = {
 }
 
 
+_labels_cache: dict[tuple, dict] = {}
+
+
+def _labels(model, field: str) -> dict:
+    """The field's choice labels as text in the active language (built once per language)."""
+    key = (model, field, get_language())
+    labels = _labels_cache.get(key)
+    if labels is None:
+        labels = {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+        _labels_cache[key] = labels
+    return labels
+
+
 def tracking_payload(order: Order) -> dict:
-    """The public view of an order found by ``orders.selectors.order_for_customer_lookup`` (which
-    prefetches the lines and shipments read here)."""
-    labels = dict(Order.Status.choices)
+    """The public view of an order found by ``orders.selectors.order_for_customer_lookup`` or
+    ``order_for_customer_link``: the bare row plus three reads as plain rows (lines; shipments
+    with their events in one JOIN; the state log), no model instances and no prefetch."""
+    status_labels = _labels(Order, "status")
+    carrier_labels = _labels(Shipment, "carrier")
+    shipment_labels = _labels(Shipment, "status")
+    event_labels = _labels(ShipmentEvent, "status")
+    shipments: list[dict] = []
+    last_pk = None
+    for pk, carrier, tracking_number, status, at, event_status, location in shipment_tracking_rows(
+        order=order
+    ):
+        if pk != last_pk:
+            last_pk = pk
+            shipments.append(
+                {
+                    "carrier": carrier,
+                    "carrier_display": carrier_labels.get(carrier, carrier),
+                    "tracking_number": tracking_number,
+                    "status": status,
+                    "status_display": shipment_labels.get(status, status),
+                    "events": [],
+                }
+            )
+        if at is not None:
+            shipments[-1]["events"].append(
+                {
+                    "at": at,
+                    "status": event_status,
+                    "status_display": event_labels.get(event_status, event_status),
+                    "location": location,
+                }
+            )
     return {
         "number": order.number,
         "status": order.status,
-        "status_display": str(order.get_status_display()),
+        "status_display": status_labels.get(order.status, order.status),
         "placed_at": order.placed_at,
-        "lines": [{"name": line.name, "quantity": line.quantity} for line in order.lines.all()],
-        "shipments": [
-            {
-                "carrier": s.carrier,
-                "carrier_display": str(s.get_carrier_display()),
-                "tracking_number": s.tracking_number,
-                "status": s.status,
-                "status_display": str(s.get_status_display()),
-                "events": [
-                    {
-                        "at": e.occurred_at,
-                        "status": e.status,
-                        "status_display": str(e.get_status_display()),
-                        "location": e.location,
-                    }
-                    for e in s.events.all()
-                ],
-            }
-            for s in order.shipments.all()
-        ],
+        "lines": [{"name": name, "quantity": quantity} for name, quantity in order_line_rows(order=order)],
+        "shipments": shipments,
         "timeline": [
             {
-                "at": log.timestamp,
-                "status": log.state,
-                "status_display": str(labels.get(log.state, log.state)),
-                "description": str(TRANSITION_TEXT.get(log.transition, labels.get(log.state, ""))),
+                "at": at,
+                "status": state,
+                "status_display": status_labels.get(state, state),
+                "description": str(TRANSITION_TEXT.get(transition, status_labels.get(state, ""))),
             }
-            for log in state_log_for(order)
+            for at, state, transition in state_log_rows(order, "timestamp", "state", "transition")
         ],
     }
+
+
+def _iso(value):
+    """A time as the REST framework's ``DateTimeField`` writes it with ``DATETIME_FORMAT =
+    "iso-8601"``: in the current time zone, ISO 8601, ``Z`` for UTC."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def tracking_json(order: Order) -> dict:
+    """``tracking_payload`` ready for the JSON answer (the times as text), built without a
+    serializer: the same document ``retail.tracking.api.TrackingSerializer`` describes and writes
+    (a test holds the two equal)."""
+    payload = tracking_payload(order)
+    payload["placed_at"] = _iso(payload["placed_at"])
+    for shipment in payload["shipments"]:
+        for event in shipment["events"]:
+            event["at"] = _iso(event["at"])
+    for entry in payload["timeline"]:
+        entry["at"] = _iso(entry["at"])
+    return payload

@@ -217,7 +217,7 @@ def test_the_page_costs_the_same_queries_whatever_the_requests(client, delivered
     url = page_url(delivered)
     client.get(url)
     _awaiting_return(delivered)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         client.get(url)
     aftersales_request_create(
         order=delivered, type="exchange", reason="quality", lines=[{"sku": "SKU-A", "quantity": 1}]
@@ -225,5 +225,5 @@ def test_the_page_costs_the_same_queries_whatever_the_requests(client, delivered
     aftersales_request_create(
         order=delivered, type="repair", reason="quality", lines=[{"sku": "SKU-B", "quantity": 1}]
     )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         client.get(url)

@@ -128,5 +128,36 @@ def test_a_wrong_contact_costs_the_queries_of_an_unknown_number(anon, number, dj
             assert order_for_customer_lookup(**wrong) is None
         with django_assert_num_queries(1):
             assert anon.get("/api/track/", wrong).status_code == 404
-    with django_assert_num_queries(3):  # the row, its lines, its shipments (none yet, so no events)
+    with django_assert_num_queries(1):  # a match is the same bare row; the answer reads the rest
         assert order_for_customer_lookup(number=number, contact="13800138000").number == number
+    with django_assert_num_queries(4):  # the row, its lines, its shipments with their events, its log
+        assert anon.get("/api/track/", {"number": number, "contact": "13800138000"}).status_code == 200
+
+
+@pytest.mark.parametrize(("language", "zone"), [("zh-hans", "Asia/Shanghai"), ("en", "UTC")])
+def test_the_answer_is_the_document_the_serializer_writes(anon, number, admin_user, language, zone):
+    """The view builds its answer as plain data; it is byte for byte what ``TrackingSerializer`` (the
+    schema) writes from ``tracking_payload``: two shipments, one with events and one without, times
+    in the current zone (``Z`` in UTC), labels in the request's language."""
+    from django.utils import timezone, translation
+    from rest_framework.renderers import JSONRenderer
+
+    from logistics.models import Shipment
+    from logistics.services import shipment_record_event
+    from retail.tracking.api import TrackingSerializer
+    from retail.tracking.payload import tracking_payload
+
+    order = order_fulfil(order=Order.objects.get(number=number), by=admin_user)
+    shipment = order.shipments.get()
+    for status, place in [("in_transit", "深圳转运中心"), ("out_for_delivery", "")]:
+        shipment_record_event(shipment=shipment, status=status, location=place, by=admin_user)
+    Shipment.objects.create(
+        number=f"X{number}", order=order, carrier="yto", tracking_number="YT1", shipped_at=shipment.shipped_at
+    )
+    with translation.override(language), timezone.override(zone):
+        expected = JSONRenderer().render(TrackingSerializer(tracking_payload(order)).data)
+        response = anon.get(
+            "/api/track/", {"number": number, "contact": "13800138000"}, HTTP_ACCEPT_LANGUAGE=language
+        )
+    assert sorted(len(s["events"]) for s in response.json()["shipments"]) == [0, 2]
+    assert response.content == expected

@@ -220,7 +220,7 @@ def test_every_page_links_to_customer_service(client, order, settings):
 
 def test_the_page_costs_the_same_queries_whatever_the_order(client, delivered, django_assert_num_queries):
     client.get(link(delivered))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(link(delivered))
     stocked_sku("SKU-T2")
     stocked_sku("SKU-T3")
@@ -231,5 +231,5 @@ def test_the_page_costs_the_same_queries_whatever_the_order(client, delivered, d
     for place in ("杭州", "上海", "南京"):
         shipment_record_event(shipment=shipment, status="in_transit", location=place)
     url = link(order_deliver(order=bigger))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(url)
