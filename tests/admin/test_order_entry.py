@@ -7,36 +7,11 @@ from crm.models import Customer
 from inventory.models import Stock, StockMovement
 from orders.models import Order
 from tests.factories import ProductFactory, SKUFactory
+from tests.helpers.admin import order_entry
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/orders/order/add/"
-
-
-def entry(**overrides) -> dict:
-    data = {
-        "customer_name": "李四",
-        "customer_phone": "13900139000",
-        "customer_email": "",
-        "channel": "phone",
-        "payment_method": "cod",
-        "province": "广东省",
-        "city": "广州市",
-        "district": "天河区",
-        "address_line": "天河路1号",
-        "postcode": "510000",
-        "note": "",
-        "token": "form-token-1",
-        "lines-TOTAL_FORMS": "5",
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "200",
-    }
-    for i in range(5):
-        data[f"lines-{i}-sku"] = data[f"lines-{i}-quantity"] = ""
-    data["lines-0-sku"], data["lines-0-quantity"] = "SKU-001", "2"
-    data.update(overrides)
-    return data
 
 
 def snapshot():
@@ -56,7 +31,7 @@ def test_entry_form_renders(admin_client, stocked):
 
 
 def test_phone_order_is_placed_with_catalog_prices(admin_client, stocked, warehouse):
-    response = admin_client.post(URL, entry(**{"lines-0-quantity": "2"}))
+    response = admin_client.post(URL, order_entry(**{"lines-0-quantity": "2"}))
     assert response.status_code == 302
     order = Order.objects.get()
     assert response["Location"] == f"/admin/orders/order/{order.pk}/change/"
@@ -68,7 +43,7 @@ def test_phone_order_is_placed_with_catalog_prices(admin_client, stocked, wareho
 def test_store_order_needs_no_address(admin_client, stocked):
     response = admin_client.post(
         URL,
-        entry(
+        order_entry(
             channel="store",
             payment_method="cash",
             province="",
@@ -83,8 +58,8 @@ def test_store_order_needs_no_address(admin_client, stocked):
 
 
 def test_double_submitted_form_places_one_order(admin_client, stocked):
-    first = admin_client.post(URL, entry())
-    second = admin_client.post(URL, entry())
+    first = admin_client.post(URL, order_entry())
+    second = admin_client.post(URL, order_entry())
     assert first["Location"] == second["Location"]
     assert Order.objects.count() == 1
 
@@ -124,7 +99,7 @@ def test_bad_input_is_a_form_error_and_saves_nothing(admin_client, stocked, case
     SKUFactory(code="SKU-OFF", is_active=False)
     SKUFactory(code="SKU-DRAFT", product=ProductFactory(status="draft"))
     before = snapshot()
-    response = admin_client.post(URL, entry(**data))
+    response = admin_client.post(URL, order_entry(**data))
     assert response.status_code == 200, case
     form = response.context["form"]
     if where == "quantity" or where == "sku":

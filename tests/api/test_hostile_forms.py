@@ -12,6 +12,7 @@ from crm.services import survey_create_for_order
 from orders.models import Order
 from retail.signing import order_link_token
 from tests.helpers import world
+from tests.helpers.admin import order_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -51,34 +52,12 @@ def test_admin_cancel_reason(admin_client, stocked, name, text):
         _inert(page)
 
 
-def _entry(**overrides):
-    data = {
-        "customer_name": "李四",
-        "customer_phone": "13900139000",
-        "customer_email": "",
-        "channel": "phone",
-        "payment_method": "cod",
-        "province": "广东省",
-        "city": "广州市",
-        "district": "天河区",
-        "address_line": "天河路1号",
-        "postcode": "510000",
-        "note": "",
-        "token": "form-token-hostile",
-        "lines-TOTAL_FORMS": "1",
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "200",
-        "lines-0-sku": "SKU-001",
-        "lines-0-quantity": "1",
-    }
-    return {**data, **overrides}
-
-
 @pytest.mark.parametrize(("name", "text"), CASES, ids=IDS)
 def test_staff_order_entry(admin_client, stocked, name, text):
     line = text if len(text) <= 200 else "天河路1号"
-    response = admin_client.post("/admin/orders/order/add/", _entry(note=text, address_line=line))
+    response = admin_client.post(
+        "/admin/orders/order/add/", order_entry(token="form-token-hostile", note=text, address_line=line)
+    )
     assert response.status_code < 500
     if len(text) > 2000:  # over the note's limit: a form error, nothing placed
         assert response.status_code == 200 and not Order.objects.exists()

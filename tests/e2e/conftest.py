@@ -48,3 +48,28 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def admin_page(browser, live_server, client, staff_user):
+    """A 1366×900 page in Chinese, logged in as the superuser through Django's session cookie."""
+    from django.conf import settings
+
+    context = browser.new_context(
+        locale="zh-CN",
+        viewport={"width": 1366, "height": 900},
+        extra_http_headers={"Accept-Language": "zh-hans,zh;q=0.9"},
+    )
+    client.force_login(staff_user)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    yield page
+    context.close()

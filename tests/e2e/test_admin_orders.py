@@ -4,7 +4,6 @@ form, and key in a phone order through the entry form."""
 import re
 
 import pytest
-from django.conf import settings
 from django_fsm_log.models import StateLog
 from playwright.sync_api import expect
 
@@ -12,29 +11,6 @@ from orders.models import Order, OrderLine
 from tests.helpers.orders import pending_order, stocked_sku
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def admin_page(browser, live_server, client, staff_user):
-    """A desktop-sized page in Chinese, logged in as the superuser through Django's session cookie."""
-    context = browser.new_context(
-        locale="zh-CN",
-        viewport={"width": 1280, "height": 900},
-        extra_http_headers={"Accept-Language": "zh-hans,zh;q=0.9"},
-    )
-    client.force_login(staff_user)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def test_staff_cancel_a_pending_order_with_a_reason(admin_page, live_server):

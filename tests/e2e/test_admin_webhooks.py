@@ -31,28 +31,6 @@ def receiver(settings):
     server.stop()
 
 
-@pytest.fixture
-def admin_page(browser, live_server, client, staff_user):
-    context = browser.new_context(
-        locale="zh-CN",
-        viewport={"width": 1366, "height": 900},
-        extra_http_headers={"Accept-Language": "zh-hans,zh;q=0.9"},
-    )
-    client.force_login(staff_user)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def test_an_endpoint_is_registered_and_a_refused_delivery_re_sent(admin_page, live_server, receiver):
     page = admin_page
     page.goto(f"{live_server.url}/admin/webhooks/endpoint/add/")

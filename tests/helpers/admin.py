@@ -1,4 +1,5 @@
-"""Admin test helpers: the messages a response flashed, a transition button's URL."""
+"""Admin test helpers: the messages a response flashed, a transition button's URL, the order-entry
+form."""
 
 from django.contrib.messages import get_messages
 
@@ -74,3 +75,30 @@ def admin_long_rows(*, staff):
         source_reference="TK-LONG-REFERENCE-0001",
     )
     return order
+
+
+def order_entry(*, token: str = "form-token-1", **overrides) -> dict:
+    """The staff order-entry form as posted: one customer, five line rows, SKU-001 × 2 in the first."""
+    data = {
+        "customer_name": "李四",
+        "customer_phone": "13900139000",
+        "customer_email": "",
+        "channel": "phone",
+        "payment_method": "cod",
+        "province": "广东省",
+        "city": "广州市",
+        "district": "天河区",
+        "address_line": "天河路1号",
+        "postcode": "510000",
+        "note": "",
+        "token": token,
+        "lines-TOTAL_FORMS": "5",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "200",
+    }
+    for i in range(5):
+        data[f"lines-{i}-sku"] = data[f"lines-{i}-quantity"] = ""
+    data["lines-0-sku"], data["lines-0-quantity"] = "SKU-001", "2"
+    data.update(overrides)
+    return data
