@@ -157,16 +157,29 @@ def _tiles(figures: dict, query: str) -> list[dict]:
     ]
 
 
+def _requested_figures(request):
+    """The filter form and, when it is valid, ``(period, filters, figures)`` it asks for."""
+    form = _filter_form(request)
+    read = _read(form)
+    if read is None:
+        return form, None
+    period, filters, trend_days = read
+    return form, (period, filters, dashboard_figures(period=period, filters=filters, trend_days=trend_days))
+
+
+def _refused(request, form):
+    """The dashboard with the filter's errors, 400."""
+    return render(request, "dashboards/kpis.html", _context(request, form=form), status=400)
+
+
 @require_GET
 @kpi_viewer_required
 @reading_replica()
 def kpi_dashboard(request):
-    form = _filter_form(request)
-    read = _read(form)
+    form, read = _requested_figures(request)
     if read is None:
-        return render(request, "dashboards/kpis.html", _context(request, form=form), status=400)
-    period, filters, trend_days = read
-    figures = dashboard_figures(period=period, filters=filters, trend_days=trend_days)
+        return _refused(request, form)
+    period, filters, figures = read
     query = _query(period, filters)
     export = request.GET.copy()
     context = _context(
@@ -190,12 +203,10 @@ def kpi_dashboard(request):
 @reading_replica()
 def kpi_export(request):
     """The dashboard as on screen, as an .xlsx workbook: one sheet per section."""
-    form = _filter_form(request)
-    read = _read(form)
+    form, read = _requested_figures(request)
     if read is None:
-        return render(request, "dashboards/kpis.html", _context(request, form=form), status=400)
-    period, filters, trend_days = read
-    figures = dashboard_figures(period=period, filters=filters, trend_days=trend_days)
+        return _refused(request, form)
+    period, _filters, figures = read
     response = HttpResponse(
         dashboard_workbook(figures),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
