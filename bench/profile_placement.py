@@ -3,17 +3,21 @@ whole request: middleware, token, idempotency, placement, the answer), timed wit
 then again under pyinstrument (a dev dependency) with its call tree printed.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/retail_bench .venv/bin/python bench/profile_placement.py [N]
-        [--new-connection] [--no-profile] [--html FILE]
+        [--new-connection] [--no-profile] [--html FILE] [--broker]
 
 Same database and set-up as bench/order_place.py (bench/inprocess.py). The test client keeps one
 database connection for the whole run; ``--new-connection`` closes it after every request, as
-``CONN_MAX_AGE=0`` does on a server, to see what a connection costs.
+``CONN_MAX_AGE=0`` does on a server, to see what a connection costs. Without ``--broker`` Celery runs eagerly, so each request also
+sends its messages in-process; ``--broker`` starts a redis-server of its own (as the server
+benchmark does) so that a request only publishes, as on a production web worker.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -46,8 +50,21 @@ def main() -> None:
     )
     parser.add_argument("--no-profile", action="store_true", help="only the unprofiled timing")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
+    parser.add_argument(
+        "--broker", action="store_true", help="publish to a redis-server of its own instead of running eagerly"
+    )
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        if args.broker:
+            from bench import server
 
+            log_path = Path(tempfile.mkdtemp(prefix="retail_profile_")) / "redis.log"
+            os.environ["REDIS_URL"] = stack.enter_context(server.redis(log_path=log_path))
+            os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
+        _profile(args)
+
+
+def _profile(args) -> None:
     django_setup()
     from django.db import connection
     from django.test import Client
@@ -74,18 +91,21 @@ def main() -> None:
         if args.new_connection:
             connection.close()
 
-    def run(n: int) -> float:
-        start = time.perf_counter()
+    def run(n: int) -> tuple[float, float]:
+        start, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
             place()
-        return (time.perf_counter() - start) * 1000 / n
+        return (time.perf_counter() - start) * 1000 / n, (time.process_time() - cpu) * 1000 / n
 
     run(10)  # warm-up: imports, templates, the customer and today's sequence
     with CaptureQueriesContext(connection) as captured:
         place()
     statements = [q["sql"] for q in captured.captured_queries]
-    ms = run(args.n)
-    print(f"unprofiled: {ms:.1f} ms per placement over {args.n} ({1000 / ms:.0f}/s, one client)")
+    ms, cpu_ms = run(args.n)
+    print(
+        f"unprofiled: {ms:.1f} ms per placement over {args.n} ({1000 / ms:.0f}/s, one client), "
+        f"{cpu_ms:.1f} ms of this process's CPU"
+    )
     print(f"statements per request: {len(statements)} (with transaction control and savepoints)")
     for sql in statements:
         print(f"  {sql[:110]}")

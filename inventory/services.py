@@ -139,8 +139,19 @@ WHERE id = (
     WHERE s.sku_id = %s AND w.is_active AND s.on_hand - s.reserved >= %s
     ORDER BY w.priority, w.code LIMIT 1
 ) AND on_hand - reserved >= %s
-RETURNING warehouse_id, id, on_hand - reserved, COALESCE(reorder_point, %s)
+RETURNING warehouse_id, id, on_hand - reserved, COALESCE(reorder_point, %s),
+    (SELECT code FROM inventory_warehouse WHERE inventory_warehouse.id = inventory_stock.warehouse_id)
 """
+
+
+class Reservations(dict):
+    """``{sku_id: warehouse_id or None}`` as ``stock_reserve`` made them, and ``codes``: each
+    warehouse's code as the reserving UPDATE returned it, so that a caller can name the warehouses
+    (the answer to a placement does) without reading them again."""
+
+    def __init__(self):
+        super().__init__()
+        self.codes: dict[int, str] = {}
 
 
 def _stock_low_announce(stock_id: int, *, before: int, after: int, point: int) -> None:
@@ -151,8 +162,9 @@ def _stock_low_announce(stock_id: int, *, before: int, after: int, point: int) -
         events.emit(events.STOCK_LOW, stock_event_payload(stock), reference=stock.sku.code)
 
 
-def _reserve_one(sku_id: int, quantity: int) -> int | None:
-    """Reserve in the first warehouse by priority that can serve the whole line; ``None`` if none can.
+def _reserve_one(sku_id: int, quantity: int) -> tuple[int, str] | None:
+    """Reserve in the first warehouse by priority that can serve the whole line: its id and code,
+    or ``None`` if none can.
 
     The row condition is evaluated again under the row lock, so a lost race returns no row and we
     look again; a bounded number of rounds, since each lost round means someone else took stock."""
@@ -164,7 +176,7 @@ def _reserve_one(sku_id: int, quantity: int) -> int | None:
             row = cursor.fetchone()
             if row:
                 _stock_low_announce(row[1], before=row[2] + quantity, after=row[2], point=row[3])
-                return row[0]
+                return row[0], row[4]
             if not Stock.objects.filter(
                 sku_id=sku_id, warehouse__is_active=True, on_hand__gte=F("reserved") + quantity
             ).exists():
@@ -174,25 +186,28 @@ def _reserve_one(sku_id: int, quantity: int) -> int | None:
 
 def stock_reserve(
     *, requests: list[ReserveRequest], reference: str, by=None, all_or_nothing: bool = False
-) -> dict[int, int | None]:
+) -> Reservations:
     """Reserve each line, in SKU-code order so two orders never deadlock.
 
-    Returns ``{sku_id: warehouse_id or None}``; ``None`` marks a line that could not be reserved.
+    Returns ``{sku_id: warehouse_id or None}`` (with the warehouses' ``codes``); ``None`` marks a
+    line that could not be reserved.
     With ``all_or_nothing`` a short line raises ``InsufficientStock`` and the caller's transaction
     rolls back every reservation made here. Must run inside the caller's transaction."""
-    result: dict[int, int | None] = {}
+    result = Reservations()
     movements = []
     for req in sorted(requests, key=lambda r: r.sku_code):
         _check_quantity(req.quantity)
-        warehouse_id = _reserve_one(req.sku_id, req.quantity)
-        result[req.sku_id] = warehouse_id
-        if warehouse_id is None:
+        reserved = _reserve_one(req.sku_id, req.quantity)
+        if reserved is None:
+            result[req.sku_id] = None
             if all_or_nothing:
                 raise InsufficientStock(
                     _("SKU %(code)s 库存不足。") % {"code": req.sku_code},
                     details={"sku": req.sku_code, "quantity": req.quantity},
                 )
             continue
+        warehouse_id, code = reserved
+        result[req.sku_id], result.codes[warehouse_id] = warehouse_id, code
         movements.append(
             StockMovement(
                 sku_id=req.sku_id,

@@ -403,7 +403,7 @@ SPECTACULAR_SETTINGS.update(
 INSTALLED_APPS.append("axes")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "retail.auth.ModelBackend",  # Django's, with a user's permissions in one query
 ]
 MIDDLEWARE += ["retail.proxies.ForwardedForWarningMiddleware", "axes.middleware.AxesMiddleware"]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)

@@ -116,10 +116,19 @@ class OrderSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
         return order_tracking_url(order)
 
 
-class PlacedOrderSerializer(OrderSerializer):
-    """The answer to a placement, from the order just written: pick lists, outbound notes and
-    shipments only exist from ``start-picking`` on, so they are read from nowhere."""
+class PlacedLineSerializer(OrderLineSerializer):
+    warehouse = serializers.CharField(source="warehouse_code", allow_null=True)
 
+
+class PlacedOrderSerializer(OrderSerializer):
+    """The answer to a placement, from the order just written, byte for byte what ``OrderSerializer``
+    gives when it reads the order back (tests/api/test_placement_answer.py): the lines as
+    ``order_place`` wrote them (``placed_lines``, with their warehouses' codes); pick lists,
+    outbound notes and shipments only exist from ``start-picking`` on, so they are read from
+    nowhere. Its fields use no context, so one instance serves every request
+    (``placed_order_representation``): the fields are built once, not for every answer."""
+
+    lines = PlacedLineSerializer(many=True, source="placed_lines")
     pick_lists = serializers.SerializerMethodField()
     outbound_notes = serializers.SerializerMethodField()
     shipments = serializers.SerializerMethodField()
@@ -128,6 +137,14 @@ class PlacedOrderSerializer(OrderSerializer):
         return []
 
     get_outbound_notes = get_shipments = get_pick_lists
+
+
+_PLACED_ORDER = PlacedOrderSerializer()
+
+
+def placed_order_representation(order: Order) -> dict:
+    """The 201 answer to a placement, for an order fresh from ``order_place``."""
+    return _PLACED_ORDER.to_representation(order)
 
 
 class PaymentSerializer(serializers.ModelSerializer):

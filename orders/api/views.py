@@ -1,7 +1,6 @@
 import logging
 
 from django.conf import settings
-from django.db.models import prefetch_related_objects
 from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -30,8 +29,8 @@ from .serializers import (
     PaymentInputSerializer,
     PaymentNotificationSerializer,
     PaymentSerializer,
-    PlacedOrderSerializer,
     TimelineEntrySerializer,
+    placed_order_representation,
 )
 
 logger = logging.getLogger(__name__)
@@ -119,10 +118,7 @@ class OrderViewSet(OrderLookupMixin, mixins.ListModelMixin, mixins.RetrieveModel
         order, created = services.order_place(**data, idempotency_key=scoped_key(request), by=request.user)
         if not created:  # the key's first order, as it is now
             return order_response(request, order)
-        prefetch_related_objects([order], selectors.order_lines_prefetch())
-        return Response(
-            PlacedOrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED
-        )
+        return Response(placed_order_representation(order), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Confirm (the automatic audit, or a reviewer approving a large order)",

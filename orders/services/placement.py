@@ -256,7 +256,11 @@ def order_place(
     oversold; the same ``idempotency_key`` always returns the first order; a ``store`` order that
     cannot be fully reserved raises ``InsufficientStock`` and leaves nothing; any other order that
     cannot be reserved is created ``backordered``. Messages leave after commit only, in the
-    customer's language (``language`` when given, else the one stored on the customer)."""
+    customer's language (``language`` when given, else the one stored on the customer).
+
+    A new order comes back with ``placed_lines``: its lines as written, in SKU order (the order its
+    lines are read in), each with ``warehouse_code`` (``None`` while short), so that the answer
+    needs no read of its own."""
     data = placement_clean(
         channel=channel,
         customer=customer,
@@ -319,6 +323,8 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
     order_lines = [
         _line_for(order, skus[li.sku], li.quantity, allocation[skus[li.sku].pk]) for li in data.lines
     ]
+    for line in order_lines:
+        line.warehouse_code = allocation.codes.get(line.warehouse_id)
     _price(order, order_lines)
     order.discount_total = _coupon_discount(code=data.coupon, order=order)
     order.total = order.subtotal - order.discount_total + order.shipping_fee
@@ -360,6 +366,7 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
     _notify_placed(order, order_lines, short=short)
     events.emit(events.ORDER_PLACED, order_event_payload(order, lines=order_lines), reference=order.number)
     logger.info("order %s placed (%s, %s)", order.number, order.channel, order.status)
+    order.placed_lines = sorted(order_lines, key=lambda line: line.sku_code)
     return order
 
 
