@@ -51,7 +51,9 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true", help="only the unprofiled timing")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     parser.add_argument(
-        "--broker", action="store_true", help="publish to a redis-server of its own instead of running eagerly"
+        "--broker",
+        action="store_true",
+        help="publish to a redis-server of its own instead of running eagerly",
     )
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:

@@ -8,8 +8,8 @@ import json
 import pytest
 import time_machine
 from django.db import connection
-from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.factories import SKUFactory, WarehouseFactory, stock_in
 from tests.helpers.api import order_body, post_json

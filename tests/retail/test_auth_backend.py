@@ -40,7 +40,9 @@ def users():
     }
 
 
-@pytest.mark.parametrize("who", ["nothing", "own only", "groups and own", "superuser", "inactive with groups"])
+@pytest.mark.parametrize(
+    "who", ["nothing", "own only", "groups and own", "superuser", "inactive with groups"]
+)
 def test_the_same_permissions_as_djangos_backend(users, who):
     user = users[who]
     if who == "inactive with groups":
@@ -48,7 +50,12 @@ def test_the_same_permissions_as_djangos_backend(users, who):
     expected = backends.ModelBackend().get_all_permissions(_fresh(user))
     assert ModelBackend().get_all_permissions(_fresh(user)) == expected
     if who == "groups and own":
-        assert expected == {"orders.add_order", "orders.view_order", "orders.change_order", "logistics.view_shipment"}
+        assert expected == {
+            "orders.add_order",
+            "orders.view_order",
+            "orders.change_order",
+            "logistics.view_shipment",
+        }
 
 
 def test_one_query_then_the_users_cache(users):
