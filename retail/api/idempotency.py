@@ -1,16 +1,18 @@
 """``Idempotency-Key`` on creating writes (docs/api.md "Settled details" 8), stored in the database.
 
-The record is inserted first, in the transaction that does the work: a concurrent request with the
-same key blocks on the unique index until the first one commits, then finds the stored response
-and replays it, so a key never creates twice. Only successful (2xx) answers are stored; an error
+The record is inserted first (``INSERT … ON CONFLICT DO NOTHING``), in the transaction that does
+the work: a concurrent request with the same key blocks on the unique index until the first one
+commits, then inserts nothing, finds the stored response and replays it, so a key never creates
+twice. Only successful (2xx) answers are stored; an error
 rolls the record back with the work, so the client may retry once the cause is fixed."""
 
 import functools
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpResponse, QueryDict
+from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
 from retail import error_codes as codes
@@ -60,6 +62,30 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
     return response
 
 
+@functools.cache
+def _insert_sql() -> str:
+    qn, meta = connection.ops.quote_name, IdempotencyRecord._meta
+    columns = ", ".join(
+        qn(meta.get_field(f).column) for f in ("user", "scope", "key", "fingerprint", "created_at")
+    )
+    target = ", ".join(qn(meta.get_field(f).column) for f in ("user", "scope", "key"))
+    return (
+        f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"
+        f" ON CONFLICT ({target}) DO NOTHING RETURNING {qn(meta.pk.column)}"
+    )
+
+
+def _record_insert(user_id: int, scope: str, key: str, fingerprint: str) -> int | None:
+    """The key's record, inserted unless the key is taken (``ON CONFLICT DO NOTHING`` on the unique
+    index, in PostgreSQL and SQLite alike): its id, or ``None`` when a record was there first. No
+    savepoint is needed around it, since a taken key is no error."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), [user_id, scope, key, fingerprint, now])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def scoped_key(request) -> str | None:
     """The client's key made unique per user, for services that keep their own (``order_place``)."""
     key = request.headers.get(HEADER)
@@ -76,23 +102,22 @@ def idempotent(handler):
             return handler(view, request, *args, **kwargs)
         key = _clean_key(key)
         fingerprint, scope = _fingerprint(request), _scope(request)
-        lookup = {"user": request.user, "scope": scope, "key": key}
         with transaction.atomic():
             # Insert first, look only when the key is taken: a new key (the usual case) costs one
             # statement. A key used before, or by a concurrent request that committed while this
-            # one waited on the unique index, fails the insert and replays the stored answer.
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(fingerprint=fingerprint, **lookup)
-            except IntegrityError:
+            # one waited on the unique index, inserts nothing and replays the stored answer.
+            record_id = _record_insert(request.user.pk, scope, key, fingerprint)
+            if record_id is None:
+                lookup = {"user": request.user, "scope": scope, "key": key}
                 return _replay(IdempotencyRecord.objects.get(**lookup), fingerprint)
             response = handler(view, request, *args, **kwargs)
             if not 200 <= response.status_code < 300:
                 transaction.set_rollback(True)
                 return response
             content = JSONRenderer().render(response.data).decode("utf-8")
-            record.status_code, record.response_body = response.status_code, content
-            record.save(update_fields=["status_code", "response_body"])
+            IdempotencyRecord.objects.filter(pk=record_id).update(
+                status_code=response.status_code, response_body=content
+            )
         return HttpResponse(content, status=response.status_code, content_type="application/json")
 
     return wrapper
