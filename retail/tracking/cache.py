@@ -64,7 +64,9 @@ def _cached(key: str, build: Callable, *, number: str):
     try:
         value = cache.get(key)
     except CACHE_ERRORS as exc:
-        logger.warning("tracking %s: cache unavailable, answer built (%s: %s)", number, type(exc).__name__, exc)
+        logger.warning(
+            "tracking %s: cache unavailable, answer built (%s: %s)", number, type(exc).__name__, exc
+        )
         return build()
     if value is None:
         value = build()

@@ -55,7 +55,12 @@ def tracking_texts_version() -> str:
     if version is None:
         texts = [
             sorted(_labels(model, field).items())
-            for model, field in ((Order, "status"), (Shipment, "carrier"), (Shipment, "status"), (ShipmentEvent, "status"))
+            for model, field in (
+                (Order, "status"),
+                (Shipment, "carrier"),
+                (Shipment, "status"),
+                (ShipmentEvent, "status"),
+            )
         ]
         texts.append(sorted((key, str(text)) for key, text in TRANSITION_TEXT.items()))
         version = hashlib.md5(repr(texts).encode(), usedforsecurity=False).hexdigest()[:12]
