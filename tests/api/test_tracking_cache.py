@@ -248,3 +248,34 @@ def test_with_the_cache_server_down_the_answer_is_built(_fresh_throttles, client
             assert "cache unavailable, answer built" in caplog.text
     finally:
         server.stop()
+
+
+def test_the_lookup_is_one_prepared_statement(client, stocked, django_assert_num_queries):
+    order = place(lines=[{"sku": "SKU-001", "quantity": 1}])
+    track(client, order.number)
+    with django_assert_num_queries(1) as captured:
+        client.get("/api/track/", {"number": order.number, "contact": PHONE})
+    assert captured.captured_queries[0]["sql"].startswith("EXECUTE retail_")
+
+
+def test_behind_pgbouncer_the_lookup_is_sent_whole(client, stocked, monkeypatch, django_assert_num_queries):
+    from django.db import connection
+
+    order = place(lines=[{"sku": "SKU-001", "quantity": 1}])
+    prepared = track(client, order.number)
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    with django_assert_num_queries(1) as captured:
+        whole = client.get("/api/track/", {"number": order.number, "contact": PHONE})
+    assert captured.captured_queries[0]["sql"].startswith("SELECT ")
+    assert whole.content == prepared == fresh(order.number)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_server_dropped_is_prepared_again(client, stocked):
+    from django.db import connection
+
+    order = place(lines=[{"sku": "SKU-001", "quantity": 1}])
+    answer = track(client, order.number)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what a pooler's DISCARD ALL does
+    assert track(client, order.number) == answer == fresh(order.number)
