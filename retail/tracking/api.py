@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -57,10 +58,30 @@ class TrackingSerializer(serializers.Serializer):
     timeline = TrackingTimelineSerializer(many=True)
 
 
+class TrackingNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, with the common case answered without parsing the ``Accept`` header: no
+    header, ``*/*`` or ``application/json``, and no ``?format=``, is what DRF picks for it, the JSON
+    renderer as ``application/json``. Everything else (``; indent=2``, ``text/html``'s 406, a
+    ``format``) goes to DRF unchanged."""
+
+    PLAIN = frozenset(("", "*/*", JSON))
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if (
+            not format_suffix
+            and request.META.get("HTTP_ACCEPT", "") in self.PLAIN
+            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+            and renderers[0].media_type == JSON
+        ):
+            return renderers[0], JSON
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class TrackView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_classes = (TrackingThrottle,)
+    content_negotiation_class = TrackingNegotiation
 
     @extend_schema(
         tags=["public"],

@@ -279,3 +279,42 @@ def test_a_statement_the_server_dropped_is_prepared_again(client, stocked):
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")  # what a pooler's DISCARD ALL does
     assert track(client, order.number) == answer == fresh(order.number)
+
+
+@pytest.mark.parametrize(
+    ("accept", "query"),
+    [
+        (None, {}),
+        ("*/*", {}),
+        ("application/json", {}),
+        ("application/json; indent=2", {}),
+        ("application/*", {}),
+        ("text/html", {}),
+        ("text/html, application/json;q=0.9", {}),
+        (None, {"format": "json"}),
+        (None, {"format": "xml"}),
+    ],
+)
+def test_the_tracking_negotiation_picks_what_drfs_own_picks(accept, query):
+    """The short cut for the usual ``Accept`` answers exactly as DRF's negotiation does, and every
+    other header reaches DRF's: same renderer and media type, or the same error."""
+    from django.http import Http404
+    from rest_framework.exceptions import NotAcceptable
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from retail.tracking.api import TrackingNegotiation, TrackView
+
+    headers = {"HTTP_ACCEPT": accept} if accept is not None else {}
+    request = Request(APIRequestFactory().get("/api/track/", query, **headers))
+    renderers = [renderer() for renderer in TrackView.renderer_classes]
+
+    def outcome(negotiation):
+        try:
+            renderer, media_type = negotiation.select_renderer(request, renderers)
+        except (NotAcceptable, Http404) as exc:  # the error DRF answers with is part of the outcome
+            return type(exc)
+        return type(renderer), media_type
+
+    assert outcome(TrackingNegotiation()) == outcome(DefaultContentNegotiation())
