@@ -210,6 +210,14 @@ def test_a_client_asking_for_indented_json_gets_the_renderer_answer(backend, cli
     )
     assert indented.status_code == 200
     assert indented.content.decode().startswith('{\n  "number"')
+    # The cached bytes go out with the headers DRF's own Response gets (Allow, Vary, the security
+    # headers of the middleware): only the length and the media type's parameter differ.
+    cached = client.get("/api/track/", {"number": order.number, "contact": PHONE})
+    differ = {"Content-Length", "Content-Type"}
+    assert {k: v for k, v in cached.headers.items() if k not in differ} == {
+        k: v for k, v in indented.headers.items() if k not in differ
+    }
+    assert "Allow" in cached.headers
 
 
 def test_the_page_shows_the_fresh_payload_after_each_change(backend, client, stocked, admin_user):
