@@ -1,6 +1,8 @@
 """Where the time of `GET /api/track/?number=&contact=` goes: N lookups of one placed order (3
 lines, as P2 tracks) through Django's test client, timed without a profiler beside N requests of
 ``/healthz``, the statements of one lookup listed, then again under pyinstrument (``--profile``).
+The answer is cached per version of the order (retail/tracking/cache.py), so after the first
+lookup each one is a hit, as in P2; ``--miss`` empties the cache before every lookup instead.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/retail_bench .venv/bin/python bench/profile_tracking.py [N]
         [--profile]
@@ -60,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", nargs="?", type=int, default=300)
     parser.add_argument("--profile", action="store_true", help="also run under pyinstrument")
+    parser.add_argument("--miss", action="store_true", help="empty the cache before each lookup")
     args = parser.parse_args()
 
     django_setup()
@@ -72,7 +75,11 @@ def main() -> None:
     client = Client()
     query = {"number": number, "contact": PHONE}
 
+    from django.core.cache import cache
+
     def track() -> None:
+        if args.miss:
+            cache.clear()
         response = client.get("/api/track/", query)
         if response.status_code != 200:
             raise SystemExit(f"tracking answered {response.status_code}: {response.content[:500]!r}")
@@ -94,6 +101,7 @@ def main() -> None:
 
     run(track, 20)  # warm-up
     run(healthz, 20)
+    print("every lookup a cache miss" if args.miss else "every lookup a cache hit (as in P2)")
     with CaptureQueriesContext(connection) as captured:
         track()
     statements = [q["sql"] for q in captured.captured_queries]

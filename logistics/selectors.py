@@ -3,8 +3,10 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
+from django_fsm_log.models import StateLog
 
 from catalog.models import SKU
 from inventory.models import Stock, Warehouse
@@ -198,6 +200,26 @@ def shipment_tracking_rows(*, order: Order) -> list[tuple]:
             "events__location",
         )
     )
+
+
+def shipment_tracking_digest_sql(order_id: str) -> list[str]:
+    """SQL expressions for ``orders.selectors.order_for_tracking``'s digest: everything
+    ``shipment_tracking_rows`` returns (and orders by) for the order whose id is the SQL expression
+    ``order_id``, and the ids of the shipments' state log rows (a shipment status that goes back to
+    an earlier value still leaves a new row, so the digest never repeats)."""
+    shipment, event = Shipment._meta.db_table, ShipmentEvent._meta.db_table
+    log = StateLog._meta.db_table
+    shipment_type = (
+        f'(SELECT ct.id FROM "{ContentType._meta.db_table}" ct '
+        f"WHERE ct.app_label = '{Shipment._meta.app_label}' AND ct.model = '{Shipment._meta.model_name}')"
+    )
+    return [
+        "(SELECT array_agg(ROW(s.id, s.carrier, s.tracking_number, s.status, s.shipped_at, e.id, e.occurred_at, "
+        "e.status, e.location) ORDER BY s.shipped_at DESC, s.id DESC, e.occurred_at, e.id)::text "
+        f'FROM "{shipment}" s LEFT JOIN "{event}" e ON e.shipment_id = s.id WHERE s.order_id = {order_id})',
+        f'(SELECT array_agg(g.id ORDER BY g.id)::text FROM "{log}" g WHERE g.content_type_id = {shipment_type} '
+        f'AND g.object_id IN (SELECT s.id FROM "{shipment}" s WHERE s.order_id = {order_id}))',
+    ]
 
 
 # -- work queues ----------------------------------------------------------------------------------

@@ -248,12 +248,13 @@ class OrderLookupForm(forms.Form):
         return data
 
 
-def order_link_resolve(token: str) -> tuple[Order | None, dict, int]:
+def order_link_resolve(token: str, *, digest_parts=None) -> tuple[Order | None, dict, int]:
     """``(order, {}, 200)`` for a signed link that opens, else ``(None, context, status)`` for the
     page that says why: 410 with the number filled in when it expired (to look it up again), 404
-    when it was tampered with or names no order. Used by every customer page a link opens."""
+    when it was tampered with or names no order. Used by every customer page a link opens;
+    ``digest_parts`` as ``orders.selectors.order_for_customer_link`` takes them."""
     try:
-        return order_for_customer_link(token=token), {}, 200
+        return order_for_customer_link(token=token, digest_parts=digest_parts), {}, 200
     except signing.SignatureExpired:
         number = order_link_number(token, check_age=False)
         return None, {"number": number, "link_error": ORDER_LINK_EXPIRED}, 410

@@ -3,12 +3,14 @@ customer-facing texts. No name, phone, email or address: the answer is public. N
 by staff either: a timeline entry reads the fixed text of its transition, a carrier event its status
 and location (its description may be a staff remark such as "员工确认签收")."""
 
+import hashlib
+
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from logistics.models import Shipment, ShipmentEvent
-from logistics.selectors import shipment_tracking_rows
+from logistics.selectors import shipment_tracking_digest_sql, shipment_tracking_rows
 from orders.models import Order
 from orders.selectors import order_line_rows
 from retail.fsm import state_log_rows
@@ -41,9 +43,34 @@ def _labels(model, field: str) -> dict:
     return labels
 
 
+_texts_versions: dict[str, str] = {}
+
+
+def tracking_texts_version() -> str:
+    """A digest of the words the answer shows in the active language (the choice labels and the
+    transition texts, as the translation catalog of this process gives them): part of a cached
+    answer's key, so a changed or added translation is never served from an older answer."""
+    language = get_language() or ""
+    version = _texts_versions.get(language)
+    if version is None:
+        texts = [
+            sorted(_labels(model, field).items())
+            for model, field in (
+                (Order, "status"),
+                (Shipment, "carrier"),
+                (Shipment, "status"),
+                (ShipmentEvent, "status"),
+            )
+        ]
+        texts.append(sorted((key, str(text)) for key, text in TRANSITION_TEXT.items()))
+        version = hashlib.md5(repr(texts).encode(), usedforsecurity=False).hexdigest()[:12]
+        _texts_versions[language] = version
+    return version
+
+
 def tracking_payload(order: Order) -> dict:
-    """The public view of an order found by ``orders.selectors.order_for_customer_lookup`` or
-    ``order_for_customer_link``: the bare row plus three reads as plain rows (lines; shipments
+    """The public view of an order found by ``orders.selectors.order_for_tracking``,
+    ``order_for_customer_lookup`` or ``order_for_customer_link``: the bare row plus three reads as plain rows (lines; shipments
     with their events in one JOIN; the state log), no model instances and no prefetch."""
     status_labels = _labels(Order, "status")
     carrier_labels = _labels(Shipment, "carrier")
@@ -115,3 +142,8 @@ def tracking_json(order: Order) -> dict:
     for entry in payload["timeline"]:
         entry["at"] = _iso(entry["at"])
     return payload
+
+
+# What the orders selectors add to their own digest for the answer's version: the shipments and
+# their events (``orders.selectors.order_for_tracking``).
+TRACKING_DIGEST_PARTS = (shipment_tracking_digest_sql,)

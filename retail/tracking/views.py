@@ -14,7 +14,8 @@ from orders.forms import ORDER_LOOKUP_NOT_FOUND, OrderLookupForm, order_link_res
 from retail.api.throttling import TrackingThrottle
 from retail.signing import order_link_token
 
-from .payload import tracking_payload
+from .cache import tracking_answer_payload
+from .payload import TRACKING_DIGEST_PARTS
 
 TEMPLATE = "retail/track.html"
 
@@ -40,11 +41,11 @@ def track_page(request):
 def track_link_page(request, token: str):
     """The order of a signed link: status, lines, shipments, timeline, and the ways on: after-sales
     (while a window is open, or to follow earlier requests) and customer service."""
-    order, context, status = order_link_resolve(token)
+    order, context, status = order_link_resolve(token, digest_parts=TRACKING_DIGEST_PARTS)
     if order is None:
         return render(request, TEMPLATE, context, status=status)
     context = {
-        "result": tracking_payload(order),
+        "result": tracking_answer_payload(order),
         "token": token,
         "aftersales_open": bool(aftersales_open_types(order=order)),
         "aftersales_requests": aftersales_request_list(order=order).exists(),

@@ -132,6 +132,8 @@ def test_a_wrong_contact_costs_the_queries_of_an_unknown_number(anon, number, dj
         assert order_for_customer_lookup(number=number, contact="13800138000").number == number
     with django_assert_num_queries(4):  # the row, its lines, its shipments with their events, its log
         assert anon.get("/api/track/", {"number": number, "contact": "13800138000"}).status_code == 200
+    with django_assert_num_queries(1):  # the row with its version; the answer is cached for that version
+        assert anon.get("/api/track/", {"number": number, "contact": "13800138000"}).status_code == 200
 
 
 @pytest.mark.parametrize(("language", "zone"), [("zh-hans", "Asia/Shanghai"), ("en", "UTC")])
