@@ -363,7 +363,7 @@ REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ["retail.api.permissions.ActionPe
 # so a client cannot dodge the tracking throttle by sending the header itself.
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0)
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "retail.api.throttling.AnonRateThrottle",  # DRF's, failing open when the cache is down
+    "retail.api.throttling.AnonRateThrottle",  # DRF's keys, a sliding window, failing open without the cache
     "retail.api.throttling.UserRateThrottle",
 ]
 # The schema and its Swagger UI / ReDoc pages need a login like the rest of the API

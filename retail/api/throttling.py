@@ -43,14 +43,6 @@ class FailOpenMixin:
             return True
 
 
-class AnonRateThrottle(FailOpenMixin, throttling.AnonRateThrottle):
-    """Anonymous callers, per address."""
-
-
-class UserRateThrottle(FailOpenMixin, throttling.UserRateThrottle):
-    """Authenticated callers, per user (a token is its user)."""
-
-
 class SlidingWindowThrottle(throttling.SimpleRateThrottle):
     """The rate as a sliding window estimated from two fixed windows' counts (as Cloudflare's and
     nginx's limiters do): the previous window's count, weighted by how much of it the sliding window
@@ -103,6 +95,16 @@ class SlidingWindowThrottle(throttling.SimpleRateThrottle):
         else:  # previous * (1 - elapsed / duration) + current < num_requests once elapsed passes:
             until = self.start + self.duration * (1 - (self.num_requests - self.current) / self.previous)
         return max(until - self.now, 0.001)  # never 0: the client is asked to wait a moment at least
+
+
+class AnonRateThrottle(FailOpenMixin, SlidingWindowThrottle, throttling.AnonRateThrottle):
+    """Anonymous callers, per address (DRF's key, the sliding-window count)."""
+
+
+class UserRateThrottle(FailOpenMixin, SlidingWindowThrottle, throttling.UserRateThrottle):
+    """Authenticated callers, per user (a token is its user; DRF's key, the sliding-window count):
+    the web shop's token places every order of the shop, so its budget is large and DRF's list of
+    request times would be longest exactly there."""
 
 
 class TrackingThrottle(FailOpenMixin, SlidingWindowThrottle):

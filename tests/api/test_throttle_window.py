@@ -80,3 +80,29 @@ def test_a_value_of_drfs_own_throttle_left_in_the_cache_is_a_fresh_budget(rate):
 def test_no_rate_means_no_throttle(rate):
     rate(None)
     assert all(ask(START + i)[0] for i in range(50))
+
+
+@pytest.mark.parametrize("scope", ["user", "anon"])
+def test_the_api_wide_throttles_count_the_same_way(monkeypatch, _fresh_throttles, db, scope):
+    """The user throttle (the web shop's token places every order of the shop: its budget is the
+    largest) and the anonymous one keep the same small value, and refuse past their rate."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from retail.api.throttling import AnonRateThrottle, UserRateThrottle
+    from tests.factories import UserFactory
+
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, "4/min")
+    user = UserFactory(username="shop-token") if scope == "user" else AnonymousUser()
+    cls = UserRateThrottle if scope == "user" else AnonRateThrottle
+
+    def allowed(at: float) -> bool:
+        throttle = cls()
+        throttle.timer = lambda: at
+        request = APIRequestFactory().get("/api/orders/", REMOTE_ADDR="10.0.0.9")
+        request.user = user
+        return throttle.allow_request(request, None)
+
+    assert [allowed(START + i) for i in range(5)] == [True, True, True, True, False]
+    ident = user.pk if scope == "user" else "10.0.0.9"
+    assert cache.get(cls.cache_format % {"scope": scope, "ident": ident}) == (int(START // 60), 4, 0)
+    assert allowed(START + 60 + 59)  # the next window, the previous one almost faded out
