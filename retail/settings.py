@@ -133,7 +133,7 @@ if REDIS_URL:
     # hanging the request (the throttles and the probe fail open on that error).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "retail.cache.RedisCache",  # Django's, one redis-py client per pool
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }

@@ -34,7 +34,7 @@ PHONE = "13800138000"
 def _redis_caches(url: str) -> dict:
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "retail.cache.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "test-tracking-cache",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
