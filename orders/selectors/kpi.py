@@ -203,7 +203,8 @@ def _buyers(period, filters) -> QuerySet:
 def repeat_purchase_rate_rows(*, period, filters) -> QuerySet:
     """Buyers; numerator: those with ≥ 2 valid orders (any channel) placed before the end of P."""
     before_end = Order.objects.filter(valid_order_q(), placed_at__lt=period.end, customer=OuterRef("pk"))
-    count = Subquery(before_end.order_by().values("customer").annotate(n=Count("pk")).values("n"))
+    # COUNT(*), not of the key: the count is then read from ``order_customer_placed`` alone.
+    count = Subquery(before_end.order_by().values("customer").annotate(n=Count("*")).values("n"))
     buyers = _buyers(period, filters).annotate(valid_orders=Coalesce(count, 0))
     return _customer_rows(
         buyers, at=_first(_valid_orders(period, filters), "placed_at"), in_numerator=Q(valid_orders__gte=2)
