@@ -35,8 +35,9 @@ def _average(seconds: str, unit_seconds: int, table: str, where: str) -> str:
 
 # ``picked_at`` is the last completion of the order's pick lists that were not cancelled; the
 # review starts at the payment when it came before the confirmation.
-PICKED_AT = (
-    "(SELECT max(completed_at) FROM logistics_picklist l WHERE l.order_id = o.id AND l.status <> 'cancelled')"
+PICKED = (
+    "CROSS JOIN LATERAL (SELECT max(completed_at) AS picked_at FROM logistics_picklist l "
+    "WHERE l.order_id = o.id AND l.status <> 'cancelled') p"
 )
 REVIEW_START = "CASE WHEN o.paid_at <= o.confirmed_at THEN o.paid_at ELSE o.placed_at END"
 
@@ -49,12 +50,10 @@ STEPS = {
         "o.picking_started_at",
         "p.picked_at",
         f"(SELECT * FROM orders_order WHERE id IN (SELECT order_id FROM logistics_picklist "
-        f"WHERE {_in('completed_at')} AND status <> 'cancelled')) o "
-        "CROSS JOIN LATERAL (SELECT max(completed_at) AS picked_at FROM logistics_picklist l "
-        "WHERE l.order_id = o.id AND l.status <> 'cancelled') p",
+        f"WHERE {_in('completed_at')} AND status <> 'cancelled')) o {PICKED}",
         30,
     ),
-    "pack": (PICKED_AT, "o.packed_at", "orders_order o", 20),
+    "pack": ("p.picked_at", "o.packed_at", f"orders_order o {PICKED}", 20),
     "outbound": ("o.packed_at", "o.shipped_at", "orders_order o", 10),
     "delivery": ("o.shipped_at", "o.completed_at", "orders_order o", None),
     "feedback": (
