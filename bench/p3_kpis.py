@@ -1,7 +1,7 @@
 """P3: `GET /api/kpis/` for one month with ``--p3-orders`` orders (1,000,000) in the database, on
 gunicorn as the demo's manager (a token), against the hand-written SQL of the same KPIs
 (bench/kpi_sql.py) run directly on one psycopg2 connection; the median of ``REQUESTS`` timings
-of each after one warm-up.
+of each after one warm-up, the two sides taking turns.
 
 The database: P5's, handed over (bench/p5_generator.py ``_database``) when P5 is selected with
 the same number of orders, else `retail_bench_p3`, made, migrated and filled with
@@ -81,45 +81,58 @@ def _prepare(url: str) -> tuple[date, date]:
         conn.close()
 
 
-def _time_api(base: str, token: str, date_from: date, date_to: date) -> list[float]:
-    url = f"{base}/api/kpis/?from={date_from}&to={date_to}"
-    request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"})
-    timings = []
-    for _ in range(REQUESTS + 1):
+class _Api:
+    """`GET /api/kpis/` for the month, timed."""
+
+    def __init__(self, base: str, token: str, date_from: date, date_to: date):
+        url = f"{base}/api/kpis/?from={date_from}&to={date_to}"
+        self.request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"})
+
+    def __call__(self) -> float:
         start = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=300) as response:
+        with urllib.request.urlopen(self.request, timeout=300) as response:
             body = json.loads(response.read())
-        timings.append(time.perf_counter() - start)
+        seconds = time.perf_counter() - start
         if len(body["results"]) != len(kpi_sql.STATEMENTS):
             raise RuntimeError(f"the API answered {len(body['results'])} KPIs")
-    return timings[1:]
+        return seconds
 
 
-def _time_sql(url: str, date_from: date, date_to: date) -> list[float]:
-    start = datetime(date_from.year, date_from.month, date_from.day, tzinfo=LOCAL)
-    end = datetime(date_to.year, date_to.month, date_to.day, tzinfo=LOCAL) + timedelta(days=1)
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    timings = []
-    try:
-        with conn.cursor() as cursor:
-            for _ in range(REQUESTS + 1):
-                began = time.perf_counter()
-                kpi_sql.kpi_values(cursor, start=start, end=end, now=datetime.now(UTC))
-                timings.append(time.perf_counter() - began)
-    finally:
-        conn.close()
-    return timings[1:]
+class _Sql:
+    """The hand-written statements for the month on one connection, timed."""
+
+    def __init__(self, cursor, date_from: date, date_to: date):
+        self.cursor = cursor
+        self.start = datetime(date_from.year, date_from.month, date_from.day, tzinfo=LOCAL)
+        self.end = datetime(date_to.year, date_to.month, date_to.day, tzinfo=LOCAL) + timedelta(days=1)
+
+    def __call__(self) -> float:
+        began = time.perf_counter()
+        kpi_sql.kpi_values(self.cursor, start=self.start, end=self.end, now=datetime.now(UTC))
+        return time.perf_counter() - began
 
 
 def _measure_on(ctx, url: str) -> str:
+    """One warm-up each, then the two sides in turn, so a neighbour's burst falls on both."""
     date_from, date_to = _prepare(url)
     env = server.project_env(url)
     token = server.manage(env, "drf_create_token", MANAGER).split()[2]
-    server.log(f"P3 timing {date_from}..{date_to}: the API ({REQUESTS} + 1 warm-up), then the SQL")
-    with server.gunicorn(app="retail.wsgi", env=env, workers=1, log_path=ctx.log("p3")) as base:
-        api = _time_api(base, token, date_from, date_to)
-    sql = _time_sql(url, date_from, date_to)
+    server.log(f"P3 timing {date_from}..{date_to}: the API and the SQL in turn, {REQUESTS} + 1 warm-up each")
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with (
+            conn.cursor() as cursor,
+            server.gunicorn(app="retail.wsgi", env=env, workers=1, log_path=ctx.log("p3")) as base,
+        ):
+            sides = {"api": _Api(base, token, date_from, date_to), "sql": _Sql(cursor, date_from, date_to)}
+            timings = {name: [] for name in sides}
+            for _ in range(REQUESTS + 1):
+                for name, side in sides.items():
+                    timings[name].append(side())
+    finally:
+        conn.close()
+    api, sql = timings["api"][1:], timings["sql"][1:]
     server.log(f"P3 API {[round(t, 3) for t in api]} s; SQL {[round(t, 3) for t in sql]} s")
     api_s, sql_s = statistics.median(api), statistics.median(sql)
     ratio = api_s / sql_s if sql_s else float("inf")
