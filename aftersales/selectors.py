@@ -282,7 +282,16 @@ def _period_kwargs(field: str, period) -> dict:
 
 
 def aftersales_rate_parts(*, period, filters) -> tuple:
-    return measures.parts(aftersales_rate_rows(period=period, filters=filters))
+    """The sums of ``aftersales_rate_rows`` counted side by side: the orders with a request in P,
+    the orders completed in P. Each side reads its own index range; the rows' OR of the two would
+    test the request sub-query on every order there is."""
+    requested = AftersalesRequest.objects.filter(**_period_kwargs("submitted_at", period)).values("order_id")
+    scope = Order.objects.filter(kpi_order_scope_q(filters))
+    one = {"kind": "order", "ref": "number", "at": "placed_at", "in_numerator": True}
+    return measures.both_parts(
+        measures.rows(scope.filter(pk__in=requested), **one, num=1, den=0),
+        measures.rows(scope.filter(measures.in_period("completed_at", period)), **one, num=0, den=1),
+    )
 
 
 # == staff work queues (issue 16: retail/dashboards) ==============================================

@@ -6,6 +6,7 @@ command's progress lines go on to stderr; its summary to the log."""
 import os
 import subprocess
 import time
+from contextlib import contextmanager
 
 from bench import pg, server
 
@@ -32,8 +33,21 @@ def run(ctx) -> tuple[float, float]:
         raise
 
 
+@contextmanager
+def _database(ctx):
+    """P5's database, dropped at the end; or, when P3 asked for it (``ctx.p5_hand_over``), kept
+    after a successful load and handed over as ``ctx.p5_database`` (bench/run.py drops it)."""
+    if not ctx.p5_hand_over:
+        with pg.database(DATABASE) as url:
+            yield url
+        return
+    url = pg.database_create(DATABASE)
+    yield url
+    ctx.p5_database = url
+
+
 def _load(ctx) -> tuple[float, float]:
-    with pg.database(DATABASE) as url:
+    with _database(ctx) as url:
         env = server.project_env(url)
         server.log(f"P5 migrating {DATABASE}")
         server.manage(env, "migrate", "--noinput")

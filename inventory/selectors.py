@@ -126,14 +126,16 @@ def inventory_turnover_rows(*, period, filters) -> QuerySet:
         kind__in=[StockMovement.Kind.SHIPMENT, StockMovement.Kind.RETURN],
         **{"created_at__gte": period.start, "created_at__lt": period.end},
     )
+    # On hand at the end of P = at its start + the moves in P: the history before P is summed once.
     qs = _stock_rows(filters).annotate(
         units_out=net_out,
         units_start=_ledger_sum("on_hand_delta", created_at__lt=period.start),
-        units_end=_ledger_sum("on_hand_delta", created_at__lt=period.end),
+        units_moved=_ledger_sum("on_hand_delta", created_at__gte=period.start, created_at__lt=period.end),
     )
     cogs = ExpressionWrapper(F("units_out") * F("sku__cost"), output_field=measures.AMOUNT)
     average = ExpressionWrapper(
-        (F("units_start") + F("units_end")) * F("sku__cost") / Value(2), output_field=measures.AMOUNT
+        (Value(2) * F("units_start") + F("units_moved")) * F("sku__cost") / Value(2),
+        output_field=measures.AMOUNT,
     )
     return measures.rows(
         qs, kind="stock", ref=_stock_ref(), at=Value(period.end), in_numerator=True, num=cogs, den=average

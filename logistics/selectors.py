@@ -281,9 +281,19 @@ def _step_orders(step: str, period, filters) -> QuerySet:
         picked_at=Subquery(picked),
         survey_sent_at=F("survey__sent_at"),
     )
-    return orders.filter(
-        measures.in_period(end, period), kpi_order_scope_q(filters), **{f"{start}__isnull": False}
-    ).annotate(step_duration=measures.duration(end, start))
+    if end == "picked_at":
+        # An order whose last pick list was completed in P has one completed in P: that index range
+        # finds the month's orders (and makes ``picked_at >= start`` hold), instead of the maximum
+        # computed for every order there is.
+        completed = PickList.objects.filter(measures.in_period("completed_at", period)).exclude(
+            status=PickList.Status.CANCELLED
+        )
+        ended = Q(pk__in=completed.values("order_id"), picked_at__lt=period.end)
+    else:
+        ended = measures.in_period(end, period)
+    return orders.filter(ended, kpi_order_scope_q(filters), **{f"{start}__isnull": False}).annotate(
+        step_duration=measures.duration(end, start)
+    )
 
 
 def step_minutes_rows(*, step: str, period, filters) -> QuerySet:

@@ -160,6 +160,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["confirmed_at"], name="order_confirmed_at"),
             models.Index(fields=["picking_started_at"], name="order_picking_started_at"),
             models.Index(fields=["packed_at"], name="order_packed_at"),
+            # A customer's valid orders before a time, index-only (conversion, repeat purchase and
+            # new customer rates; docs/scaling.md, "KPI indexes at a million orders").
+            models.Index(
+                fields=["customer", "placed_at"],
+                include=["status", "payment_status"],
+                name="order_customer_placed",
+            ),
         ]
 
     def __str__(self):

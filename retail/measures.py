@@ -9,6 +9,7 @@ the drill-down list and the figure can never disagree. Django only: the floor kn
 ``period`` is any object with aware ``start``/``end`` datetimes (``[start, end)``) and ``now``;
 ``filters`` any object with ``channel`` and ``warehouse`` (a code) or ``None``."""
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -83,8 +84,18 @@ def union_rows(*querysets: QuerySet) -> QuerySet:
 
 
 def both_parts(numerator_rows: QuerySet, denominator_rows: QuerySet) -> tuple:
-    """For a KPI whose numerator and denominator count different tables (two queries)."""
-    return parts(numerator_rows)[0], parts(denominator_rows)[1]
+    """For a KPI whose numerator and denominator count different rows: (Σ num of the first, Σ den
+    of the second) in one query, each side a scalar sub-query over its own index range. Counts
+    and amounts only: the sums are read raw, without the ORM's converters (durations on SQLite)."""
+    num_sql, num_params = numerator_rows.order_by().query.sql_with_params()
+    den_sql, den_params = denominator_rows.order_by().query.sql_with_params()
+    with connections[numerator_rows.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT SUM(n.row_num) FROM ({num_sql}) n), (SELECT SUM(d.row_den) FROM ({den_sql}) d)",
+            [*num_params, *den_params],
+        )
+        numerator, denominator = cursor.fetchone()
+    return numerator or 0, denominator or 0
 
 
 def counts_by_choice(qs: QuerySet, field: str, choices) -> list[dict]:

@@ -109,5 +109,5 @@ def kpi_figure(kpi: Kpi, *, period: Period, filters: Filters) -> dict:
 
 
 def kpi_figures(*, period: Period, filters: Filters) -> list[dict]:
-    """Every KPI for a period: one aggregate query per KPI (two for those counting two tables)."""
+    """Every KPI for a period: one aggregate query per KPI."""
     return [kpi_figure(kpi, period=period, filters=filters) for kpi in KPIS.values()]

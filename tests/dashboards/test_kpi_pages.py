@@ -181,7 +181,7 @@ def _orders(n: int, warehouse) -> None:
     )
 
 
-DASHBOARD_QUERIES = 95  # session, user, groups, warehouses; 2 × 39 KPI queries; 9 for the sections; 4 steps
+DASHBOARD_QUERIES = 91  # session, user, groups, warehouses; 2 × 37 KPI queries; 9 for the sections; 4 steps
 
 
 @pytest.mark.parametrize("n", [10, 100])
@@ -304,7 +304,7 @@ def _review_orders(n: int, warehouse) -> None:
         )  # fmt: skip
 
 
-REVIEW_QUERIES = 120  # session, user, groups; 3 × 39 KPI queries (the quarter, the one before, last year's)
+REVIEW_QUERIES = 114  # session, user, groups; 3 × 37 KPI queries (the quarter, the one before, last year's)
 
 
 @pytest.mark.parametrize("n", [3, 30])
