@@ -892,8 +892,6 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
     replay = Replay(shop)
     w = replay.w
     events = {"receive": replay.receive, "stock_settings": replay.stock_settings}
-    timeline, shop.timeline = shop.timeline, []
-    remaining: dict[int, int] = {}  # plan id → its steps still to replay
     waiting: dict[int, Live] = {}  # done with their steps, not final yet
 
     def final(live: Live) -> bool:
@@ -921,14 +919,10 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
     try:
         customers_write(replay, shop)
         placed = 0
-        for index in range(len(timeline)):
-            step = timeline[index]
-            timeline[index] = None  # let it go: the plan goes with its last step
+        for step, last in shop.timeline_steps():
             moment, plan = step.at, step.plan
             if plan is not None:
                 key = id(plan)
-                if key not in remaining:
-                    remaining[key] = len(plan.steps)
                 if step.action == "place":
                     live = w.owner = replay.live[key] = Live(None, plan)
                     replay.place(moment, plan)
@@ -936,15 +930,11 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
                     live = w.owner = replay.live.get(key)
                     getattr(replay, step.action)(moment, plan, live, **step.args)
                 w.owner = None
-                remaining[key] -= 1
-                if not remaining[key]:
-                    del remaining[key]
-                    plan.steps = []  # steps and plan point at each other: let the steps go now
-                    if live is not None:
-                        if final(live):
-                            release(live)
-                        else:
-                            waiting[id(live)] = live
+                if last and live is not None:
+                    if final(live):
+                        release(live)
+                    else:
+                        waiting[id(live)] = live
                 if step.action == "place":
                     progress.order()
                     placed += 1
@@ -962,7 +952,6 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
                     EVENTS["delist"](shop, **step.args)
             else:
                 events[step.action](moment, **step.args)
-        del timeline
         progress.say("writing the last rows")
         for live in list(replay.live.values()):
             w.release(live)

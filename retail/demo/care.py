@@ -244,7 +244,7 @@ def coupon_redemptions(shop: DemoShop, plans: list[OrderPlan]) -> None:
     for coupon in shop.coupons:
         held.setdefault(id(coupon.customer), []).append(coupon)
     for p in sorted(plans, key=lambda p: p.placed_at):
-        if p.store or p.shortage or not any(step.action == "place" for step in p.steps):
+        if p.store or p.shortage or p.placed_at >= shop.now:  # not placed yet: no steps planned
             continue
         subtotal = sum((sku.price * q for sku, q in p.lines), Decimal("0.00"))
         mine = [

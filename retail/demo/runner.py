@@ -193,7 +193,7 @@ def demo_load(
 def shop_plan(shop: DemoShop, *, orders: int, customers: int) -> list[OrderPlan]:
     """Staff, warehouses and the catalog first (through the services, both paths: the plan needs
     their rows), then the customers, coupon campaigns and every order's plan; the timeline then
-    holds every step, receipt and campaign in time order."""
+    holds every step, receipt and campaign (``DemoShop.timeline_steps`` gives them in time order)."""
     with shop.at(shop.setup):
         staff_create(shop)
         warehouses_create(shop)
@@ -205,12 +205,8 @@ def shop_plan(shop: DemoShop, *, orders: int, customers: int) -> list[OrderPlan]
     plans = [order_plan(shop, target) for target in order_targets(shop, orders)]
     coupon_redemptions(shop, plans)
     inquiries_plan(shop, count=max(1, orders // 4))
-    for plan in plans:
-        for step in plan.steps:
-            step.plan = plan
-        shop.timeline += plan.steps
+    shop.orders_on_timeline()
     stock_receipts_schedule(shop, plans)
-    shop.timeline_sort()
     return plans
 
 
@@ -238,7 +234,7 @@ EVENTS = {**CATALOG_EVENTS, **FULFILMENT_EVENTS, "inquiry": _inquiry, "coupon_is
 def timeline_run(shop: DemoShop, *, progress: Progress) -> None:
     """The service path: customers first, then every timeline item at its moment."""
     customers_create(shop)
-    for step in shop.timeline:
+    for step, _last in shop.timeline_steps():
         with shop.at(step.at):
             if step.plan is not None:
                 step_run(shop=shop, plan=step.plan, step=step)
