@@ -16,15 +16,15 @@ from orders.models import Order
 
 from . import data
 from .aftersales import aftersales_steps
-from .shop import DemoShop, OrderPlan, Step, minutes
+from .shop import DemoShop, OrderPlan, Person, Step, minutes
 
 SLA_HOURS = {"urgent": 0.5, "high": 1, "normal": 4, "low": 8}
 
 
-@dataclass
+@dataclass(slots=True)
 class CouponPlan:
     code: str
-    customer: dict
+    customer: Person
     issued_at: datetime
     valid_to: datetime
     name: str
@@ -272,7 +272,7 @@ def coupon_redemptions(shop: DemoShop, plans: list[OrderPlan]) -> None:
 def _contact(shop: DemoShop, plan: OrderPlan | None, *, purpose: str, summary: str, customer=None) -> None:
     inquiry = purpose == "inquiry"
     crm.contact_log_record(
-        customer=customer if plan is None else plan.customer["pk"],
+        customer=customer if plan is None else plan.customer.pk,
         channel="phone",
         direction="in" if inquiry else "out",
         purpose=purpose,
@@ -317,7 +317,7 @@ def coupon_issue(shop: DemoShop, coupon: CouponPlan, ticket=None) -> None:
         valid_to=coupon.valid_to,
         per_customer_limit=1,
         total_limit=1,
-        customer=coupon.customer["pk"],
+        customer=coupon.customer.pk,
         source=coupon.source,
         ticket=ticket,
         notify=coupon.source == Coupon.Source.TICKET,

@@ -163,7 +163,7 @@ TRACKING_TEXTS = {
 
 def tracking_place(shop: DemoShop, plan: OrderPlan, status: str) -> str:
     origin = shop.warehouses[shop.home[shop.final_lines(plan)[0][0].code]].name
-    return TRACKING_PLACES[status].format(origin=origin[:2], city=plan.customer["address"]["city"])
+    return TRACKING_PLACES[status].format(origin=origin[:2], city=plan.customer.address["city"])
 
 
 def _track(shop: DemoShop, plan: OrderPlan, *, status: str) -> None:

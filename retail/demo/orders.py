@@ -316,8 +316,8 @@ def _place(shop: DemoShop, plan: OrderPlan) -> None:
     person = plan.customer
     order, _created = orders.order_place(
         channel=plan.channel,
-        customer={"name": person["name"], "phone": person["phone"], "email": person["email"]},
-        shipping_address={} if plan.store else person["address"],
+        customer={"name": person.name, "phone": person.phone, "email": person.email},
+        shipping_address={} if plan.store else person.address,
         lines=[{"sku": sku.code, "quantity": q} for sku, q in plan.lines],
         payment_method=plan.method,
         coupon=plan.coupon or None,

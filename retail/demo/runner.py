@@ -45,7 +45,7 @@ from .fulfilment import STEPS as FULFILMENT_STEPS
 from .fulfilment import homes_assign, stock_receipts_schedule, warehouses_create
 from .orders import STEPS as ORDER_STEPS
 from .orders import order_plan, order_targets
-from .shop import DemoError, DemoShop, OrderPlan, Step
+from .shop import DemoError, DemoShop, OrderPlan, Person, Step
 
 MARKER = "demo-data-loaded"
 # Each planned step's action names its function (the order's own steps, warehouse and carrier, care).
@@ -220,8 +220,8 @@ def inquiries_plan(shop: DemoShop, *, count: int) -> None:
         shop.later(moment, "inquiry", person=person, summary=shop.rng.choice(data.INQUIRIES))
 
 
-def _inquiry(shop: DemoShop, *, person: dict, summary: str) -> None:
-    _contact(shop, None, purpose="inquiry", summary=summary, customer=person["pk"])
+def _inquiry(shop: DemoShop, *, person: Person, summary: str) -> None:
+    _contact(shop, None, purpose="inquiry", summary=summary, customer=person.pk)
 
 
 def _coupon_issue(shop: DemoShop, *, coupon) -> None:
