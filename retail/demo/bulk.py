@@ -969,7 +969,8 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
                 replay.contact(moment, None, None, purpose="inquiry", summary=step.args["summary"],
                                customer=step.args["person"].pk)  # fmt: skip
             elif step.action == "coupon_issue":
-                replay.coupon_issue(moment, step.args["coupon"])
+                for coupon in step.args["coupons"]:
+                    replay.coupon_issue(moment, coupon)
             elif step.action == "delist":
                 with shop.at(moment):
                     from .catalog import EVENTS

@@ -216,8 +216,9 @@ def coupon_campaigns(shop: DemoShop, *, orders: int) -> None:
                         )
                     }.values()
                 )
+                campaign = []
                 for i, person in enumerate(chosen, start=1):
-                    shop.coupons.append(
+                    campaign.append(
                         CouponPlan(
                             code=f"M{day:%y%m%d}{i:04d}",
                             customer=person,
@@ -229,7 +230,9 @@ def coupon_campaigns(shop: DemoShop, *, orders: int) -> None:
                             source=Coupon.Source.CAMPAIGN,
                         )  # fmt: skip
                     )
-                    shop.later(moment, "coupon_issue", coupon=shop.coupons[-1])
+                shop.coupons += campaign
+                # One event per campaign, not per coupon: a million orders have some 800,000.
+                shop.later(moment, "coupon_issue", coupons=campaign)
         day += timedelta(days=1)
 
 
@@ -256,7 +259,7 @@ def coupon_redemptions(shop: DemoShop, plans: list[OrderPlan]) -> None:
                                 valid_to=moment + timedelta(days=30), name="购物车提醒券", value=Decimal("15.00"),
                                 min_amount=Decimal("99.00"), source=Coupon.Source.CAMPAIGN)  # fmt: skip
             shop.coupons.append(coupon)
-            shop.later(moment, "coupon_issue", coupon=coupon)
+            shop.later(moment, "coupon_issue", coupons=[coupon])
             mine = [coupon]
         for coupon in mine:
             if subtotal < coupon.min_amount or shop.rng.random() > 0.85:

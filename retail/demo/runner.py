@@ -224,8 +224,9 @@ def _inquiry(shop: DemoShop, *, person: Person, summary: str) -> None:
     _contact(shop, None, purpose="inquiry", summary=summary, customer=person.pk)
 
 
-def _coupon_issue(shop: DemoShop, *, coupon) -> None:
-    coupon_issue(shop, coupon)
+def _coupon_issue(shop: DemoShop, *, coupons: list) -> None:
+    for coupon in coupons:
+        coupon_issue(shop, coupon)
 
 
 EVENTS = {**CATALOG_EVENTS, **FULFILMENT_EVENTS, "inquiry": _inquiry, "coupon_issue": _coupon_issue}
