@@ -54,7 +54,9 @@ def customers_plan(shop: DemoShop, count: int) -> None:
             "postcode": postcode,
         }
         since = shop.start - timedelta(days=rng.uniform(1, 200))
-        person = Person(name=name, phone=phone if has_phone else "", email=email, address=address, since=since)
+        person = Person(
+            name=name, phone=phone if has_phone else "", email=email, address=address, since=since
+        )
         shop.customers.append(person)
         total += 1 / (i + 1) ** 0.6
         shop.customer_weights.append(total)
@@ -64,6 +66,4 @@ def customers_create(shop: DemoShop) -> None:
     """The planned customers, recorded by crm as a first contact would (service path)."""
     for person in shop.customers:
         with shop.at(person.since):
-            person.pk = crm.customer_for_contact(
-                name=person.name, phone=person.phone, email=person.email
-            ).pk
+            person.pk = crm.customer_for_contact(name=person.name, phone=person.phone, email=person.email).pk

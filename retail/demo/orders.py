@@ -308,7 +308,9 @@ def _life_in_warehouse(shop: DemoShop, p: OrderPlan, life: _Life) -> None:
         transit -= gone
     life.add(max(60, transit), "track" if rng.random() < 0.85 else "deliver", S.COMPLETED)
     last = life.steps[-1]
-    last.args = shop.shared({"status": "delivered"} if last.action == "track" else {"how": "客户电话确认已签收"})
+    last.args = shop.shared(
+        {"status": "delivered"} if last.action == "track" else {"how": "客户电话确认已签收"}
+    )
 
 
 # -- the steps that orders' services run -------------------------------------------------------------
