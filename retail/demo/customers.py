@@ -45,17 +45,18 @@ def customers_plan(shop: DemoShop, count: int) -> None:
         has_phone, has_email = rng.random() < 0.93, rng.random() < 0.6
         email = f"customer{i + 1:03d}@example.com" if has_email or not has_phone else ""
         province, city, districts, streets, postcode = rng.choice(data.PLACES)
-        address = {
-            "province": province,
-            "city": city,
-            "district": rng.choice(districts),
-            "line": f"{rng.choice(streets)}{rng.randint(1, 999)}号"
-            f"{rng.randint(1, 30)}栋{rng.randint(101, 2505)}室",
-            "postcode": postcode,
-        }
+        district = rng.choice(districts)
+        street = (
+            f"{rng.choice(streets)}{rng.randint(1, 999)}号{rng.randint(1, 30)}栋{rng.randint(101, 2505)}室"
+        )
         since = shop.start - timedelta(days=rng.uniform(1, 200))
         person = Person(
-            name=name, phone=phone if has_phone else "", email=email, address=address, since=since
+            name=name,
+            phone=phone if has_phone else "",
+            email=email,
+            place=(province, city, district, postcode),
+            street=street,
+            since=since,
         )
         shop.customers.append(person)
         total += 1 / (i + 1) ** 0.6
