@@ -218,7 +218,7 @@ class DemoShop:
         planned (the shop events planned before the orders first), each with ``True`` when it is
         the last of its plan (or an event). Each plan's steps are in time order already, so this
         merges them: a heap holds the next step of each plan under way. The timeline lets go of
-        a plan after its last step."""
+        a plan after its last step. Once: the load plays the timeline one time."""
         keys, owners, kinds, kind_list, plans = self.keys, self.owners, self.kinds, self.kind_list, self.plans
         start, count = self.start, len(keys)
         heap: list[tuple[int, int]] = []
