@@ -110,12 +110,13 @@ def order_plan(shop: DemoShop, target: str) -> OrderPlan:
         customer=customer,
         channel=channel,
         method=method,
-        lines=lines,
+        lines=tuple(lines),
         shortage=shortage,
         cancel_stage=cancel_stage,
     )
     plan.needs_review = order_total(plan, shop.final_lines(plan)) > settings.ORDERS_REVIEW_THRESHOLD
-    plan.warehouses = tuple(sorted({shop.home[sku.code] for sku, _q in shop.final_lines(plan)}))
+    homes = tuple(sorted({shop.home[sku.code] for sku, _q in shop.final_lines(plan)}))
+    plan.warehouses = shop.homes_seen.setdefault(homes, homes)  # a few sets, shared
     _place_in_time(shop, plan)
     return plan
 

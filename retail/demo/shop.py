@@ -88,7 +88,7 @@ class OrderPlan:
     customer: Person
     channel: str
     method: str
-    lines: list  # [(SKU, quantity)] as placed
+    lines: tuple  # ((SKU, quantity), ...) as placed
     shortage: bool = False
     cancel_stage: str = ""
     needs_review: bool = False
@@ -141,6 +141,7 @@ class DemoShop:
         self.barcodes: set = set()
         self.args_seen: dict = {}  # step arguments by value (``shared``)
         self.lines_seen: dict = {}  # (SKU, quantity) pairs by value (``line``)
+        self.homes_seen: dict = {}  # the warehouse codes of an order's lines, by value
         # The timeline: every step of every plan and every shop event, as three numbers each (a
         # million orders make over ten million steps; as objects they took gigabytes). ``keys``:
         # microseconds after ``start`` times 4, plus the item's place at that moment (ORDERS...);
