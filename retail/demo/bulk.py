@@ -234,7 +234,7 @@ class Writer:
             self.copies = []
             self.end()
             self._atomic_begin()  # bulk_load's end() commits what follows
-        changed = [(row["id"], row["used_count"]) for row in coupons if row["used_count"] != row["_written"]]
+        changed = [(use.id, use.used) for use in coupons if use.used != use.written]
         table = connection.ops.quote_name(Coupon._meta.db_table)
         with connection.cursor() as cursor:
             for coupon_id, used in changed:  # a few: most coupons are used before they are written
@@ -391,6 +391,18 @@ class Numbers:
                     Sequence.objects.update_or_create(key=key, defaults={"value": value})
 
 
+class CouponUse:
+    """What a later redemption or cancellation reads and changes of an issued coupon, once its
+    row is written (a million orders have some 800,000 coupons): the count used now and as
+    written, and the order it is held with (an apology coupon's ticket's order) until released."""
+
+    __slots__ = ("id", "value", "owner", "used", "written")
+
+    def __init__(self, id_, value, owner):
+        self.id, self.value, self.owner = id_, value, owner
+        self.used = self.written = 0
+
+
 class Live:
     """One order while its steps replay: its row, lines, pick lists, shipment, survey, ticket, and
     every row written on its behalf (``rows``: (table, row), held until the order can change no
@@ -419,7 +431,7 @@ class Replay:
         self.live: dict[int, Live] = {}
         self.unpaid: dict[int, Live] = {}  # awaiting payment, unpaid: expiry candidates
         self.unsent: list = []  # surveys created, not sent yet
-        self.coupons: dict[str, dict] = {}
+        self.coupons: dict[str, CouponUse] = {}
         self.redemptions: dict[str, tuple] = {}  # order number → (redemption, usage)
         self.sla: dict = {}
         self.names = {sku.pk: f"{sku.product.name} {sku.name}".strip()[:300] for sku in shop.skus}
@@ -537,13 +549,13 @@ class Replay:
 
     def _redeem(self, code, row, at) -> Decimal:
         coupon = self.coupons[code]
-        coupon["used_count"] += 1
-        owner = coupon["_owner"]
+        coupon.used += 1
+        owner = coupon.owner
         if owner is not None and not owner.released:
             self.w.owner.waits.append(owner)
-        usage = self.w[CouponUsage].add(coupon_id=coupon["id"], customer_id=row["customer_id"], used=1)
-        discount = min(coupon["value"], row["subtotal"])
-        redemption = self.w[CouponRedemption].add(coupon_id=coupon["id"], customer_id=row["customer_id"],
+        usage = self.w[CouponUsage].add(coupon_id=coupon.id, customer_id=row["customer_id"], used=1)
+        discount = min(coupon.value, row["subtotal"])
+        redemption = self.w[CouponRedemption].add(coupon_id=coupon.id, customer_id=row["customer_id"],
                                                   order_number=row["number"], discount=discount, redeemed_at=at)  # fmt: skip
         self.redemptions[row["number"]] = (redemption, usage)
         return discount
@@ -619,7 +631,7 @@ class Replay:
         if row["number"] in self.redemptions:
             redemption, usage = self.redemptions.pop(row["number"])
             redemption["released_at"] = at
-            self.coupons[row["coupon_code"]]["used_count"] -= 1
+            self.coupons[row["coupon_code"]].used -= 1
             usage["used"] -= 1
         for pick_list in live.pick_lists:
             if pick_list["status"] != "cancelled":
@@ -780,14 +792,15 @@ class Replay:
         live.ticket.update(status="closed", closed_at=at)
 
     def coupon_issue(self, at, coupon, ticket=None):
-        self.coupons[coupon.code] = row = self.w[Coupon].add(
+        row = self.w[Coupon].add(
             code=coupon.code, name=coupon.name, kind="fixed", value=coupon.value, cap=None,
             min_order_amount=coupon.min_amount, valid_from=at, valid_to=coupon.valid_to, total_limit=1,
             per_customer_limit=1, used_count=0, customer_id=coupon.customer.pk, segment="", is_active=True,
             source=coupon.source, source_reference=ticket["number"] if ticket else "",
             ticket_id=ticket["id"] if ticket else None, issued_by_id=self.staff["customer_service"], issued_at=at,
         )  # fmt: skip
-        row["_owner"] = self.w.owner  # an apology coupon is held with its ticket's order
+        # An apology coupon is held with its ticket's order.
+        self.coupons[coupon.code] = CouponUse(row["id"], coupon.value, self.w.owner)
 
     def apology_coupon(self, at, plan, live, *, coupon):
         self.coupon_issue(at, coupon, ticket=live.ticket)
@@ -919,18 +932,13 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
         replay.redemptions.pop(live.row["number"], None)
 
     def coupons_written() -> None:
-        """The coupon rows about to be written: of each, only what a later redemption or
-        cancellation reads or changes stays (the count as written, for the update at the end);
-        a million orders have some 800,000 coupons."""
-        for coupon in w[Coupon].rows:
-            owner = coupon["_owner"]
-            replay.coupons[coupon["code"]] = {
-                "id": coupon["id"],
-                "value": coupon["value"],
-                "used_count": coupon["used_count"],
-                "_written": coupon["used_count"],
-                "_owner": None if owner is None or owner.released else owner,
-            }
+        """The coupon rows about to be written get their use count as it is now (the count as
+        written is kept, for the update at the end if it changes)."""
+        for row in w[Coupon].rows:
+            use = replay.coupons[row["code"]]
+            row["used_count"] = use.written = use.used
+            if use.owner is not None and use.owner.released:
+                use.owner = None
 
     def chunk() -> None:
         for key, live in list(waiting.items()):
