@@ -18,7 +18,7 @@ import queue
 import secrets
 import sys
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -430,7 +430,9 @@ class Replay:
         self.stock: dict[tuple, list] = {}  # (sku_id, warehouse_id) → [on_hand, reserved, row]
         self.live: dict[int, Live] = {}
         self.unpaid: dict[int, Live] = {}  # awaiting payment, unpaid: expiry candidates
-        self.unsent: list = []  # surveys created, not sent yet
+        # Surveys created, not sent yet: in creation order, which is the order they fall due (a
+        # fixed delay after completion, and the replay goes forward in time).
+        self.unsent: deque = deque()
         self.coupons: dict[str, CouponUse] = {}
         self.redemptions: dict[str, tuple] = {}  # order number → (redemption, usage)
         self.sla: dict = {}
@@ -806,13 +808,9 @@ class Replay:
         self.coupon_issue(at, coupon, ticket=live.ticket)
 
     def survey(self, at, plan, live):
-        still = []
-        for survey in self.unsent:
-            if survey["send_after"] <= at:
-                survey["sent_at"] = at
-            else:
-                still.append(survey)
-        self.unsent = still
+        unsent = self.unsent
+        while unsent and unsent[0]["send_after"] <= at:  # the due ones (all of them: a prefix)
+            unsent.popleft()["sent_at"] = at
 
     def survey_answer(self, at, plan, live, *, scores, comment):
         scored = [(self.weights[d], scores[d]) for d in settings.CSI_WEIGHTS if d in scores]

@@ -196,18 +196,19 @@ class DemoShop:
         """Put the plan's steps (in time order) on the timeline."""
         if not steps:
             return
-        owner, start, index = len(self.plans), self.start, self.kind_index
+        owner, start, index, kind_list = len(self.plans), self.start, self.kind_index, self.kind_list
         self.plans.append(plan)
         self.starts.append(len(self.keys))
+        self.owners.extend(array("i", [owner]) * len(steps))
+        add_key, add_kind = self.keys.append, self.kinds.append
         for step in steps:
-            self.keys.append((step.at - start) // MICROSECOND * 4 + ORDERS)
-            self.owners.append(owner)
+            add_key((step.at - start) // MICROSECOND * 4 + ORDERS)
             kind = (step.action, step.status, id(step.args))
             number = index.get(kind)
             if number is None:
-                number = index[kind] = len(self.kind_list)
-                self.kind_list.append((step.action, step.status, step.args))
-            self.kinds.append(number)
+                number = index[kind] = len(kind_list)
+                kind_list.append((step.action, step.status, step.args))
+            add_kind(number)
 
     def orders_on_timeline(self) -> None:
         """The orders' steps are all on the timeline: events planned from now on come after them
