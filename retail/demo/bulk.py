@@ -18,7 +18,7 @@ import queue
 import secrets
 import sys
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -80,6 +80,7 @@ MODELS = [
     AftersalesLine,
 ]
 CHUNK_ORDERS = 10_000  # placed orders between two writes: memory stays flat at any size
+CUSTOMER_BATCH = 50_000
 FREE = {Customer, Stock}  # never held back with an order (written at once, or at the end)
 LAST = {Stock}  # changed by every stock move: written once, at the end
 NULL = r"\N"
@@ -175,6 +176,13 @@ class Writer:
             self.end()
             self._atomic_begin()
 
+    def write_now(self, model) -> None:
+        """Write the rows of ``model`` gathered so far, in the transaction of the next chunk."""
+        self.flush([model])
+        if self.copier is not None:
+            self.copier.put(self.copies, commit=False)
+            self.copies = []
+
     def flush(self, models_=None) -> None:
         for model in models_ or MODELS:
             table = self.tables[model]
@@ -226,7 +234,7 @@ class Writer:
             self.copies = []
             self.end()
             self._atomic_begin()  # bulk_load's end() commits what follows
-        changed = [(row["id"], row["used_count"]) for row in coupons if row["used_count"] != row["_written"]]
+        changed = [(use.id, use.used) for use in coupons if use.used != use.written]
         table = connection.ops.quote_name(Coupon._meta.db_table)
         with connection.cursor() as cursor:
             for coupon_id, used in changed:  # a few: most coupons are used before they are written
@@ -383,6 +391,18 @@ class Numbers:
                     Sequence.objects.update_or_create(key=key, defaults={"value": value})
 
 
+class CouponUse:
+    """What a later redemption or cancellation reads and changes of an issued coupon, once its
+    row is written (a million orders have some 800,000 coupons): the count used now and as
+    written, and the order it is held with (an apology coupon's ticket's order) until released."""
+
+    __slots__ = ("id", "value", "owner", "used", "written")
+
+    def __init__(self, id_, value, owner):
+        self.id, self.value, self.owner = id_, value, owner
+        self.used = self.written = 0
+
+
 class Live:
     """One order while its steps replay: its row, lines, pick lists, shipment, survey, ticket, and
     every row written on its behalf (``rows``: (table, row), held until the order can change no
@@ -410,8 +430,10 @@ class Replay:
         self.stock: dict[tuple, list] = {}  # (sku_id, warehouse_id) → [on_hand, reserved, row]
         self.live: dict[int, Live] = {}
         self.unpaid: dict[int, Live] = {}  # awaiting payment, unpaid: expiry candidates
-        self.unsent: list = []  # surveys created, not sent yet
-        self.coupons: dict[str, dict] = {}
+        # Surveys created, not sent yet: in creation order, which is the order they fall due (a
+        # fixed delay after completion, and the replay goes forward in time).
+        self.unsent: deque = deque()
+        self.coupons: dict[str, CouponUse] = {}
         self.redemptions: dict[str, tuple] = {}  # order number → (redemption, usage)
         self.sla: dict = {}
         self.names = {sku.pk: f"{sku.product.name} {sku.name}".strip()[:300] for sku in shop.skus}
@@ -466,9 +488,9 @@ class Replay:
         number = self.numbers.next("SO", at)
         by = self.staff["sales"] if plan.channel in ("store", "phone") else None
         row = self.w[Order].add(
-            number=number, channel=plan.channel, customer_id=person["pk"], customer_name=person["name"],
-            customer_phone=person["phone"], customer_email=person["email"],
-            shipping_address={} if plan.store else person["address"], payment_method=plan.method,
+            number=number, channel=plan.channel, customer_id=person.pk, customer_name=person.name,
+            customer_phone=person.phone, customer_email=person.email,
+            shipping_address={} if plan.store else person.address, payment_method=plan.method,
             coupon_code=plan.coupon, created_by_id=by, placed_at=at, idempotency_key=None,
         )  # fmt: skip
         live = self.live[id(plan)]
@@ -529,13 +551,13 @@ class Replay:
 
     def _redeem(self, code, row, at) -> Decimal:
         coupon = self.coupons[code]
-        coupon["used_count"] += 1
-        owner = coupon["_owner"]
+        coupon.used += 1
+        owner = coupon.owner
         if owner is not None and not owner.released:
             self.w.owner.waits.append(owner)
-        usage = self.w[CouponUsage].add(coupon_id=coupon["id"], customer_id=row["customer_id"], used=1)
-        discount = min(coupon["value"], row["subtotal"])
-        redemption = self.w[CouponRedemption].add(coupon_id=coupon["id"], customer_id=row["customer_id"],
+        usage = self.w[CouponUsage].add(coupon_id=coupon.id, customer_id=row["customer_id"], used=1)
+        discount = min(coupon.value, row["subtotal"])
+        redemption = self.w[CouponRedemption].add(coupon_id=coupon.id, customer_id=row["customer_id"],
                                                   order_number=row["number"], discount=discount, redeemed_at=at)  # fmt: skip
         self.redemptions[row["number"]] = (redemption, usage)
         return discount
@@ -611,7 +633,7 @@ class Replay:
         if row["number"] in self.redemptions:
             redemption, usage = self.redemptions.pop(row["number"])
             redemption["released_at"] = at
-            self.coupons[row["coupon_code"]]["used_count"] -= 1
+            self.coupons[row["coupon_code"]].used -= 1
             usage["used"] -= 1
         for pick_list in live.pick_lists:
             if pick_list["status"] != "cancelled":
@@ -734,7 +756,7 @@ class Replay:
     def contact(self, at, plan, live, *, purpose, summary, customer=None):
         inquiry = purpose == "inquiry"
         self.w[ContactLog].add(
-            customer_id=customer if plan is None else plan.customer["pk"], channel="phone",
+            customer_id=customer if plan is None else plan.customer.pk, channel="phone",
             direction="in" if inquiry else "out", purpose=purpose, summary=summary,
             staff_id=self.staff["sales" if inquiry else "customer_service"],
             order_id=None if inquiry or live is None else live.row["id"], occurred_at=at,
@@ -772,26 +794,23 @@ class Replay:
         live.ticket.update(status="closed", closed_at=at)
 
     def coupon_issue(self, at, coupon, ticket=None):
-        self.coupons[coupon.code] = row = self.w[Coupon].add(
+        row = self.w[Coupon].add(
             code=coupon.code, name=coupon.name, kind="fixed", value=coupon.value, cap=None,
             min_order_amount=coupon.min_amount, valid_from=at, valid_to=coupon.valid_to, total_limit=1,
-            per_customer_limit=1, used_count=0, customer_id=coupon.customer["pk"], segment="", is_active=True,
+            per_customer_limit=1, used_count=0, customer_id=coupon.customer.pk, segment="", is_active=True,
             source=coupon.source, source_reference=ticket["number"] if ticket else "",
             ticket_id=ticket["id"] if ticket else None, issued_by_id=self.staff["customer_service"], issued_at=at,
         )  # fmt: skip
-        row["_owner"] = self.w.owner  # an apology coupon is held with its ticket's order
+        # An apology coupon is held with its ticket's order.
+        self.coupons[coupon.code] = CouponUse(row["id"], coupon.value, self.w.owner)
 
     def apology_coupon(self, at, plan, live, *, coupon):
         self.coupon_issue(at, coupon, ticket=live.ticket)
 
     def survey(self, at, plan, live):
-        still = []
-        for survey in self.unsent:
-            if survey["send_after"] <= at:
-                survey["sent_at"] = at
-            else:
-                still.append(survey)
-        self.unsent = still
+        unsent = self.unsent
+        while unsent and unsent[0]["send_after"] <= at:  # the due ones (all of them: a prefix)
+            unsent.popleft()["sent_at"] = at
 
     def survey_answer(self, at, plan, live, *, scores, comment):
         scored = [(self.weights[d], scores[d]) for d in settings.CSI_WEIGHTS if d in scores]
@@ -872,11 +891,15 @@ class Replay:
 
 
 def customers_write(replay: Replay, shop: DemoShop) -> None:
+    """The customers, written a batch at a time (a million orders have some 670,000: as row dicts
+    all at once they took a quarter of the load's memory)."""
     table = replay.w[Customer]
-    for person in shop.customers:
-        row = table.add(name=person["name"], phone=person["phone"] or None, email=person["email"] or None,
-                        created_at=person["since"])  # fmt: skip
-        person["pk"] = row["id"]
+    for start in range(0, len(shop.customers), CUSTOMER_BATCH):
+        for person in shop.customers[start : start + CUSTOMER_BATCH]:
+            row = table.add(name=person.name, phone=person.phone or None, email=person.email or None,
+                            created_at=person.since)  # fmt: skip
+            person.pk = row["id"]
+        replay.w.write_now(Customer)
 
 
 def bulk_load(shop: DemoShop, *, progress) -> None:
@@ -892,8 +915,6 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
     replay = Replay(shop)
     w = replay.w
     events = {"receive": replay.receive, "stock_settings": replay.stock_settings}
-    timeline, shop.timeline = shop.timeline, []
-    remaining: dict[int, int] = {}  # plan id → its steps still to replay
     waiting: dict[int, Live] = {}  # done with their steps, not final yet
 
     def final(live: Live) -> bool:
@@ -908,27 +929,31 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
         del replay.live[id(live.plan)]
         replay.redemptions.pop(live.row["number"], None)
 
+    def coupons_written() -> None:
+        """The coupon rows about to be written get their use count as it is now (the count as
+        written is kept, for the update at the end if it changes)."""
+        for row in w[Coupon].rows:
+            use = replay.coupons[row["code"]]
+            row["used_count"] = use.written = use.used
+            if use.owner is not None and use.owner.released:
+                use.owner = None
+
     def chunk() -> None:
         for key, live in list(waiting.items()):
             if final(live):
                 del waiting[key]
                 release(live)
-        for coupon in w[Coupon].rows:
-            coupon["_written"] = coupon["used_count"]
+        coupons_written()
         w.chunk()
 
     w.begin()
     try:
         customers_write(replay, shop)
         placed = 0
-        for index in range(len(timeline)):
-            step = timeline[index]
-            timeline[index] = None  # let it go: the plan goes with its last step
+        for step, last in shop.timeline_steps():
             moment, plan = step.at, step.plan
             if plan is not None:
                 key = id(plan)
-                if key not in remaining:
-                    remaining[key] = len(plan.steps)
                 if step.action == "place":
                     live = w.owner = replay.live[key] = Live(None, plan)
                     replay.place(moment, plan)
@@ -936,15 +961,11 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
                     live = w.owner = replay.live.get(key)
                     getattr(replay, step.action)(moment, plan, live, **step.args)
                 w.owner = None
-                remaining[key] -= 1
-                if not remaining[key]:
-                    del remaining[key]
-                    plan.steps = []  # steps and plan point at each other: let the steps go now
-                    if live is not None:
-                        if final(live):
-                            release(live)
-                        else:
-                            waiting[id(live)] = live
+                if last and live is not None:
+                    if final(live):
+                        release(live)
+                    else:
+                        waiting[id(live)] = live
                 if step.action == "place":
                     progress.order()
                     placed += 1
@@ -952,9 +973,10 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
                         chunk()
             elif step.action == "inquiry":
                 replay.contact(moment, None, None, purpose="inquiry", summary=step.args["summary"],
-                               customer=step.args["person"]["pk"])  # fmt: skip
+                               customer=step.args["person"].pk)  # fmt: skip
             elif step.action == "coupon_issue":
-                replay.coupon_issue(moment, step.args["coupon"])
+                for coupon in step.args["coupons"]:
+                    replay.coupon_issue(moment, coupon)
             elif step.action == "delist":
                 with shop.at(moment):
                     from .catalog import EVENTS
@@ -962,14 +984,12 @@ def bulk_load(shop: DemoShop, *, progress) -> None:
                     EVENTS["delist"](shop, **step.args)
             else:
                 events[step.action](moment, **step.args)
-        del timeline
         progress.say("writing the last rows")
         for live in list(replay.live.values()):
             w.release(live)
         for on_hand, reserved, row in replay.stock.values():
             row["on_hand"], row["reserved"] = on_hand, reserved
-        for coupon in w[Coupon].rows:
-            coupon["_written"] = coupon["used_count"]
+        coupons_written()
         w.finish(replay.coupons.values())
         replay.numbers.store()
     except BaseException:

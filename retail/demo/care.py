@@ -16,15 +16,15 @@ from orders.models import Order
 
 from . import data
 from .aftersales import aftersales_steps
-from .shop import DemoShop, OrderPlan, Step, minutes
+from .shop import DemoShop, OrderPlan, Person, Step, minutes
 
 SLA_HOURS = {"urgent": 0.5, "high": 1, "normal": 4, "low": 8}
 
 
-@dataclass
+@dataclass(slots=True)
 class CouponPlan:
     code: str
-    customer: dict
+    customer: Person
     issued_at: datetime
     valid_to: datetime
     name: str
@@ -216,8 +216,9 @@ def coupon_campaigns(shop: DemoShop, *, orders: int) -> None:
                         )
                     }.values()
                 )
+                campaign = []
                 for i, person in enumerate(chosen, start=1):
-                    shop.coupons.append(
+                    campaign.append(
                         CouponPlan(
                             code=f"M{day:%y%m%d}{i:04d}",
                             customer=person,
@@ -229,7 +230,9 @@ def coupon_campaigns(shop: DemoShop, *, orders: int) -> None:
                             source=Coupon.Source.CAMPAIGN,
                         )  # fmt: skip
                     )
-                    shop.later(moment, "coupon_issue", coupon=shop.coupons[-1])
+                shop.coupons += campaign
+                # One event per campaign, not per coupon: a million orders have some 800,000.
+                shop.later(moment, "coupon_issue", coupons=campaign)
         day += timedelta(days=1)
 
 
@@ -244,7 +247,7 @@ def coupon_redemptions(shop: DemoShop, plans: list[OrderPlan]) -> None:
     for coupon in shop.coupons:
         held.setdefault(id(coupon.customer), []).append(coupon)
     for p in sorted(plans, key=lambda p: p.placed_at):
-        if p.store or p.shortage or not any(step.action == "place" for step in p.steps):
+        if p.store or p.shortage or p.placed_at >= shop.now:  # not placed yet: no steps planned
             continue
         subtotal = sum((sku.price * q for sku, q in p.lines), Decimal("0.00"))
         mine = [
@@ -256,7 +259,7 @@ def coupon_redemptions(shop: DemoShop, plans: list[OrderPlan]) -> None:
                                 valid_to=moment + timedelta(days=30), name="购物车提醒券", value=Decimal("15.00"),
                                 min_amount=Decimal("99.00"), source=Coupon.Source.CAMPAIGN)  # fmt: skip
             shop.coupons.append(coupon)
-            shop.later(moment, "coupon_issue", coupon=coupon)
+            shop.later(moment, "coupon_issue", coupons=[coupon])
             mine = [coupon]
         for coupon in mine:
             if subtotal < coupon.min_amount or shop.rng.random() > 0.85:
@@ -272,7 +275,7 @@ def coupon_redemptions(shop: DemoShop, plans: list[OrderPlan]) -> None:
 def _contact(shop: DemoShop, plan: OrderPlan | None, *, purpose: str, summary: str, customer=None) -> None:
     inquiry = purpose == "inquiry"
     crm.contact_log_record(
-        customer=customer if plan is None else plan.customer["pk"],
+        customer=customer if plan is None else plan.customer.pk,
         channel="phone",
         direction="in" if inquiry else "out",
         purpose=purpose,
@@ -317,7 +320,7 @@ def coupon_issue(shop: DemoShop, coupon: CouponPlan, ticket=None) -> None:
         valid_to=coupon.valid_to,
         per_customer_limit=1,
         total_limit=1,
-        customer=coupon.customer["pk"],
+        customer=coupon.customer.pk,
         source=coupon.source,
         ticket=ticket,
         notify=coupon.source == Coupon.Source.TICKET,

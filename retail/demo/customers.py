@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from crm import services as crm
 
 from . import data
-from .shop import DemoError, DemoShop
+from .shop import DemoError, DemoShop, Person
 
 # The one password of every demo role login (docs/operations.md); demo data only, never production.
 DEMO_PASSWORD = "demo-retail-2026"
@@ -45,20 +45,19 @@ def customers_plan(shop: DemoShop, count: int) -> None:
         has_phone, has_email = rng.random() < 0.93, rng.random() < 0.6
         email = f"customer{i + 1:03d}@example.com" if has_email or not has_phone else ""
         province, city, districts, streets, postcode = rng.choice(data.PLACES)
-        person = {
-            "name": name,
-            "phone": phone if has_phone else "",
-            "email": email,
-            "address": {
-                "province": province,
-                "city": city,
-                "district": rng.choice(districts),
-                "line": f"{rng.choice(streets)}{rng.randint(1, 999)}号"
-                f"{rng.randint(1, 30)}栋{rng.randint(101, 2505)}室",
-                "postcode": postcode,
-            },
-        }
-        person["since"] = shop.start - timedelta(days=rng.uniform(1, 200))
+        district = rng.choice(districts)
+        street = (
+            f"{rng.choice(streets)}{rng.randint(1, 999)}号{rng.randint(1, 30)}栋{rng.randint(101, 2505)}室"
+        )
+        since = shop.start - timedelta(days=rng.uniform(1, 200))
+        person = Person(
+            name=name,
+            phone=phone if has_phone else "",
+            email=email,
+            place=(province, city, district, postcode),
+            street=street,
+            since=since,
+        )
         shop.customers.append(person)
         total += 1 / (i + 1) ** 0.6
         shop.customer_weights.append(total)
@@ -67,7 +66,5 @@ def customers_plan(shop: DemoShop, count: int) -> None:
 def customers_create(shop: DemoShop) -> None:
     """The planned customers, recorded by crm as a first contact would (service path)."""
     for person in shop.customers:
-        with shop.at(person["since"]):
-            person["pk"] = crm.customer_for_contact(
-                name=person["name"], phone=person["phone"], email=person["email"]
-            ).pk
+        with shop.at(person.since):
+            person.pk = crm.customer_for_contact(name=person.name, phone=person.phone, email=person.email).pk

@@ -56,14 +56,13 @@ def stock_receipts_schedule(shop: DemoShop, plans: list[OrderPlan]) -> dict:
         return bisect_right(moments, moment) - 1 if moment >= moments[0] else 0
 
     for p in plans:
-        reserved_at = {step.action: step.at for step in p.steps}
-        if "place" in reserved_at:
+        if p.placed_at < shop.now:  # placed (a planned step)
             for sku, q in p.lines:
                 if sku.pk != shop.shortage_sku.pk:
-                    demand[window(reserved_at["place"])][sku.code] += q
-        if p.shortage and "resolve" in reserved_at:
+                    demand[window(p.placed_at)][sku.code] += q
+        if p.shortage and p.resolved_at is not None:
             q = next(q for sku, q in p.lines if sku.pk == shop.shortage_sku.pk)
-            demand[window(reserved_at["resolve"])][shop.substitute_sku.code] += q
+            demand[window(p.resolved_at)][shop.substitute_sku.code] += q
     low = set(shop.rng.sample([s.code for s in shop.skus], k=max(1, len(shop.skus) // 7)))
     buffers = [
         {sku.code: shop.rng.randint(1, 3) if i == 0 else int(shop.rng.random() < 0.1) for sku in shop.skus}
@@ -164,7 +163,7 @@ TRACKING_TEXTS = {
 
 def tracking_place(shop: DemoShop, plan: OrderPlan, status: str) -> str:
     origin = shop.warehouses[shop.home[shop.final_lines(plan)[0][0].code]].name
-    return TRACKING_PLACES[status].format(origin=origin[:2], city=plan.customer["address"]["city"])
+    return TRACKING_PLACES[status].format(origin=origin[:2], city=plan.customer.address["city"])
 
 
 def _track(shop: DemoShop, plan: OrderPlan, *, status: str) -> None:

@@ -65,14 +65,14 @@ def order_targets(shop: DemoShop, count: int) -> list[str]:
 
 def _lines(shop: DemoShop, *, first: SKU | None, exclude: set) -> list:
     wanted = shop.choose(LINE_COUNTS)
-    lines = [(first, 1)] if first else []
+    lines = [shop.line(first, 1)] if first else []
     chosen = {first.code} if first else set()
     while len(lines) < wanted:
         sku = shop.rng.choices(shop.skus, cum_weights=shop.popularity)[0]
         if sku.code in chosen or sku.code in exclude:
             continue
         chosen.add(sku.code)
-        lines.append((sku, shop.choose(QUANTITIES)))
+        lines.append(shop.line(sku, shop.choose(QUANTITIES)))
     return lines
 
 
@@ -110,12 +110,13 @@ def order_plan(shop: DemoShop, target: str) -> OrderPlan:
         customer=customer,
         channel=channel,
         method=method,
-        lines=lines,
+        lines=tuple(lines),
         shortage=shortage,
         cancel_stage=cancel_stage,
     )
     plan.needs_review = order_total(plan, shop.final_lines(plan)) > settings.ORDERS_REVIEW_THRESHOLD
-    plan.warehouses = sorted({shop.home[sku.code] for sku, _q in shop.final_lines(plan)})
+    homes = tuple(sorted({shop.home[sku.code] for sku, _q in shop.final_lines(plan)}))
+    plan.warehouses = shop.homes_seen.setdefault(homes, homes)  # a few sets, shared
     _place_in_time(shop, plan)
     return plan
 
@@ -123,7 +124,8 @@ def order_plan(shop: DemoShop, target: str) -> OrderPlan:
 def _place_in_time(shop: DemoShop, p: OrderPlan) -> None:
     """Finished orders: a moment on the calendar, lived forward (redrawn if the end is not past
     yet). Open orders: lived from zero, then placed back from now so that they stand in their
-    status now. Steps after now are dropped (they have not happened yet)."""
+    status now. Steps after now are dropped (they have not happened yet); the others go on the
+    shop's timeline."""
     rng = shop.rng
     if p.target in (S.COMPLETED, S.CANCELLED):
         for _attempt in range(12):
@@ -155,7 +157,9 @@ def _place_in_time(shop: DemoShop, p: OrderPlan) -> None:
             step.at = placed + step.at
     p.placed_at = life[0].at
     steps = sorted(life + care_steps(shop, p, life), key=lambda s: s.at)
-    p.steps = [step for step in steps if step.at < shop.now]
+    steps = [step for step in steps if step.at < shop.now]
+    p.resolved_at = next((step.at for step in steps if step.action == "resolve"), None)
+    shop.timeline_add(p, steps)
 
 
 class _Life:
@@ -305,7 +309,9 @@ def _life_in_warehouse(shop: DemoShop, p: OrderPlan, life: _Life) -> None:
         transit -= gone
     life.add(max(60, transit), "track" if rng.random() < 0.85 else "deliver", S.COMPLETED)
     last = life.steps[-1]
-    last.args = {"status": "delivered"} if last.action == "track" else {"how": "客户电话确认已签收"}
+    last.args = shop.shared(
+        {"status": "delivered"} if last.action == "track" else {"how": "客户电话确认已签收"}
+    )
 
 
 # -- the steps that orders' services run -------------------------------------------------------------
@@ -313,8 +319,8 @@ def _place(shop: DemoShop, plan: OrderPlan) -> None:
     person = plan.customer
     order, _created = orders.order_place(
         channel=plan.channel,
-        customer={"name": person["name"], "phone": person["phone"], "email": person["email"]},
-        shipping_address={} if plan.store else person["address"],
+        customer={"name": person.name, "phone": person.phone, "email": person.email},
+        shipping_address={} if plan.store else person.address,
         lines=[{"sku": sku.code, "quantity": q} for sku, q in plan.lines],
         payment_method=plan.method,
         coupon=plan.coupon or None,

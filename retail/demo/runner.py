@@ -45,7 +45,7 @@ from .fulfilment import STEPS as FULFILMENT_STEPS
 from .fulfilment import homes_assign, stock_receipts_schedule, warehouses_create
 from .orders import STEPS as ORDER_STEPS
 from .orders import order_plan, order_targets
-from .shop import DemoError, DemoShop, OrderPlan, Step
+from .shop import DemoError, DemoShop, OrderPlan, Person, Step
 
 MARKER = "demo-data-loaded"
 # Each planned step's action names its function (the order's own steps, warehouse and carrier, care).
@@ -193,7 +193,7 @@ def demo_load(
 def shop_plan(shop: DemoShop, *, orders: int, customers: int) -> list[OrderPlan]:
     """Staff, warehouses and the catalog first (through the services, both paths: the plan needs
     their rows), then the customers, coupon campaigns and every order's plan; the timeline then
-    holds every step, receipt and campaign in time order."""
+    holds every step, receipt and campaign (``DemoShop.timeline_steps`` gives them in time order)."""
     with shop.at(shop.setup):
         staff_create(shop)
         warehouses_create(shop)
@@ -205,12 +205,8 @@ def shop_plan(shop: DemoShop, *, orders: int, customers: int) -> list[OrderPlan]
     plans = [order_plan(shop, target) for target in order_targets(shop, orders)]
     coupon_redemptions(shop, plans)
     inquiries_plan(shop, count=max(1, orders // 4))
-    for plan in plans:
-        for step in plan.steps:
-            step.plan = plan
-        shop.timeline += plan.steps
+    shop.orders_on_timeline()
     stock_receipts_schedule(shop, plans)
-    shop.timeline_sort()
     return plans
 
 
@@ -224,12 +220,13 @@ def inquiries_plan(shop: DemoShop, *, count: int) -> None:
         shop.later(moment, "inquiry", person=person, summary=shop.rng.choice(data.INQUIRIES))
 
 
-def _inquiry(shop: DemoShop, *, person: dict, summary: str) -> None:
-    _contact(shop, None, purpose="inquiry", summary=summary, customer=person["pk"])
+def _inquiry(shop: DemoShop, *, person: Person, summary: str) -> None:
+    _contact(shop, None, purpose="inquiry", summary=summary, customer=person.pk)
 
 
-def _coupon_issue(shop: DemoShop, *, coupon) -> None:
-    coupon_issue(shop, coupon)
+def _coupon_issue(shop: DemoShop, *, coupons: list) -> None:
+    for coupon in coupons:
+        coupon_issue(shop, coupon)
 
 
 EVENTS = {**CATALOG_EVENTS, **FULFILMENT_EVENTS, "inquiry": _inquiry, "coupon_issue": _coupon_issue}
@@ -238,7 +235,7 @@ EVENTS = {**CATALOG_EVENTS, **FULFILMENT_EVENTS, "inquiry": _inquiry, "coupon_is
 def timeline_run(shop: DemoShop, *, progress: Progress) -> None:
     """The service path: customers first, then every timeline item at its moment."""
     customers_create(shop)
-    for step in shop.timeline:
+    for step, _last in shop.timeline_steps():
         with shop.at(step.at):
             if step.plan is not None:
                 step_run(shop=shop, plan=step.plan, step=step)
