@@ -352,6 +352,13 @@ def order_for_tracking(
     log, and ``digest_parts``), read in the same statement, so the version and the row come from one
     snapshot. The same ``None`` for every miss. A wrong contact for an existing number costs the
     same one query as a match (the digest is a few index reads); an unknown number skips the digest."""
+    if connection.vendor != "postgresql":
+        # The digest is PostgreSQL's SQL (arrays of rows as text, md5): elsewhere (the embedded
+        # SQLite of ``make run``) the order is found as before and its answer is not cached.
+        order = order_for_customer_lookup(number=number, contact=contact)
+        if order is not None:
+            order.tracking_version = None
+        return order
     cleaned = _lookup_input(number, contact)
     if cleaned is None:
         return None
@@ -377,8 +384,10 @@ def order_for_customer_link(*, token: str, digest_parts: Sequence[TrackingDigest
     ``signing.SignatureExpired`` once the link is older than ``TRACKING_LINK_MAX_AGE_DAYS``;
     ``signing.BadSignature`` when it was not made here or the order no longer exists."""
     number = order_link_number(token)
-    if digest_parts is None:
+    if digest_parts is None or connection.vendor != "postgresql":
         order = _order_for_customer(number)
+        if order is not None and digest_parts is not None:
+            order.tracking_version = None  # no digest outside PostgreSQL: not cached
     else:
         digest = RawSQL(_tracking_digest_sql(f'"{Order._meta.db_table}"."id"', digest_parts), ())
         order = Order.objects.filter(number=number).annotate(tracking_version=digest).first()

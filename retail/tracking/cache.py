@@ -60,7 +60,12 @@ def tracking_cache_key(kind: str, order: Order) -> str:
     )
 
 
-def _cached(key: str, build: Callable, *, number: str):
+def _cached(kind: str, order: Order, build: Callable):
+    """The answer of ``kind`` from the cache, or built and stored; built every time when the lookup
+    read no version (a database other than PostgreSQL, where the digest cannot be computed)."""
+    if getattr(order, "tracking_version", None) is None:
+        return build()
+    key, number = tracking_cache_key(kind, order), order.number
     try:
         value = cache.get(key)
     except CACHE_ERRORS as exc:
@@ -85,10 +90,10 @@ def tracking_json_bytes(order: Order) -> bytes:
 
 def tracking_answer_json(order: Order) -> bytes:
     """The API's answer for an order found with its ``tracking_version``: cached, or built."""
-    return _cached(tracking_cache_key("json", order), lambda: tracking_json_bytes(order), number=order.number)
+    return _cached("json", order, lambda: tracking_json_bytes(order))
 
 
 def tracking_answer_payload(order: Order) -> dict:
     """``tracking_payload`` of an order found with its ``tracking_version`` (the HTML page's):
     cached, or built."""
-    return _cached(tracking_cache_key("page", order), lambda: tracking_payload(order), number=order.number)
+    return _cached("page", order, lambda: tracking_payload(order))

@@ -113,6 +113,7 @@ def test_html_page_shares_the_throttle(client, number):
     assert client.post("/track/", {"number": number, "contact": "13800138000"}).status_code == 429
 
 
+@pytest.mark.postgres  # the counts of a cached answer: the cache needs PostgreSQL
 def test_a_wrong_contact_costs_the_queries_of_an_unknown_number(anon, number, django_assert_num_queries):
     """Timing must not tell whether a number exists: the contact is compared on the bare row, so a
     wrong contact runs exactly the one query an unknown number runs (lines and shipments are read

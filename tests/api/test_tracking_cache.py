@@ -26,7 +26,7 @@ from tests.helpers.fulfil import order_fulfil
 from tests.helpers.orders import place
 from tests.helpers.redis_server import RedisServer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]  # the version digest is PostgreSQL SQL
 
 PHONE = "13800138000"
 

@@ -218,6 +218,7 @@ def test_every_page_links_to_customer_service(client, order, settings):
     assert 'id="service"' not in client.get("/track/").content.decode()
 
 
+@pytest.mark.postgres  # the counts of a cached answer: the cache needs PostgreSQL
 def test_the_page_costs_the_same_queries_whatever_the_order(client, delivered, django_assert_num_queries):
     """A first look builds the answer (the order with its version, lines, shipments, log, and the
     two after-sales reads); a second one finds it cached (retail.tracking.cache): the order with its
