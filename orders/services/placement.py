@@ -25,7 +25,7 @@ from inventory.services import (
 )
 from retail import error_codes as codes
 from retail import events
-from retail.errors import BusinessError, ValidationError
+from retail.errors import BusinessError, InsufficientStock, ValidationError
 from retail.fsm import fsm_set_initial_state
 from retail.notifications.outbox import notifications_queue
 from retail.numbering import document_number
@@ -275,23 +275,50 @@ def order_place(
     # (almost every call) costs no statement. A repeated one fails the order's INSERT, or earlier
     # when the stock or the catalog changed since (a store order now short, a SKU withdrawn): either
     # way the savepoint rolls back and the key's first order is returned.
-    try:
-        with transaction.atomic():
-            return _place(data, idempotency_key=idempotency_key or None, by=by), True
-    except (IntegrityError, BusinessError):
-        if idempotency_key:
-            existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+    #
+    # Stock is reserved last (see ``_place``): an order expected to be reserved in full writes its
+    # rows first, so the stock rows it locks stay locked for the reservation and the commit only.
+    # When a line turns out short, that attempt rolls back and the order is placed again reserving
+    # first, which is how a backorder is written; a coupon (its redemption decides the total, hence
+    # the status) takes that way at once.
+    attempts = ["first"] if data.coupon else ["last", "first"]
+    store = data.channel == Channel.STORE
+    while attempts:
+        reserve = attempts.pop(0)
+        try:
+            with transaction.atomic():
+                return _place(data, idempotency_key=idempotency_key or None, by=by, reserve=reserve), True
+        except InsufficientStock:
+            if attempts and not store:
+                continue
+            existing = _first_order_of(idempotency_key)
             if existing:
                 return existing, False
-        raise
+            raise
+        except (IntegrityError, BusinessError):
+            existing = _first_order_of(idempotency_key)
+            if existing:
+                return existing, False
+            raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
+def _first_order_of(idempotency_key: str | None) -> Order | None:
+    if not idempotency_key:
+        return None
+    return Order.objects.filter(idempotency_key=idempotency_key).first()
+
+
+def _place(data: PlacementInput, *, idempotency_key, by, reserve: str) -> Order:
     """The placement transaction: number, reservation, order, lines, audit and outbox rows.
 
     Kept in one piece on purpose: it is the hot path whose statements are counted (the placement
-    budget in tests/api/test_queries.py), and its order (reserve before the order row exists, then
-    write the rows in bulk) is what keeps it short under the stock locks."""
+    budget in tests/api/test_queries.py). ``reserve="last"`` writes the order, its audit, outbox
+    and webhook rows as for an order reserved in full, then reserves every line (all or nothing)
+    and writes the lines with their warehouses: under many clients ordering the same SKU, the
+    stock row's lock is what limits the rate, and it is then held only for the reservation, the
+    lines and the commit. ``reserve="first"`` reserves before the order row exists and writes a
+    short line as backordered."""
     skus = _orderable_skus(data.lines)
     customer = customer_for_contact(
         name=data.name, phone=data.phone, email=data.email, language=data.language
@@ -299,12 +326,10 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
     now = timezone.now()
     number = document_number("SO")
     store = data.channel == Channel.STORE
-    allocation = stock_reserve(
-        requests=[ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in data.lines],
-        reference=number,
-        by=actor_of(by),
-        all_or_nothing=store,
-    )
+    requests = [ReserveRequest(skus[li.sku].pk, li.sku, li.quantity) for li in data.lines]
+    allocation = None
+    if reserve == "first":
+        allocation = stock_reserve(requests=requests, reference=number, by=actor_of(by), all_or_nothing=store)
     order = Order(
         number=number,
         channel=data.channel,
@@ -321,15 +346,17 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
         placed_at=now,
     )
     order_lines = [
-        _line_for(order, skus[li.sku], li.quantity, allocation[skus[li.sku].pk]) for li in data.lines
+        _line_for(order, skus[li.sku], li.quantity, allocation[skus[li.sku].pk] if allocation else None)
+        for li in data.lines
     ]
-    for line in order_lines:
-        line.warehouse_code = allocation.codes.get(line.warehouse_id)
+    if allocation is not None:
+        for line in order_lines:
+            line.warehouse_code = allocation.codes.get(line.warehouse_id)
     _price(order, order_lines)
     order.discount_total = _coupon_discount(code=data.coupon, order=order)
     order.total = order.subtotal - order.discount_total + order.shipping_fee
     order.needs_review = order.total > settings.ORDERS_REVIEW_THRESHOLD
-    short = any(not line.reserved for line in order_lines)
+    short = allocation is not None and any(not line.reserved for line in order_lines)
 
     if data.payment_method == PaymentMethod.COD:
         order.payment_status = PaymentStatus.COD
@@ -351,7 +378,8 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
         order._stamp_confirmed()
         steps.append((Order.S.AWAITING_PAYMENT, Order.S.PENDING, "confirm"))
     order.save(force_insert=True)
-    OrderLine.objects.bulk_create(order_lines)
+    if allocation is not None:
+        OrderLine.objects.bulk_create(order_lines)
     if store:
         Payment.objects.create(
             order=order,
@@ -365,6 +393,14 @@ def _place(data: PlacementInput, *, idempotency_key, by) -> Order:
     _log_rows(order, steps, by, description="自动审核" if len(steps) > 1 else "")
     _notify_placed(order, order_lines, short=short)
     events.emit(events.ORDER_PLACED, order_event_payload(order, lines=order_lines), reference=order.number)
+    if allocation is None:
+        # Every line reserved, or InsufficientStock rolls all of this back (see order_place).
+        allocation = stock_reserve(requests=requests, reference=number, by=actor_of(by), all_or_nothing=True)
+        for line in order_lines:
+            line.warehouse_id = allocation[line.sku_id]
+            line.warehouse_code = allocation.codes[line.warehouse_id]
+            line.reserved = True
+        OrderLine.objects.bulk_create(order_lines)
     logger.info("order %s placed (%s, %s)", order.number, order.channel, order.status)
     order.placed_lines = sorted(order_lines, key=lambda line: line.sku_code)
     return order
