@@ -86,6 +86,24 @@ def _record_insert(user_id: int, scope: str, key: str, fingerprint: str) -> int 
     return row[0] if row else None
 
 
+@functools.cache
+def _store_sql() -> str:
+    qn, meta = connection.ops.quote_name, IdempotencyRecord._meta
+    return (
+        f"UPDATE {qn(meta.db_table)} SET {qn(meta.get_field('status_code').column)} = %s,"
+        f" {qn(meta.get_field('response_body').column)} = %s WHERE {qn(meta.pk.column)} = %s"
+    )
+
+
+def _record_store(record_id: int, status_code: int, content: str) -> None:
+    """The answer stored on the key's record: one fixed UPDATE (it runs while the placement's
+    stock rows are locked, so no ORM query is built for it); the body goes through the field's
+    own conversion, as the ORM would store it."""
+    body = IdempotencyRecord._meta.get_field("response_body").get_db_prep_save(content, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_store_sql(), [status_code, body, record_id])
+
+
 def scoped_key(request) -> str | None:
     """The client's key made unique per user, for services that keep their own (``order_place``)."""
     key = request.headers.get(HEADER)
@@ -115,9 +133,7 @@ def idempotent(handler):
                 transaction.set_rollback(True)
                 return response
             content = JSONRenderer().render(response.data).decode("utf-8")
-            IdempotencyRecord.objects.filter(pk=record_id).update(
-                status_code=response.status_code, response_body=content
-            )
+            _record_store(record_id, response.status_code, content)
         return HttpResponse(content, status=response.status_code, content_type="application/json")
 
     return wrapper
