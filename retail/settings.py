@@ -240,7 +240,7 @@ NOTIFICATION_ATTACHMENTS_MAX_BYTES = env.int("NOTIFICATION_ATTACHMENTS_MAX_BYTES
 # REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "retail.api.authentication.TokenAuthentication",  # DRF's, permissions read with the user
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -81,3 +81,70 @@ def test_it_is_the_configured_backend(users, settings):
     with CaptureQueriesContext(connection) as captured:
         assert user.has_perms(["orders.add_order"]) and not user.has_perm("orders.change_order")
     assert len(captured) == 1
+
+
+# -- the API token's user, read with their permissions (retail.auth.token_user) --------------------
+def _key(user) -> str:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+@pytest.mark.parametrize(
+    "who", ["nothing", "own only", "groups and own", "superuser", "inactive with groups"]
+)
+def test_a_tokens_user_comes_with_the_permissions_djangos_backend_gives(users, who):
+    from retail.auth import token_user
+
+    user = users[who]
+    if who == "inactive with groups":
+        user.groups.add(Group.objects.get(name="t-packers"))
+    key, granted = _key(user), backends.ModelBackend().get_all_permissions(_fresh(user))
+    asked = sorted(granted | {"orders.delete_order"})
+    with CaptureQueriesContext(connection) as captured:
+        found, token = token_user(key)
+        checks = [found.has_perm(p) for p in asked]
+    assert found.pk == user.pk and token.user is found and token.key == key
+    assert (found.is_active, found.is_superuser, found.username) == (
+        user.is_active,
+        user.is_superuser,
+        user.username,
+    )
+    assert checks == [user.is_active and (user.is_superuser or p in granted) for p in asked]
+    if connection.vendor == "postgresql":
+        # one statement for the user and the permission checks after it
+        assert len(captured.captured_queries) == 1
+    else:
+        assert len([q for q in captured.captured_queries if '"authtoken_token"' in q["sql"]]) == 1
+
+
+def test_an_unknown_key_finds_nobody():
+    from retail.auth import token_user
+
+    assert token_user("0" * 40) is None
+
+
+def test_the_api_refuses_a_bad_or_inactive_token_with_drfs_own_messages(users):
+    from rest_framework import authentication, exceptions
+
+    from retail.api.authentication import TokenAuthentication
+
+    for key in ("0" * 40, _key(users["inactive with groups"])):
+        with pytest.raises(exceptions.AuthenticationFailed) as ours:
+            TokenAuthentication().authenticate_credentials(key)
+        with pytest.raises(exceptions.AuthenticationFailed) as drfs:
+            authentication.TokenAuthentication().authenticate_credentials(key)
+        assert ours.value.detail == drfs.value.detail
+
+
+def test_a_permission_granted_counts_on_the_next_request(users):
+    """Nothing is kept between requests: the permissions are read with the token each time."""
+    from tests.helpers.api import client_for
+
+    user = users["nothing"]
+    client = client_for(user)
+    assert client.get("/api/orders/").status_code == 403
+    user.user_permissions.add(_perm("view_order"))
+    assert client.get("/api/orders/").status_code == 200
+    user.user_permissions.remove(_perm("view_order"))
+    assert client.get("/api/orders/").status_code == 403
