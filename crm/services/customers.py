@@ -1,11 +1,12 @@
 """Customers: normalised contacts (one person, one customer), the address book, tags, merge."""
 
 import logging
+from functools import cache
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from retail import error_codes as codes
@@ -37,11 +38,8 @@ def customer_for_contact(
             code=codes.MISSING_CONTACT,
             details={"customer": ["phone or email required"]},
         )
-    match = Q(phone=phone) if phone else Q()
-    if email:
-        match = match | Q(email=email) if phone else Q(email=email)
     # A phone match wins over an email match (one query for both).
-    found = sorted(Customer.objects.filter(match)[:2], key=lambda c: c.phone != phone)
+    found = sorted(_customers_matching(phone, email), key=lambda c: c.phone != phone)
     if found:
         return _customer_language_set(found[0], language)
     try:
@@ -54,6 +52,24 @@ def customer_for_contact(
             email=email
         )
         return _customer_language_set(customer, language)
+
+
+@cache
+def _matching_sql(by_phone: bool, by_email: bool) -> str:
+    qn, meta = connection.ops.quote_name, Customer._meta
+    tests = [
+        f"{qn(meta.get_field(f).column)} = %s"
+        for f, wanted in (("phone", by_phone), ("email", by_email))
+        if wanted
+    ]
+    return f"SELECT * FROM {qn(meta.db_table)} WHERE {' OR '.join(tests)} LIMIT 2"
+
+
+def _customers_matching(phone: str | None, email: str | None) -> list[Customer]:
+    """Up to two customers with this phone or this email, by one fixed statement (every order
+    placed asks; an ORM query built for it cost several times its round trip)."""
+    params = [value for value in (phone, email) if value]
+    return list(Customer.objects.raw(_matching_sql(bool(phone), bool(email)), params))
 
 
 def _customer_language_set(customer: Customer, language: str | None) -> Customer:
