@@ -16,6 +16,7 @@ from retail.changes import change_record, change_snapshot
 from retail.errors import InsufficientStock, ValidationError
 from retail.identifiers import identifier_clean
 from retail.notifications.outbox import notification_queue, notification_queued_on
+from retail.rows import rows_insert
 from retail.validation import actor_of, quantity_clean
 
 from .models import Stock, StockMovement, Warehouse
@@ -219,7 +220,7 @@ def stock_reserve(
             )
         )
     if movements:
-        StockMovement.objects.bulk_create(movements)
+        rows_insert(movements)
     return result
 
 

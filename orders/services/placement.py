@@ -29,6 +29,7 @@ from retail.errors import BusinessError, InsufficientStock, ValidationError
 from retail.fsm import fsm_set_initial_state
 from retail.notifications.outbox import notifications_queue
 from retail.numbering import document_number
+from retail.rows import rows_insert
 from retail.validation import CENT, actor_of, choice_clean, lines_clean, normalize_phone, text_clean
 
 from ..models import Channel, Order, OrderLine, Payment, PaymentMethod, PaymentStatus
@@ -219,7 +220,7 @@ def _log_rows(order: Order, steps: list[tuple[str | None, str, str]], by, descri
     """Audit rows for transitions that happen as the order is created (one INSERT)."""
     ct = ContentType.objects.get_for_model(Order)
     now = timezone.now()
-    StateLog.objects.bulk_create(
+    rows_insert(
         [
             StateLog(
                 timestamp=now,
@@ -379,7 +380,7 @@ def _place(data: PlacementInput, *, idempotency_key, by, reserve: str) -> Order:
         steps.append((Order.S.AWAITING_PAYMENT, Order.S.PENDING, "confirm"))
     order.save(force_insert=True)
     if allocation is not None:
-        OrderLine.objects.bulk_create(order_lines)
+        rows_insert(order_lines)
     if store:
         Payment.objects.create(
             order=order,
@@ -400,7 +401,7 @@ def _place(data: PlacementInput, *, idempotency_key, by, reserve: str) -> Order:
             line.warehouse_id = allocation[line.sku_id]
             line.warehouse_code = allocation.codes[line.warehouse_id]
             line.reserved = True
-        OrderLine.objects.bulk_create(order_lines)
+        rows_insert(order_lines)
     logger.info("order %s placed (%s, %s)", order.number, order.channel, order.status)
     order.placed_lines = sorted(order_lines, key=lambda line: line.sku_code)
     return order

@@ -12,6 +12,7 @@ from django.utils import translation
 
 from retail.errors import ValidationError
 from retail.models import Notification, NotificationAttachment
+from retail.rows import rows_insert
 from retail.signing import order_link_url
 
 from .tasks import notification_dispatch
@@ -120,7 +121,7 @@ def notifications_queue(specs: list[dict]) -> list[Notification]:
         rows.extend(batch)
     if not rows:
         return []
-    Notification.objects.bulk_create(rows)
+    rows_insert(rows)
     if files:
         NotificationAttachment.objects.bulk_create(
             NotificationAttachment(

@@ -7,6 +7,8 @@ from functools import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from retail.rows import rows_insert
+
 from .models import Delivery, Endpoint
 from .tasks import webhook_dispatch
 
@@ -35,7 +37,7 @@ def webhook_queue(*, event: str, payload, reference: str = "") -> list[Delivery]
     event_id, now = uuid.uuid4(), timezone.now()
     if callable(payload):
         payload = payload()
-    rows = Delivery.objects.bulk_create(
+    rows = rows_insert(
         [
             Delivery(
                 endpoint=endpoint,
