@@ -2,6 +2,8 @@ from functools import cache
 
 from django.db import connection
 
+from retail import prepared
+
 from .models import SKU, Product
 
 
@@ -29,7 +31,7 @@ def sku_map_for_order(codes: list[str]) -> dict[str, SKU]:
         return {}
     skus = {}
     statement = _sku_map_sql().format(", ".join(["%s"] * len(codes)))
-    for sku in SKU.objects.raw(statement, list(codes)):
+    for sku in prepared.raw(SKU.objects, statement, codes):
         product = Product.from_db(
             sku._state.db, ["id", "name", "status"], [sku.product_id, sku._product_name, sku._product_status]
         )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retail import error_codes as codes
-from retail import events
+from retail import events, prepared
 from retail.changes import change_record, change_snapshot
 from retail.errors import InsufficientStock, ValidationError
 from retail.identifiers import identifier_clean
@@ -171,8 +171,10 @@ def _reserve_one(sku_id: int, quantity: int) -> tuple[int, str] | None:
     look again; a bounded number of rounds, since each lost round means someone else took stock."""
     with connection.cursor() as cursor:
         for _attempt in range(5):
-            cursor.execute(
-                _RESERVE_SQL, [quantity, sku_id, quantity, quantity, settings.INVENTORY_DEFAULT_REORDER_POINT]
+            prepared.execute(
+                cursor,
+                _RESERVE_SQL,
+                [quantity, sku_id, quantity, quantity, settings.INVENTORY_DEFAULT_REORDER_POINT],
             )
             row = cursor.fetchone()
             if row:

@@ -13,6 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, connections, router
 from rest_framework.authtoken.models import Token
 
+from retail import prepared
+
 
 class ModelBackend(backends.ModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
@@ -103,7 +105,7 @@ def token_user(key: str):
         except Token.DoesNotExist:
             return None
         return token.user, token
-    found = list(get_user_model().objects.db_manager(database).raw(_token_statement(), [key]))
+    found = prepared.raw(get_user_model().objects.db_manager(database), _token_statement(), [key])
     if not found:
         return None
     user = found[0]

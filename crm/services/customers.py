@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from retail import error_codes as codes
+from retail import prepared
 from retail.changes import change_record, change_snapshot
 from retail.errors import Conflict, NotFound, ValidationError
 from retail.events import customer_merged
@@ -69,7 +70,7 @@ def _customers_matching(phone: str | None, email: str | None) -> list[Customer]:
     """Up to two customers with this phone or this email, by one fixed statement (every order
     placed asks; an ORM query built for it cost several times its round trip)."""
     params = [value for value in (phone, email) if value]
-    return list(Customer.objects.raw(_matching_sql(bool(phone), bool(email)), params))
+    return prepared.raw(Customer.objects, _matching_sql(bool(phone), bool(email)), params)
 
 
 def _customer_language_set(customer: Customer, language: str | None) -> Customer:

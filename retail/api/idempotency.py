@@ -16,6 +16,7 @@ from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
 from retail import error_codes as codes
+from retail import prepared
 from retail.errors import Conflict, ValidationError
 from retail.models import IdempotencyRecord
 
@@ -81,7 +82,7 @@ def _record_insert(user_id: int, scope: str, key: str, fingerprint: str) -> int 
     savepoint is needed around it, since a taken key is no error."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), [user_id, scope, key, fingerprint, now])
+        prepared.execute(cursor, _insert_sql(), [user_id, scope, key, fingerprint, now])
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -101,7 +102,7 @@ def _record_store(record_id: int, status_code: int, content: str) -> None:
     own conversion, as the ORM would store it."""
     body = IdempotencyRecord._meta.get_field("response_body").get_db_prep_save(content, connection)
     with connection.cursor() as cursor:
-        cursor.execute(_store_sql(), [status_code, body, record_id])
+        prepared.execute(cursor, _store_sql(), [status_code, body, record_id])
 
 
 def scoped_key(request) -> str | None:

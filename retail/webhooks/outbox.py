@@ -7,6 +7,7 @@ from functools import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from retail import prepared
 from retail.rows import rows_insert
 
 from .models import Delivery, Endpoint
@@ -23,7 +24,7 @@ def _active_sql() -> str:
 def _active_endpoints() -> list[Endpoint]:
     """The active endpoints (id, events, is_active; the rest load on access) by one fixed
     statement: every order placed asks, so no ORM query is built for it each time."""
-    return list(Endpoint.objects.raw(_active_sql()))
+    return prepared.raw(Endpoint.objects, _active_sql())
 
 
 def webhook_queue(*, event: str, payload, reference: str = "") -> list[Delivery]:
