@@ -20,6 +20,9 @@ def _fresh(user):
     return type(user).objects.get(pk=user.pk)  # no per-request cache on it
 
 
+KINDS = ["nothing", "own only", "groups and own", "superuser", "inactive with groups"]
+
+
 @pytest.fixture
 def users():
     packers = Group.objects.create(name="t-packers")
@@ -31,22 +34,20 @@ def users():
     both = UserFactory(username="both")
     both.user_permissions.add(_perm("add_order"), _perm("view_order"))  # one also from a group
     both.groups.add(packers, viewers)
+    gone = UserFactory(username="gone", is_active=False)
+    gone.groups.add(packers)
     return {
         "nothing": UserFactory(username="nothing"),
         "own only": own_only,
         "groups and own": both,
         "superuser": UserFactory(username="root", is_superuser=True),
-        "inactive with groups": UserFactory(username="gone", is_active=False),
+        "inactive with groups": gone,
     }
 
 
-@pytest.mark.parametrize(
-    "who", ["nothing", "own only", "groups and own", "superuser", "inactive with groups"]
-)
+@pytest.mark.parametrize("who", KINDS)
 def test_the_same_permissions_as_djangos_backend(users, who):
     user = users[who]
-    if who == "inactive with groups":
-        user.groups.add(Group.objects.get(name="t-packers"))
     expected = backends.ModelBackend().get_all_permissions(_fresh(user))
     assert ModelBackend().get_all_permissions(_fresh(user)) == expected
     if who == "groups and own":
@@ -90,15 +91,11 @@ def _key(user) -> str:
     return Token.objects.get_or_create(user=user)[0].key
 
 
-@pytest.mark.parametrize(
-    "who", ["nothing", "own only", "groups and own", "superuser", "inactive with groups"]
-)
+@pytest.mark.parametrize("who", KINDS)
 def test_a_tokens_user_comes_with_the_permissions_djangos_backend_gives(users, who):
     from retail.auth import token_user
 
     user = users[who]
-    if who == "inactive with groups":
-        user.groups.add(Group.objects.get(name="t-packers"))
     key, granted = _key(user), backends.ModelBackend().get_all_permissions(_fresh(user))
     asked = sorted(granted | {"orders.delete_order"})
     with CaptureQueriesContext(connection) as captured:
