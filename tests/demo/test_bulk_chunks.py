@@ -68,6 +68,13 @@ def test_small_chunks_and_the_copy_thread_write_the_same_rows_as_one_write(monke
 
 
 def test_copy_lines_escape_text_and_write_null_and_defaults():
-    lines = bulk._lines_function([("a", None, bulk._text), ("b", "x", str), ("c", None, bulk._bool)])
-    rows = [{"a": "tab\there\\n\nnew", "c": True}, {"a": None, "b": 5, "c": False}]
-    assert lines(rows) == ["tab\\there\\\\n\\nnew\tx\tt", "\\N\t5\tf"]
+    lines = bulk._lines_function(
+        [("a", None, bulk._text), ("b", "x", str), ("c", None, bulk._bool), ("d", None, bulk._json)]
+    )
+    rows = [
+        {"a": "tab\there\\n\nnew\r", "c": True, "d": {"k": 'say "\\N"\n'}},
+        {"a": None, "b": 5, "c": False},
+    ]
+    assert lines(rows) == (
+        'tab\\there\\\\n\\nnew\\r\tx\tt\t{"k": "say \\\\"\\\\\\\\N\\\\"\\\\n"}\n\\N\t5\tf\t\\N\n'
+    )
