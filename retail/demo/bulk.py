@@ -354,26 +354,38 @@ def _bare(cursor, tables: list[str]) -> list[str]:
 
 
 def _foreign_keys_check(cursor, tables: list[str]) -> None:
-    """What PostgreSQL's own check of each foreign key of ``tables`` would have found, by one
-    anti-join per key (all the project's keys are one column): raise on the first row that points
-    at no row."""
+    """What PostgreSQL's own check of each foreign key of ``tables`` would have found: one scan of
+    each table for all its keys (an anti-join per key; all the project's keys are one column),
+    then, if a row points at no row, which key: raised as an ``IntegrityError``."""
     cursor.execute(
-        """SELECT c.conname, c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, f.attname
+        """SELECT c.conrelid::regclass::text, c.conname, a.attname, c.confrelid::regclass::text, f.attname
              FROM pg_constraint c
              JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
              JOIN pg_attribute f ON f.attrelid = c.confrelid AND f.attnum = c.confkey[1]
             WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype = 'f' AND cardinality(c.conkey) = 1
-            ORDER BY 2, 1""",
+            ORDER BY 1, 2""",
         [tables],
     )
-    for name, table, column, target, key in cursor.fetchall():
+    keys = defaultdict(list)
+    for table, *key in cursor.fetchall():
+        keys[table].append(key)
+
+    def dangling(column, target, key):
+        return f'(t."{column}" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {target} r WHERE r."{key}" = t."{column}"))'
+
+    for table, table_keys in keys.items():
         cursor.execute(
-            f'SELECT t."{column}" FROM {table} t WHERE t."{column}" IS NOT NULL AND NOT EXISTS '
-            f'(SELECT 1 FROM {target} r WHERE r."{key}" = t."{column}") LIMIT 1'
+            f"SELECT 1 FROM {table} t WHERE {' OR '.join(dangling(*key[1:]) for key in table_keys)} LIMIT 1"
         )
-        missing = cursor.fetchone()
-        if missing is not None:
-            raise IntegrityError(f"{table}.{column} = {missing[0]} points at no row of {target} ({name})")
+        if cursor.fetchone() is None:
+            continue
+        for name, column, target, key in table_keys:
+            cursor.execute(
+                f'SELECT t."{column}" FROM {table} t WHERE {dangling(column, target, key)} LIMIT 1'
+            )
+            missing = cursor.fetchone()
+            if missing is not None:
+                raise IntegrityError(f"{table}.{column} = {missing[0]} points at no row of {target} ({name})")
 
 
 # Stand-ins for the column and row separators and NULL while a chunk's text is built: lone

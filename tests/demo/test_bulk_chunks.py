@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from aftersales.models import AftersalesRequest
-from crm.models import ContactLog, Coupon, CouponRedemption, Survey, Ticket
+from crm.models import ContactLog, Coupon, CouponRedemption, CouponUsage, Survey, Ticket
 from inventory.models import Stock, StockMovement
 from logistics.models import PickList, Shipment
 from orders.models import Order, OrderLine, Payment
@@ -78,3 +78,17 @@ def test_copy_lines_escape_text_and_write_null_and_defaults():
     assert lines(rows) == (
         'tab\\there\\\\n\\nnew\\r\tx\tt\t{"k": "say \\\\"\\\\\\\\N\\\\"\\\\n"}\n\\N\t5\tf\t\\N\n'
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_foreign_key_check_at_the_end_finds_a_row_that_points_at_no_row():
+    """The copy thread's rows skip the per-row key triggers; the one check at the end stands in."""
+    table = CouponUsage._meta.db_table
+    with connection.cursor() as cursor:
+        bulk._foreign_keys_check(cursor.cursor, [table])  # nothing dangling
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(f"INSERT INTO {table} (coupon_id, customer_id, used) VALUES (987654, 987653, 1)")
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        with pytest.raises(IntegrityError, match="coupon_id = 987654 points at no row of crm_coupon"):
+            bulk._foreign_keys_check(cursor.cursor, [table])
