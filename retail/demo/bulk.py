@@ -24,7 +24,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from aftersales.models import AftersalesLine, AftersalesRequest
@@ -123,10 +123,11 @@ class Table:
 
 
 class Writer:
-    """Collects rows per model and writes them in chunks, one transaction each: COPY on
-    PostgreSQL, multi-row INSERTs elsewhere. Foreign keys are checked at each commit, so a chunk
-    never points at a row still held: an order that redeems an apology coupon waits for the order
-    whose ticket issued it (``Live.waits``)."""
+    """Collects rows per model and writes them in chunks: COPY on PostgreSQL, multi-row INSERTs
+    elsewhere; one transaction each in the caller's connection (foreign keys are checked at each
+    commit), all in one on the copy thread (checked at its end). A chunk never points at a row
+    still held: an order that redeems an apology coupon waits for the order whose ticket issued it
+    (``Live.waits``)."""
 
     def __init__(self):
         self.owner = None  # the order whose step is replaying (its rows wait with it)
@@ -143,7 +144,7 @@ class Writer:
         """Start writing: on PostgreSQL with no transaction open around the load, on a thread of
         its own; else in a transaction of this connection."""
         if COPY_THREAD and self.postgres and not connection.in_atomic_block:
-            self.copier = CopyThread()
+            self.copier = CopyThread([model._meta.db_table for model in MODELS])
         else:
             self._atomic_begin()
 
@@ -170,7 +171,7 @@ class Writer:
     def chunk(self) -> None:
         self.flush([m for m in MODELS if m not in LAST])
         if self.copier is not None:
-            self.copier.put(self.copies, commit=True)
+            self.copier.put(self.copies)
             self.copies = []
         else:
             self.end()
@@ -180,7 +181,7 @@ class Writer:
         """Write the rows of ``model`` gathered so far, in the transaction of the next chunk."""
         self.flush([model])
         if self.copier is not None:
-            self.copier.put(self.copies, commit=False)
+            self.copier.put(self.copies)
             self.copies = []
 
     def flush(self, models_=None) -> None:
@@ -199,10 +200,7 @@ class Writer:
         return out
 
     def _copy(self, table: Table) -> None:
-        lines = table.lines(table.rows)
-        lines.append("")
-        buffer = io.BytesIO("\n".join(lines).encode())  # bytes: a quarter of the text's memory
-        del lines
+        buffer = io.BytesIO(table.lines(table.rows).encode())  # bytes: a quarter of the text's memory
         columns = ", ".join(connection.ops.quote_name(f.column) for f in table.fields)
         sql = f"COPY {connection.ops.quote_name(table.model._meta.db_table)} ({columns}) FROM STDIN"
         if self.copier is not None:
@@ -230,7 +228,7 @@ class Writer:
         ended and the id sequences."""
         self.flush()
         if self.copier is not None:
-            self.copier.put(self.copies, commit=True)
+            self.copier.put(self.copies)
             self.copies = []
             self.end()
             self._atomic_begin()  # bulk_load's end() commits what follows
@@ -244,20 +242,33 @@ class Writer:
 
 
 class CopyThread:
-    """COPY and commit on a connection of its own while the replay goes on: PostgreSQL parses,
-    indexes and checks one chunk on one core while Python builds the next on the other (the
-    driver lets go of the interpreter while it waits on the server). One chunk waits at most, so
-    memory stays flat; an error stops the thread and is raised by the next ``put`` or ``close``."""
+    """COPY on a connection of its own while the replay goes on: PostgreSQL parses and stores one
+    chunk on one core while Python builds the next on the other (the driver lets go of the
+    interpreter while it waits on the server). One chunk waits at most, so memory stays flat; an
+    error stops the thread and is raised by the next ``put`` or ``close``.
 
-    def __init__(self):
+    The whole load is one transaction on that connection, and the tables are written bare: their
+    unique constraints and secondary indexes are dropped at its start and made again at its end
+    (``_bare``), under the same names and definitions, and where the role may (a superuser, as the
+    benchmarks and ``make run`` connect) the rows skip the per-row foreign key triggers
+    (``session_replication_role = replica``, this connection only) and each foreign key is checked
+    once at the end by one query (``_foreign_keys_check``). Checking each row's keys at each commit
+    and keeping two dozen indexes per order row took most of PostgreSQL's time, more as the tables
+    grew; an index built once from the rows and one anti-join per key take a fraction of it, and
+    every row is still checked. Only the loaded tables are touched (dropping a foreign key would
+    lock the tables it points at, which the replay's own connection uses). A failed or stopped
+    load rolls back with the drops, so the tables are never left without them."""
+
+    def __init__(self, tables: list[str]):
+        self.tables = tables
         self.jobs: queue.Queue = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="load_demo-copy", daemon=True)
         self.thread.start()
 
-    def put(self, copies: list, *, commit: bool) -> None:
+    def put(self, copies: list) -> None:
         self._raise()
-        self.jobs.put((copies, commit))
+        self.jobs.put(copies)
 
     def close(self, *, commit: bool) -> None:
         self.jobs.put(("end", commit))
@@ -269,39 +280,125 @@ class CopyThread:
             raise self.error
 
     def _run(self) -> None:
+        import psycopg2.errors
         from django.db import connection as own  # this thread's connection
 
         try:
             own.ensure_connection()
             raw = own.connection
             raw.autocommit = False
+            with raw.cursor() as cursor:
+                try:
+                    cursor.execute("SET session_replication_role = replica")
+                    unchecked = True
+                except psycopg2.errors.InsufficientPrivilege:
+                    raw.rollback()
+                    unchecked = False
+                restore = _bare(cursor, self.tables)
             while True:
-                copies, commit = self.jobs.get()
-                if copies == "end":
-                    (raw.commit if commit else raw.rollback)()
+                copies = self.jobs.get()
+                if copies[:1] == ("end",):
+                    if copies[1]:
+                        with raw.cursor() as cursor:
+                            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                            for statement in restore:
+                                cursor.execute(statement)
+                            if unchecked:
+                                cursor.execute("RESET session_replication_role")
+                                _foreign_keys_check(cursor, self.tables)
+                        raw.commit()
+                    else:
+                        raw.rollback()
                     return
                 with raw.cursor() as cursor:
                     for sql, buffer in copies:  # in one block: each block takes the interpreter back
                         cursor.copy_expert(sql, buffer, size=max(8192, buffer.getbuffer().nbytes))
-                if commit:
-                    raw.commit()
         except BaseException as exc:  # raised in the loading thread
             self.error = exc
-            while self.jobs.get()[0] != "end":  # let the loading thread reach close()
+            while self.jobs.get()[:1] != ("end",):  # let the loading thread reach close()
                 pass
         finally:
             own.close()
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+def _bare(cursor, tables: list[str]) -> list[str]:
+    """Drop the unique constraints and secondary indexes of ``tables`` (primary keys, CHECKs and
+    foreign keys stay) and give the statements that make them again as they were."""
+    cursor.execute(
+        """SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+             FROM pg_constraint c
+            WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype = 'u'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = c.conindid AND d.deptype = 'n')
+            ORDER BY 1, 2""",
+        [tables],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+             FROM pg_index i
+            WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+            ORDER BY 1""",
+        [tables],
+    )
+    indexes = cursor.fetchall()
+    for table, name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    restore = [definition for _name, definition in indexes]
+    restore += [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in constraints
+    ]
+    return restore
+
+
+def _foreign_keys_check(cursor, tables: list[str]) -> None:
+    """What PostgreSQL's own check of each foreign key of ``tables`` would have found: one scan of
+    each table for all its keys (an anti-join per key; all the project's keys are one column),
+    then, if a row points at no row, which key: raised as an ``IntegrityError``."""
+    cursor.execute(
+        """SELECT c.conrelid::regclass::text, c.conname, a.attname, c.confrelid::regclass::text, f.attname
+             FROM pg_constraint c
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+             JOIN pg_attribute f ON f.attrelid = c.confrelid AND f.attnum = c.confkey[1]
+            WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype = 'f' AND cardinality(c.conkey) = 1
+            ORDER BY 1, 2""",
+        [tables],
+    )
+    keys = defaultdict(list)
+    for table, *key in cursor.fetchall():
+        keys[table].append(key)
+
+    def dangling(column, target, key):
+        return f'(t."{column}" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {target} r WHERE r."{key}" = t."{column}"))'
+
+    for table, table_keys in keys.items():
+        cursor.execute(
+            f"SELECT 1 FROM {table} t WHERE {' OR '.join(dangling(*key[1:]) for key in table_keys)} LIMIT 1"
+        )
+        if cursor.fetchone() is None:
+            continue
+        for name, column, target, key in table_keys:
+            cursor.execute(
+                f'SELECT t."{column}" FROM {table} t WHERE {dangling(column, target, key)} LIMIT 1'
+            )
+            missing = cursor.fetchone()
+            if missing is not None:
+                raise IntegrityError(f"{table}.{column} = {missing[0]} points at no row of {target} ({name})")
+
+
+# Stand-ins for the column and row separators and NULL while a chunk's text is built: lone
+# surrogates, which no text that can be written holds (UTF-8 cannot encode them).
+_COLUMN, _ROW, _NULL = "\udc01", "\udc02", "\udc03"
 
 
 def _text(value) -> str:
-    return (value if isinstance(value, str) else str(value)).translate(_ESCAPES)
+    return value if isinstance(value, str) else str(value)
 
 
 def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _bool(value) -> str:
@@ -313,30 +410,44 @@ def _datetime(value) -> str:
 
 
 def _lines_function(spec):
-    """A function giving the COPY line of each row, written out for the table's columns: for each
-    column ``\\N`` for None, else the value's text (the usual converters inline). A loop over the
-    columns with a call per value was the largest cost on the Python side of the load."""
+    """A function giving the COPY text of rows, written out for the table's columns: for each
+    column NULL for None, else the value's text (the usual converters inline; a timestamp's text
+    made once per chunk, since a step stamps several rows with the same moment). The values are
+    joined with stand-ins for the separators and NULL and the whole text escaped at once (a few
+    ``str.replace`` over it rather than a ``translate`` per value), then the stand-ins put back.
+    A loop over the columns with a call per value was the largest cost on the Python side."""
     inline = {
         str: "str(v)",
-        _datetime: "v.isoformat()",
-        _text: "(v if v.__class__ is str else str(v)).translate(E)",
+        _datetime: "(T[v] if v in T else T.setdefault(v, v.isoformat()))",
+        _text: "(v if v.__class__ is str else str(v))",
+        _json: "dumps(v, ensure_ascii=False)",
+        _bool: "('t' if v else 'f')",
     }
-    names = {"NULL": NULL, "E": _ESCAPES}
+    names = {"NULL": _NULL, "COLUMN": _COLUMN, "dumps": json.dumps}
     parts = []
     for i, (attname, default, convert) in enumerate(spec):
         names[f"d{i}"], names[f"c{i}"] = default, convert
         text = inline.get(convert, f"c{i}(v)")
         parts.append(f"NULL if (v := g({attname!r}, d{i})) is None else {text}")
     source = (
-        "def lines(rows):\n"
+        "def values(rows):\n"
         "    out = []\n"
+        "    T = {}\n"
         "    for row in rows:\n"
         "        g = row.get\n"
-        f"        out.append('\\t'.join(({', '.join(parts)},)))\n"
+        f"        out.append(COLUMN.join(({', '.join(parts)},)))\n"
+        "    out.append('')\n"
         "    return out\n"
     )
     exec(compile(source, "<copy lines>", "exec"), names)  # noqa: S102 - our own column names
-    return names["lines"]
+    values = names["values"]
+
+    def lines(rows) -> str:
+        text = _ROW.join(values(rows))
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return text.replace(_COLUMN, "\t").replace(_ROW, "\n").replace(_NULL, NULL)
+
+    return lines
 
 
 def _pg_converter(field):

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from aftersales.models import AftersalesRequest
-from crm.models import ContactLog, Coupon, CouponRedemption, Survey, Ticket
+from crm.models import ContactLog, Coupon, CouponRedemption, CouponUsage, Survey, Ticket
 from inventory.models import Stock, StockMovement
 from logistics.models import PickList, Shipment
 from orders.models import Order, OrderLine, Payment
@@ -68,6 +68,27 @@ def test_small_chunks_and_the_copy_thread_write_the_same_rows_as_one_write(monke
 
 
 def test_copy_lines_escape_text_and_write_null_and_defaults():
-    lines = bulk._lines_function([("a", None, bulk._text), ("b", "x", str), ("c", None, bulk._bool)])
-    rows = [{"a": "tab\there\\n\nnew", "c": True}, {"a": None, "b": 5, "c": False}]
-    assert lines(rows) == ["tab\\there\\\\n\\nnew\tx\tt", "\\N\t5\tf"]
+    lines = bulk._lines_function(
+        [("a", None, bulk._text), ("b", "x", str), ("c", None, bulk._bool), ("d", None, bulk._json)]
+    )
+    rows = [
+        {"a": "tab\there\\n\nnew\r", "c": True, "d": {"k": 'say "\\N"\n'}},
+        {"a": None, "b": 5, "c": False},
+    ]
+    assert lines(rows) == (
+        'tab\\there\\\\n\\nnew\\r\tx\tt\t{"k": "say \\\\"\\\\\\\\N\\\\"\\\\n"}\n\\N\t5\tf\t\\N\n'
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_foreign_key_check_at_the_end_finds_a_row_that_points_at_no_row():
+    """The copy thread's rows skip the per-row key triggers; the one check at the end stands in."""
+    table = CouponUsage._meta.db_table
+    with connection.cursor() as cursor:
+        bulk._foreign_keys_check(cursor.cursor, [table])  # nothing dangling
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(f"INSERT INTO {table} (coupon_id, customer_id, used) VALUES (987654, 987653, 1)")
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        with pytest.raises(IntegrityError, match="coupon_id = 987654 points at no row of crm_coupon"):
+            bulk._foreign_keys_check(cursor.cursor, [table])
