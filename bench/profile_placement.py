@@ -72,6 +72,8 @@ def _profile(args) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from retail.prepared import statement_text
+
     _, skus = shop_build(prefix="PROFILE", skus=3, on_hand=20 * args.n + 10)
     body = json.dumps(
         {
@@ -100,7 +102,7 @@ def _profile(args) -> None:
     def lock_clock(execute, sql, params, many, context):
         # The stock rows stay locked from the first reserving UPDATE to the commit: under 16
         # clients ordering the same SKUs, that span (not the CPU) is what bounds the rate.
-        if sql.lstrip().startswith("UPDATE inventory_stock") and not locked_since:
+        if statement_text(sql).lstrip().startswith("UPDATE inventory_stock") and not locked_since:
             locked_since.append(time.perf_counter())
             transaction.on_commit(lambda: held.append(time.perf_counter() - locked_since[0]))
             # first in line after the commit, ahead of the messages' publish already queued
@@ -118,7 +120,7 @@ def _profile(args) -> None:
     run(10)  # warm-up: imports, templates, the customer and today's sequence
     with CaptureQueriesContext(connection) as captured:
         place()
-    statements = [q["sql"] for q in captured.captured_queries]
+    statements = [statement_text(q["sql"]) for q in captured.captured_queries]  # prepared ones as SQL
     ms, cpu_ms = run(args.n)
     print(
         f"unprofiled: {ms:.1f} ms per placement over {args.n} ({1000 / ms:.0f}/s, one client), "
