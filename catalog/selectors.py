@@ -11,7 +11,7 @@ from .models import SKU, Product
 def _sku_map_sql() -> str:
     qn, sku, product = connection.ops.quote_name, SKU._meta, Product._meta
     return (
-        f"SELECT s.*, p.{qn(product.get_field('name').column)} AS _product_name,"
+        f"SELECT {prepared.columns(SKU, 's')}, p.{qn(product.get_field('name').column)} AS _product_name,"
         f" p.{qn(product.get_field('status').column)} AS _product_status"
         f" FROM {qn(sku.db_table)} s JOIN {qn(product.db_table)} p"
         f" ON p.{qn(product.pk.column)} = s.{qn(sku.get_field('product').column)}"

@@ -83,7 +83,7 @@ def _token_statement() -> str:
         f" WHERE p.id IN ({_granted_ids(f'u.{qn(user.pk.column)}')}))"
     )
     return (
-        f"SELECT u.*, t.{_column(token, 'key')} AS _token_key, t.{_column(token, 'created')} AS _token_created,"
+        f"SELECT {prepared.columns(get_user_model(), 'u')}, t.{_column(token, 'key')} AS _token_key, t.{_column(token, 'created')} AS _token_created,"
         f" CASE WHEN u.{_column(user, 'is_active')} AND NOT u.{_column(user, 'is_superuser')}"
         f" THEN {names} END AS _token_permissions"
         f" FROM {qn(token.db_table)} t JOIN {qn(user.db_table)} u"

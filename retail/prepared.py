@@ -18,12 +18,21 @@ transaction; inside one the error stands, as any would, and the next transaction
 import hashlib
 import weakref
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connection, connections
 
 # The driver connections (one per Django connection, replaced when it reconnects) and the names
 # prepared on each.
 _prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
 _texts: dict[str, str] = {}  # name -> SQL, for statement_text
+
+
+def columns(model, table: str = "") -> str:
+    """The model's columns, named one by one (``table.`` before each when given), for a prepared
+    statement's select list: ``*`` would make a column added by a migration change the statement's
+    result, which PostgreSQL refuses for a statement already prepared (``cached plan must not
+    change result type``) until the connection is renewed."""
+    prefix = f"{table}." if table else ""
+    return ", ".join(prefix + connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
 
 
 def statement_name(sql: str) -> str:

@@ -63,7 +63,7 @@ def _matching_sql(by_phone: bool, by_email: bool) -> str:
         for f, wanted in (("phone", by_phone), ("email", by_email))
         if wanted
     ]
-    return f"SELECT * FROM {qn(meta.db_table)} WHERE {' OR '.join(tests)} LIMIT 2"
+    return f"SELECT {prepared.columns(Customer)} FROM {qn(meta.db_table)} WHERE {' OR '.join(tests)} LIMIT 2"
 
 
 def _customers_matching(phone: str | None, email: str | None) -> list[Customer]:

@@ -46,3 +46,15 @@ def test_no_codes_no_statement():
     with CaptureQueriesContext(connection) as captured:
         assert sku_map_for_order([]) == {}
     assert len(captured) == 0
+
+
+@pytest.mark.postgres
+def test_a_column_added_after_the_statement_was_prepared_changes_nothing():
+    """The select list names the model's columns: a column a migration adds while the web workers
+    run (their statements prepared) leaves the prepared statement's result as it was."""
+    SKUFactory(code="M-3")
+    assert set(sku_map_for_order(["M-3"])) == {"M-3"}  # prepared on this connection now
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the factory's rows checked, so the table may change
+        cursor.execute("ALTER TABLE catalog_sku ADD COLUMN added_later integer")
+    assert set(sku_map_for_order(["M-3"])) == {"M-3"}
