@@ -41,14 +41,7 @@ def _generate(ctx, url: str) -> None:
     server.log(f"P3 load_demo --orders {ctx.p3_orders} --fast")
     with open(ctx.log("p3_load"), "wb") as log_file:
         subprocess.run(
-            [
-                str(server.VENV_BIN / "python"),
-                "manage.py",
-                "load_demo",
-                "--orders",
-                str(ctx.p3_orders),
-                "--fast",
-            ],
+            server.fast_load_command(ctx.p3_orders),
             cwd=server.ROOT,
             env=env,
             stdout=log_file,

@@ -55,14 +55,7 @@ def _load(ctx) -> tuple[float, float]:
         with open(ctx.log("p5"), "wb") as log_file:
             start = time.monotonic()
             proc = subprocess.Popen(
-                [
-                    str(server.VENV_BIN / "python"),
-                    "manage.py",
-                    "load_demo",
-                    "--orders",
-                    str(ctx.p5_orders),
-                    "--fast",
-                ],
+                server.fast_load_command(ctx.p5_orders),
                 cwd=server.ROOT,
                 env=env,
                 stdout=log_file,

@@ -63,6 +63,11 @@ def project_env(database_url: str, *, redis_url: str | None = None) -> dict[str,
     return env
 
 
+def fast_load_command(orders: int) -> list[str]:
+    """`manage.py load_demo --orders N --fast`, as P3 and P5 run it (from ``ROOT``)."""
+    return [str(VENV_BIN / "python"), "manage.py", "load_demo", "--orders", str(orders), "--fast"]
+
+
 def manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
     """Run a `manage.py` command of the project and return its stdout."""
     done = subprocess.run(
