@@ -68,7 +68,8 @@ def _matching_sql(by_phone: bool, by_email: bool) -> str:
 
 def _customers_matching(phone: str | None, email: str | None) -> list[Customer]:
     """Up to two customers with this phone or this email, by one fixed statement (every order
-    placed asks; an ORM query built for it cost several times its round trip)."""
+    placed asks; an ORM query built for it cost several times its round trip). Phone and email
+    are each unique, so two rows are all there can be: no order is needed before the limit."""
     params = [value for value in (phone, email) if value]
     return prepared.raw(Customer.objects, _matching_sql(bool(phone), bool(email)), params)
 
