@@ -7,7 +7,7 @@ from inventory.services import MAX_QUANTITY
 from orders.models import Channel, Order, OrderLine, Payment, PaymentMethod
 from orders.selectors import order_tracking_url
 from orders.services import MAX_LINES
-from retail.api.base import FieldsBuiltOnceMixin
+from retail.api.base import FieldsBuiltOnceMixin, InputFieldsReusedMixin
 
 # -- representation -------------------------------------------------------------------------------
 
@@ -219,7 +219,7 @@ class LineInputSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(InputFieldsReusedMixin, serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     customer = CustomerInputSerializer(help_text="Name and a phone or an email")
     shipping_address = AddressSerializer(

@@ -1,7 +1,10 @@
 """What every API view shares: role checks, refusal of NUL characters in the URL, the error shape."""
 
 import copy
+import threading
+from functools import cached_property
 
+from django.utils import translation
 from rest_framework import serializers, viewsets
 from rest_framework.views import APIView
 
@@ -44,6 +47,30 @@ class FieldsBuiltOnceMixin:
             built = super().get_fields()
             cls._fields_built = built
         return copy.deepcopy(built)
+
+
+_bound_fields = threading.local()
+
+
+class InputFieldsReusedMixin:
+    """For a plain input ``Serializer`` on a hot path (a placement's body): its bound field tree is
+    made once per class and thread and shared by every instance, instead of DRF's deep copy of the
+    declared fields for each one (about 0.35 of the 0.5 ms a placement's body took to check).
+
+    Safe because checking input keeps no state on the fields (the errors and the validated data
+    belong to the root instance), and a tree is kept per thread and per language: some of DRF's
+    messages (a number's bounds) are worded once, when first shown, and keep that language. The
+    fields are bound to an empty instance of the class, so only for serializers whose fields do not
+    read ``context``, the parent or the instance."""
+
+    @cached_property
+    def fields(self):
+        made = _bound_fields.__dict__.setdefault("trees", {})
+        key = (type(self), translation.get_language())
+        fields = made.get(key)
+        if fields is None:
+            fields = made[key] = serializers.Serializer.fields.func(type(self)())
+        return fields
 
 
 class ApiView(ApiMixin, APIView):
