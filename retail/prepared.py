@@ -17,7 +17,9 @@ transaction; inside one the error stands, as any would, and the next transaction
 
 import hashlib
 import weakref
+from functools import cache
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import DatabaseError, connection, connections
 
 # The driver connections (one per Django connection, replaced when it reconnects) and the names
@@ -72,12 +74,58 @@ def execute(cursor, sql: str, params=()) -> None:
 
 def raw(manager, sql: str, params=()) -> list:
     """``list(manager.raw(sql, params))``, the statement prepared once per connection where the
-    database keeps it: model instances as ``raw()`` makes them (its column mapping, its field
-    converters)."""
+    database keeps it: model instances as ``raw()`` makes them (a column named as a field sets it,
+    through the field's converters; a field not selected is deferred; any other column becomes an
+    attribute), with that mapping worked out once per model and select list instead of for every
+    call (about 85 µs of a token look-up's 150)."""
     params = list(params)
-    return _run(
-        connections[manager.db], sql, len(params), lambda statement: list(manager.raw(statement, params))
-    )
+    alias = manager.db
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        _run(connection, sql, len(params), lambda statement: cursor.execute(statement, params))
+        names = tuple(column[0] for column in cursor.description)
+        rows = cursor.fetchall()
+    return _instances(manager.model, alias, names, rows)
+
+
+@cache
+def _instances_plan(model, alias: str, names: tuple[str, ...]):
+    """(the attribute names for ``from_db``, their positions, the converters by position, the other
+    columns with their positions), for this model and select list."""
+    connection = connections[alias]
+    to_name = connection.introspection.identifier_converter
+    position = {to_name(name): i for i, name in enumerate(names)}
+    fields = [f for f in model._meta.concrete_fields if to_name(f.column) in position]
+    if not any(f.primary_key for f in fields):
+        raise FieldDoesNotExist("Raw query must include the primary key")
+    converters = []
+    for field in fields:
+        column = field.get_col(model._meta.db_table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found:
+            converters.append((position[to_name(field.column)], found, column))
+    taken = {position[to_name(f.column)] for f in fields}
+    extra = [(name, i) for i, name in enumerate(names) if i not in taken]
+    return [f.attname for f in fields], [position[to_name(f.column)] for f in fields], converters, extra
+
+
+def _instances(model, alias: str, names: tuple[str, ...], rows: list) -> list:
+    init_names, init_positions, converters, extra = _instances_plan(model, alias, names)
+    connection = connections[alias]
+    instances = []
+    for row in rows:
+        if converters:
+            row = list(row)
+            for i, found, column in converters:
+                value = row[i]
+                for convert in found:
+                    value = convert(value, column, connection)
+                row[i] = value
+        instance = model.from_db(alias, init_names, [row[i] for i in init_positions])
+        for name, i in extra:
+            setattr(instance, name, row[i])
+        instances.append(instance)
+    return instances
 
 
 def _run(connection, sql: str, count: int, run):
