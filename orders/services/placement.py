@@ -378,7 +378,7 @@ def _place(data: PlacementInput, *, idempotency_key, by, reserve: str) -> Order:
         fsm_set_initial_state(order, "status", Order.S.PENDING)
         order._stamp_confirmed()
         steps.append((Order.S.AWAITING_PAYMENT, Order.S.PENDING, "confirm"))
-    order.save(force_insert=True)
+    order.insert()
     if allocation is not None:
         rows_insert(order_lines)
     if store:
