@@ -125,7 +125,7 @@ class PlacedOrderSerializer(OrderSerializer):
     gives when it reads the order back (tests/api/test_placement_answer.py): the lines as
     ``order_place`` wrote them (``placed_lines``, with their warehouses' codes); pick lists,
     outbound notes and shipments only exist from ``start-picking`` on, so they are read from
-    nowhere. Its fields use no context, so one instance serves every request
+    nowhere; the tracking link is the one the confirmation carries (``placed_tracking_url``). Its fields use no context, so one instance serves every request
     (``placed_order_representation``): the fields are built once, not for every answer."""
 
     lines = PlacedLineSerializer(many=True, source="placed_lines")
@@ -135,6 +135,9 @@ class PlacedOrderSerializer(OrderSerializer):
 
     def get_pick_lists(self, order) -> list:
         return []
+
+    def get_tracking_url(self, order) -> str:
+        return order.placed_tracking_url  # the link of the order's confirmation, signed once
 
     get_outbound_notes = get_shipments = get_pick_lists
 

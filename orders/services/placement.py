@@ -261,7 +261,8 @@ def order_place(
 
     A new order comes back with ``placed_lines``: its lines as written, in SKU order (the order its
     lines are read in), each with ``warehouse_code`` (``None`` while short), so that the answer
-    needs no read of its own."""
+    needs no read of its own; and with ``placed_tracking_url``, the signed link its confirmation
+    carries, which the answer gives too (signed once, not twice)."""
     data = placement_clean(
         channel=channel,
         customer=customer,
@@ -409,7 +410,8 @@ def _place(data: PlacementInput, *, idempotency_key, by, reserve: str) -> Order:
 
 def _notify_placed(order: Order, lines: list[OrderLine], *, short: bool) -> None:
     # The lines are passed in: the confirmation lists them without reading them back.
-    ref, ctx = order.number, {"order": order, "lines": lines, "tracking_url": order_tracking_url(order)}
+    order.placed_tracking_url = order_tracking_url(order)
+    ref, ctx = order.number, {"order": order, "lines": lines, "tracking_url": order.placed_tracking_url}
     language = customer_language(order.customer)
     specs = [
         dict(

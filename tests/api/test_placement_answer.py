@@ -4,13 +4,16 @@ byte the order as ``GET /api/orders/<number>/`` reads it back, in every shape an
 placed in, and cost no read of its own."""
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from retail.models import Notification
 from tests.factories import SKUFactory, WarehouseFactory, stock_in
 from tests.helpers.api import order_body, post_json
 
@@ -97,3 +100,12 @@ def test_the_answer_reads_nothing_after_the_writes(api, shop):
     assert not any('FROM "inventory_warehouse"' in sql for sql in sqls)
     replay = post_json(api, "/api/orders/", order_body(), HTTP_IDEMPOTENCY_KEY="answer-1")
     assert replay.status_code == 201 and json.loads(replay.content) == response.json()
+
+
+def test_the_answer_gives_the_link_the_confirmation_carries(api, shop):
+    placed = post_json(api, "/api/orders/", order_body()).json()
+    bodies = Notification.objects.filter(reference=placed["number"], event="order_placed")
+    assert bodies.count() == 2  # by email and by SMS
+    assert all(placed["tracking_url"] in row.body for row in bodies)
+    page = Client().get(urlsplit(placed["tracking_url"]).path)  # the customer, not logged in
+    assert page.status_code == 200 and placed["number"] in page.content.decode()
