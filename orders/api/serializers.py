@@ -116,38 +116,84 @@ class OrderSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
         return order_tracking_url(order)
 
 
-class PlacedLineSerializer(OrderLineSerializer):
-    warehouse = serializers.CharField(source="warehouse_code", allow_null=True)
-
-
-class PlacedOrderSerializer(OrderSerializer):
-    """The answer to a placement, from the order just written, byte for byte what ``OrderSerializer``
-    gives when it reads the order back (tests/api/test_placement_answer.py): the lines as
-    ``order_place`` wrote them (``placed_lines``, with their warehouses' codes); pick lists,
-    outbound notes and shipments only exist from ``start-picking`` on, so they are read from
-    nowhere; the tracking link is the one the confirmation carries (``placed_tracking_url``). Its fields use no context, so one instance serves every request
-    (``placed_order_representation``): the fields are built once, not for every answer."""
-
-    lines = PlacedLineSerializer(many=True, source="placed_lines")
-    pick_lists = serializers.SerializerMethodField()
-    outbound_notes = serializers.SerializerMethodField()
-    shipments = serializers.SerializerMethodField()
-
-    def get_pick_lists(self, order) -> list:
-        return []
-
-    def get_tracking_url(self, order) -> str:
-        return order.placed_tracking_url  # the link of the order's confirmation, signed once
-
-    get_outbound_notes = get_shipments = get_pick_lists
-
-
-_PLACED_ORDER = PlacedOrderSerializer()
+# The formatting of DRF's own fields for the order's money and moments (as ``OrderSerializer``
+# maps the model's fields), for the placement's answer built below.
+_MONEY = serializers.DecimalField(
+    max_digits=Order._meta.get_field("total").max_digits,
+    decimal_places=Order._meta.get_field("total").decimal_places,
+)
+_MOMENT = serializers.DateTimeField()
+ORDER_MOMENTS = (
+    "placed_at",
+    "payment_due_at",
+    "paid_at",
+    "confirmed_at",
+    "ship_due_at",
+    "picking_started_at",
+    "packed_at",
+    "shipped_at",
+    "completed_at",
+    "cancelled_at",
+)
+ADDRESS_KEYS = tuple(AddressSerializer._declared_fields)
 
 
 def placed_order_representation(order: Order) -> dict:
-    """The 201 answer to a placement, for an order fresh from ``order_place``."""
-    return _PLACED_ORDER.to_representation(order)
+    """The 201 answer to a placement, for an order fresh from ``order_place``: byte for byte what
+    ``OrderSerializer`` gives when it reads the order back (tests/api/test_placement_answer.py, in
+    every shape an order can be placed in), from the order just written. Its lines are those
+    ``order_place`` wrote (``placed_lines``, with their warehouses' codes), its tracking link the
+    one its confirmation carries (``placed_tracking_url``); pick lists, outbound notes and
+    shipments only exist from ``start-picking`` on.
+
+    Built key by key, with DRF's fields formatting the money and the moments: through the
+    serializer's generic walk (a source lookup and a field call per key, nested serializers for the
+    contact, the address and each line) it took about 0.4 ms of a placement's CPU."""
+    money, moment = _MONEY.to_representation, _MOMENT.to_representation
+    address = order.shipping_address
+    data = {
+        "number": order.number,
+        "status": str(order.status),
+        "status_display": str(order.get_status_display()),
+        "channel": str(order.channel),
+        "customer": {
+            "id": order.customer_id,
+            "name": order.customer_name,
+            "phone": order.customer_phone,
+            "email": order.customer_email,
+        },
+        # AddressSerializer leaves out a key the address lacks (its fields are not required)
+        "shipping_address": None
+        if address is None
+        else {key: str(address[key]) for key in ADDRESS_KEYS if key in address},
+        "lines": [
+            {
+                "sku": line.sku_code,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price": money(line.unit_price),
+                "line_total": money(line.line_total),
+                "warehouse": line.warehouse_code,
+                "reserved": line.reserved,
+            }
+            for line in order.placed_lines
+        ],
+        "subtotal": money(order.subtotal),
+        "discount_total": money(order.discount_total),
+        "shipping_fee": money(order.shipping_fee),
+        "total": money(order.total),
+        "coupon": order.coupon_code,
+        "payment_method": str(order.payment_method),
+        "payment_status": str(order.payment_status),
+        "needs_review": order.needs_review,
+        "note": order.note,
+        "cancel_reason": order.cancel_reason,
+    }
+    for name in ORDER_MOMENTS:
+        value = getattr(order, name)
+        data[name] = None if value is None else moment(value)
+    data.update(tracking_url=order.placed_tracking_url, pick_lists=[], outbound_notes=[], shipments=[])
+    return data
 
 
 class PaymentSerializer(serializers.ModelSerializer):
