@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -76,3 +77,88 @@ def test_what_the_statement_cannot_take_goes_to_bulk_create(monkeypatch):
         rows._plan.cache_clear()
     assert all(d.pk for d in many) and Delivery.objects.filter(reference="many").count() == 3
     assert rows_insert([]) == []
+
+
+def _orm_params(objs: list) -> list:
+    """What the ORM itself gives the database for these rows (bulk_create's way)."""
+    fields = [f for f in type(objs[0])._meta.local_concrete_fields if not f.primary_key]
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+
+
+def _hot_path_rows() -> list[list]:
+    """A placement's rows (order, lines, audit, outbox, ledger, webhook), with values of every kind:
+    text, numbers, flags, empty and set moments, money, JSON, a state, keys, and values of another
+    type than their column's (an int for text, a flag for a number), which must take the ORM's way."""
+    from django.contrib.contenttypes.models import ContentType
+    from django_fsm_log.models import StateLog
+
+    from inventory.models import StockMovement
+    from orders.models import Order, OrderLine
+    from retail.fsm import fsm_set_initial_state
+    from tests.factories import SKUFactory, WarehouseFactory
+
+    sku, warehouse = SKUFactory(), WarehouseFactory()
+    now = timezone.now()
+    order = Order(
+        number=12345,  # an int for a text column
+        channel="online",
+        customer_name="张三",
+        customer_email="zhang@example.cn",
+        shipping_address={"city": "上海市", "line": "南京路 1 号"},
+        payment_method="cod",
+        subtotal=Decimal("99.5"),
+        total=Decimal("99.50"),
+        needs_review=False,
+        placed_at=now,
+        payment_due_at=None,
+    )
+    fsm_set_initial_state(order, "status", Order.S.PENDING)
+    order.save()
+    line = dict(order=order, sku=sku, sku_code=sku.code, name="茶", unit_price=Decimal("9.90"))
+    return [
+        [order],
+        [
+            OrderLine(**line, quantity=3, line_total=Decimal("29.70"), warehouse=warehouse, reserved=True),
+            OrderLine(**line, quantity=True, line_total=Decimal("9.9"), warehouse=None, reserved=0),
+        ],
+        [
+            StateLog(
+                timestamp=now,
+                by=None,
+                state="pending",
+                transition="confirm",
+                content_type=ContentType.objects.get_for_model(Order),
+                object_id=order.pk,
+                description=None,
+            )
+        ],
+        [
+            Notification(
+                event="order_placed", channel="sms", recipient="13800000000", subject="", body="您好"
+            ),
+            Notification(event="order_placed", channel="email", recipient="a@example.cn", attempts=2),
+        ],
+        [StockMovement(sku=sku, warehouse=warehouse, kind="reserve", reserved_delta=3, reference="SO1")],
+        _deliveries(Endpoint.objects.create(url="https://erp.example.cn/hook", events=[]), "r"),
+    ]
+
+
+def _comparable(values: list) -> list:
+    return [getattr(v, "adapted", v) for v in values]  # the driver's JSON wrapper, by its content
+
+
+def test_the_values_given_to_the_database_are_the_orms():
+    for objs in _hot_path_rows():
+        fields, _statement = rows._plan(type(objs[0]), "default", len(objs))
+        with time_machine.travel(timezone.now(), tick=False):  # created_at filled alike by both
+            ours, orms = rows._params(objs, fields, connection), _orm_params(objs)
+        assert _comparable(ours) == _comparable(orms), type(objs[0])
+        assert [type(v) for v in ours] == [type(v) for v in orms]
+
+
+def test_a_plain_value_is_taken_as_it_is_and_no_other():
+    order = _hot_path_rows()[0][0]
+    plain = {f.name for f, _attname, types in rows._plan(type(order), "default", 1)[0] if types}
+    assert {"customer_name", "note", "needs_review", "payment_due_at", "subtotal"} <= plain
+    # fields that fill or convert themselves: JSON, the state, keys, the times filled at insert
+    assert not plain & {"shipping_address", "status", "customer", "created_by", "created_at", "updated_at"}
