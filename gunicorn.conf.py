@@ -6,6 +6,7 @@ many header fields or an over-long header field are refused by gunicorn with its
 page (400 / 414 / 431), not the API's JSON error shape; a reverse proxy in front may set tighter
 limits and its own pages."""
 
+import gc
 import multiprocessing
 import os
 
@@ -35,3 +36,16 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # empty: no acces
 errorlog = "-"
 # Behind a proxy on the same host only; set FORWARDED_ALLOW_IPS to the proxy's address otherwise.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# The cyclic garbage collector, per worker once the application is loaded: the loaded modules'
+# objects (about 175,000) are frozen, never scanned again, and the youngest generation is
+# collected every 7,000 net allocations instead of 700 (a request makes thousands). Measured
+# in-process over 1,000 placements: the collector's time went from about 0.27 to 0.15 ms per
+# request. GUNICORN_GC_THRESHOLD="" keeps Python's own thresholds.
+gc_threshold = os.environ.get("GUNICORN_GC_THRESHOLD", "7000,20,20")
+
+
+def post_worker_init(worker):
+    gc.freeze()
+    if gc_threshold:
+        gc.set_threshold(*(int(n) for n in gc_threshold.split(",")))

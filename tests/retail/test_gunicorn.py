@@ -3,6 +3,7 @@ a real gunicorn (a process of the test's own on a free port): an over-long reque
 over-long header and too many headers are refused by gunicorn before Django runs; a normal request
 still reaches Django."""
 
+import json
 import os
 import runpy
 import socket
@@ -36,6 +37,31 @@ def test_defaults_and_environment(monkeypatch):
         monkeypatch, GUNICORN_WORKERS="2", GUNICORN_TIMEOUT="10", GUNICORN_LIMIT_REQUEST_LINE="2048"
     )
     assert (chosen["workers"], chosen["timeout"], chosen["limit_request_line"]) == (2, 10, 2048)
+
+
+HOOK = """
+import gc, json, runpy, sys
+conf = runpy.run_path(sys.argv[1])
+before = gc.get_threshold()
+conf["post_worker_init"](None)
+print(json.dumps({"before": before, "after": gc.get_threshold(), "frozen": gc.get_freeze_count()}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("setting", "after"), [(None, [7000, 20, 20]), ("", [700, 10, 10]), ("5000,5,5", [5000, 5, 5])]
+)
+def test_a_worker_freezes_the_loaded_objects_and_sets_the_collectors_thresholds(setting, after):
+    env = {k: v for k, v in os.environ.items() if k != "GUNICORN_GC_THRESHOLD"}
+    if setting is not None:
+        env["GUNICORN_GC_THRESHOLD"] = setting
+    done = subprocess.run(
+        [sys.executable, "-c", HOOK, str(CONF)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["before"] == [700, 10, 10] and result["after"] == after
+    assert result["frozen"] > 1000  # the interpreter's and gunicorn.conf's objects at least
 
 
 def _raw(port: int, request: bytes) -> bytes:
