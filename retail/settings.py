@@ -119,12 +119,16 @@ if env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False):
 # Persistent connections (docs/configuration.md, environment variables): a process keeps its
 # connection for this many seconds instead of opening one per request (about 6 ms each here, a
 # seventh of a placement; bench/README.md), checked before reuse so one the server closed is
-# replaced rather than failing the request. 0 opens one per request, as behind PgBouncer may suit.
+# replaced rather than failing the request (a look at its socket, retail/db/base.py; SELECT 1 only
+# when something waits there). 0 opens one per request, as behind PgBouncer may suit.
 DATABASE_CONN_MAX_AGE = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASE_CONN_HEALTH_CHECKS = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
 for _database in DATABASES.values():
     _database["CONN_MAX_AGE"] = DATABASE_CONN_MAX_AGE
     _database["CONN_HEALTH_CHECKS"] = DATABASE_CONN_HEALTH_CHECKS
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, whose health check asks the socket before the server (retail/db/base.py)
+        _database["ENGINE"] = "retail.db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
