@@ -123,18 +123,7 @@ _MONEY = serializers.DecimalField(
     decimal_places=Order._meta.get_field("total").decimal_places,
 )
 _MOMENT = serializers.DateTimeField()
-ORDER_MOMENTS = (
-    "placed_at",
-    "payment_due_at",
-    "paid_at",
-    "confirmed_at",
-    "ship_due_at",
-    "picking_started_at",
-    "packed_at",
-    "shipped_at",
-    "completed_at",
-    "cancelled_at",
-)
+ORDER_MOMENTS = tuple(name for name in OrderSerializer.Meta.fields if name.endswith("_at"))  # in its order
 ADDRESS_KEYS = tuple(AddressSerializer._declared_fields)
 
 
