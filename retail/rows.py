@@ -7,10 +7,9 @@ against 0.17 for three ledger rows, measured in-process); the same statement, ma
 values the way the ORM does (each field's ``pre_save`` and ``get_db_prep_save``, related objects'
 ids taken as ``bulk_create`` takes them; a value those steps would pass on unchanged, such as a
 string for a text column or an empty moment, is taken as it is) and returns the primary keys.
-What the statement cannot
-cover (a database without ``RETURNING`` from a multi-row INSERT, a model with inherited tables,
-generated or database-default columns, a batch past SQLite's parameter limit) goes to
-``bulk_create`` itself. Like ``bulk_create``, it sends no model signals."""
+What the statement cannot cover (a database without ``RETURNING`` from a multi-row INSERT, a
+model with inherited tables, generated or database-default columns, a batch past SQLite's
+parameter limit) goes to ``bulk_create`` itself. Like ``bulk_create``, it sends no model signals."""
 
 from functools import cache
 
@@ -45,8 +44,8 @@ MAX_PARAMETERS = 900
 
 @cache
 def _plan(model, alias: str, count: int) -> tuple[list, str] | None:
-    """(the fields written, the statement for ``count`` rows), or ``None`` where ``bulk_create``
-    must do it."""
+    """(the fields written, each as ``(field, attname, plain types or None)``, and the statement
+    for ``count`` rows), or ``None`` where ``bulk_create`` must do it."""
     meta, connection = model._meta, connections[alias]
     fields = [f for f in meta.local_concrete_fields if not f.primary_key]
     if (

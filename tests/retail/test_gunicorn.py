@@ -64,6 +64,12 @@ def test_a_worker_freezes_the_loaded_objects_and_sets_the_collectors_thresholds(
     assert result["frozen"] > 1000  # the interpreter's and gunicorn.conf's objects at least
 
 
+@pytest.mark.parametrize("setting", ["abc", "7000,x", "1,2,3,4", "-5"])
+def test_a_bad_gc_threshold_is_refused_when_gunicorn_reads_its_settings(monkeypatch, setting):
+    with pytest.raises(ValueError, match="GUNICORN_GC_THRESHOLD"):
+        _conf(monkeypatch, GUNICORN_GC_THRESHOLD=setting)
+
+
 def _raw(port: int, request: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(request)
