@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -131,6 +132,9 @@ def test_the_procfile_runs_web_worker_and_beat_that_serve_an_order_and_deliver_i
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []  # the stack's output as it comes (read by a thread, so none is lost)
+    reader = threading.Thread(target=lambda: lines.extend(stack.stdout), daemon=True)
+    reader.start()
     base = f"http://127.0.0.1:{port}"
     try:
         health = _wait_for(f"{base}/healthz")
@@ -152,10 +156,16 @@ def test_the_procfile_runs_web_worker_and_beat_that_serve_an_order_and_deliver_i
             row.refresh_from_db()
         assert row.status == "sent", row.last_error
         assert number in "".join(path.read_text() for path in outbox.glob("*.log"))
+        # The order can be mailed before beat has said it started: give it time to, then stop.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any("beat: Starting..." in line for line in lines):
+            time.sleep(0.3)
     finally:
         stack.terminate()
-        output, _ = stack.communicate(timeout=60)
+        stack.wait(timeout=60)
+        reader.join(timeout=10)
         server.stop()
+    output = "".join(lines)
     for name in APP_SERVICES:
         assert re.search(rf"^\S+ {name}\.1 +\| ", output, re.M), output[-3000:]
     assert "beat: Starting..." in output, output[-3000:]
