@@ -222,7 +222,7 @@ def stock_reserve(
             )
         )
     if movements:
-        rows_insert(movements)
+        rows_insert(movements, keys=False)  # read by nobody here: sent with the next statement
     return result
 
 

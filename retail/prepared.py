@@ -72,6 +72,19 @@ def execute(cursor, sql: str, params=()) -> None:
     _run(cursor.db, sql, len(params), lambda statement: cursor.execute(statement, params))
 
 
+def send_later(connection, sql: str, params=()) -> None:
+    """``execute`` for a statement whose result is not read: on the project's PostgreSQL backend it
+    goes with the transaction's next statement or its ``COMMIT`` (``retail.db.base``,
+    ``send_later``), a round trip saved; elsewhere it runs at once."""
+    params = list(params)
+    later = getattr(connection, "send_later", None)
+    if later is None:
+        with connection.cursor() as cursor:
+            execute(cursor, sql, params)
+        return
+    _run(connection, sql, len(params), lambda statement: later(statement, params))
+
+
 def raw(manager, sql: str, params=()) -> list:
     """``list(manager.raw(sql, params))``, the statement prepared once per connection where the
     database keeps it: model instances as ``raw()`` makes them (a column named as a field sets it,

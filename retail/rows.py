@@ -43,9 +43,10 @@ MAX_PARAMETERS = 900
 
 
 @cache
-def _plan(model, alias: str, count: int) -> tuple[list, str] | None:
+def _plan(model, alias: str, count: int, keys: bool = True) -> tuple[list, str] | None:
     """(the fields written, each as ``(field, attname, plain types or None)``, and the statement
-    for ``count`` rows), or ``None`` where ``bulk_create`` must do it."""
+    for ``count`` rows, returning their keys if ``keys``), or ``None`` where ``bulk_create`` must do
+    it."""
     meta, connection = model._meta, connections[alias]
     fields = [f for f in meta.local_concrete_fields if not f.primary_key]
     if (
@@ -59,8 +60,10 @@ def _plan(model, alias: str, count: int) -> tuple[list, str] | None:
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     statement = (
         f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"
-        f" VALUES {', '.join([row] * count)} RETURNING {qn(meta.pk.column)}"
+        f" VALUES {', '.join([row] * count)}"
     )
+    if keys:
+        statement += f" RETURNING {qn(meta.pk.column)}"
     return [(f, f.attname, _plain_types(f)) for f in fields], statement
 
 
@@ -75,23 +78,37 @@ def _plain_types(field) -> tuple | None:
     return None if types is None else (type(None), *types)
 
 
-def rows_insert(objs: list) -> list:
+def rows_insert(objs: list, *, keys: bool = True) -> list:
     """Insert these new instances of one model in one statement and set their primary keys, as
-    ``Model.objects.bulk_create(objs)`` does; returns ``objs``."""
+    ``Model.objects.bulk_create(objs)`` does; returns ``objs``.
+
+    ``keys=False`` is for rows nobody reads back in this transaction (the audit and ledger rows of a
+    placement): they get no primary key, and where the backend carries statements
+    (``retail.db``, ``send_later``) the INSERT goes with the transaction's next statement, a round
+    trip saved. An error in it is raised by that statement, at the latest when the atomic block
+    it was written in ends."""
     if not objs:
         return objs
     model = type(objs[0])
     alias = router.db_for_write(model)
-    plan = _plan(model, alias, len(objs))
+    plan = _plan(model, alias, len(objs), keys)
     if plan is None or any(obj.pk is not None for obj in objs):
         return model._default_manager.using(alias).bulk_create(objs)
     fields, statement = plan
     connection = connections[alias]
     params = _params(objs, fields, connection)
+    if not keys:
+        later = getattr(connection, "send_later", None)
+        if later is not None:
+            later(statement, params)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
+        return objs
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        keys = cursor.fetchall()
-    for obj, (pk,) in zip(objs, keys, strict=True):
+        keys_ = cursor.fetchall()
+    for obj, (pk,) in zip(objs, keys_, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, alias
     return objs

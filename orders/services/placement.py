@@ -233,7 +233,8 @@ def _log_rows(order: Order, steps: list[tuple[str | None, str, str]], by, descri
                 description=description or None,
             )
             for source, target, name in steps
-        ]
+        ],
+        keys=False,  # read by nobody here: sent with the next statement
     )
 
 

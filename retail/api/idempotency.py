@@ -101,8 +101,8 @@ def _record_store(record_id: int, status_code: int, content: str) -> None:
     stock rows are locked, so no ORM query is built for it); the body goes through the field's
     own conversion, as the ORM would store it."""
     body = IdempotencyRecord._meta.get_field("response_body").get_db_prep_save(content, connection)
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, _store_sql(), [status_code, body, record_id])
+    # nothing reads its result: it goes with the COMMIT, one round trip fewer under the locks
+    prepared.send_later(connection, _store_sql(), [status_code, body, record_id])
 
 
 def scoped_key(request) -> str | None:

@@ -1,1 +1,2 @@
-"""The project's PostgreSQL backend: Django's, with a health check that costs no round trip."""
+"""The project's PostgreSQL backend: Django's, with a health check that costs no round trip and
+transaction control sent with the next statement."""
