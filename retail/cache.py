@@ -3,7 +3,7 @@ client for every cache call.
 
 Django's ``RedisCacheClient.get_client`` builds a ``redis.Redis`` around the pool on each call; the
 constructor is not cheap (a few hundred microseconds with redis-py 5), and every API request makes
-two cache calls for its throttle. A client holds no state of its own besides its pool, so one per
+one cache call (or two, on a plain cache) for its throttle. A client holds no state of its own besides its pool, so one per
 pool serves every call (Django's caches are per thread already). The pools, the options, the
 serializer and the behaviour when Redis is down are Django's.
 
