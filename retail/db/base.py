@@ -68,6 +68,18 @@ class _Connection(extensions.connection):
                 cursor.execute("; ".join(statements))
 
 
+def _sending_carried_first(name: str):
+    """The driver cursor's method ``name``, sending the carried statements on their own first."""
+    method = getattr(extensions.cursor, name)
+
+    def send_first(self, *args, **kwargs):
+        self.connection.send_carried()
+        return method(self, *args, **kwargs)
+
+    send_first.__name__ = name
+    return send_first
+
+
 class _Cursor(extensions.cursor):
     """Takes the connection's carried statements in front of its statement; what cannot carry them
     (a server-side cursor's ``DECLARE``, ``executemany``, ``COPY``, a procedure) sends them first."""
@@ -86,25 +98,11 @@ class _Cursor(extensions.cursor):
                 self.connection.send_carried()
         return super().execute(query, vars)
 
-    def executemany(self, query, vars_list):
-        self.connection.send_carried()
-        return super().executemany(query, vars_list)
-
-    def callproc(self, *args, **kwargs):
-        self.connection.send_carried()
-        return super().callproc(*args, **kwargs)
-
-    def copy_expert(self, *args, **kwargs):
-        self.connection.send_carried()
-        return super().copy_expert(*args, **kwargs)
-
-    def copy_from(self, *args, **kwargs):
-        self.connection.send_carried()
-        return super().copy_from(*args, **kwargs)
-
-    def copy_to(self, *args, **kwargs):
-        self.connection.send_carried()
-        return super().copy_to(*args, **kwargs)
+    executemany = _sending_carried_first("executemany")
+    callproc = _sending_carried_first("callproc")
+    copy_expert = _sending_carried_first("copy_expert")
+    copy_from = _sending_carried_first("copy_from")
+    copy_to = _sending_carried_first("copy_to")
 
 
 class DatabaseOperations(operations.DatabaseOperations):

@@ -266,3 +266,12 @@ def test_a_placement_takes_13_round_trips(wire):
         sent[-2].startswith('INSERT INTO "inventory_stockmovement"')
         and '; INSERT INTO "orders_orderline"' in sent[-2]
     )
+
+
+def test_executemany_sends_what_is_carried_first(wire):
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO carry_t VALUES (%s, %s)", [(8, "a"), (9, "b")])
+    messages = wire.taken()
+    assert messages[0] == "BEGIN" and messages[-1] == "COMMIT" and len(messages) == 4
+    assert _ids() == [8, 9]
