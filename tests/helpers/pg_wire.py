@@ -36,30 +36,31 @@ class Relay:
         buffer, started = b"", not from_client
         try:
             while chunk := src.recv(65536):
+                if from_client:  # counted before it is passed on, so its answer cannot come first
+                    buffer, started = self._count(buffer + chunk, started)
                 dst.sendall(chunk)
-                if not from_client:
-                    continue
-                buffer += chunk
-                if not started:  # the start-up message: a length, no type byte
-                    if len(buffer) < 4:
-                        continue
-                    (length,) = struct.unpack("!I", buffer[:4])
-                    if len(buffer) < length:
-                        continue
-                    buffer, started = buffer[length:], True
-                while len(buffer) >= 5:
-                    (length,) = struct.unpack("!I", buffer[1:5])
-                    if len(buffer) < 1 + length:
-                        break
-                    kind, body, buffer = buffer[:1], buffer[5 : 1 + length], buffer[1 + length :]
-                    if kind == b"Q":
-                        with self.lock:
-                            self.queries.append(body.rstrip(b"\0").decode("utf-8", "replace"))
         except OSError:
             pass
         finally:
             with contextlib.suppress(OSError):
                 dst.shutdown(socket.SHUT_WR)
+
+    def _count(self, buffer: bytes, started: bool) -> tuple[bytes, bool]:
+        """Records the whole simple query messages at the head of ``buffer``; returns what is left
+        of it and whether the start-up message (a length, no type byte) has gone by."""
+        if not started:
+            if len(buffer) < 4 or len(buffer) < struct.unpack("!I", buffer[:4])[0]:
+                return buffer, False
+            buffer = buffer[struct.unpack("!I", buffer[:4])[0] :]
+        while len(buffer) >= 5:
+            (length,) = struct.unpack("!I", buffer[1:5])
+            if len(buffer) < 1 + length:
+                break
+            kind, body, buffer = buffer[:1], buffer[5 : 1 + length], buffer[1 + length :]
+            if kind == b"Q":
+                with self.lock:
+                    self.queries.append(body.rstrip(b"\0").decode("utf-8", "replace"))
+        return buffer, True
 
     def taken(self) -> list[str]:
         """The queries sent since the last call."""
