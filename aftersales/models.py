@@ -12,6 +12,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from logistics.models import Carrier
+from retail.choices import ChoiceLabels
 from retail.models import staff_fk
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -44,7 +45,7 @@ class Inspection(models.TextChoices):
 GOODS_BACK = (RequestType.RETURN, RequestType.EXCHANGE, RequestType.REPAIR)
 
 
-class AftersalesRequest(ConcurrentTransitionMixin, models.Model):
+class AftersalesRequest(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
     """售后申请. submitted → approved (refund only) or awaiting_return (goods come back) | rejected;
     awaiting_return → received (inspected) → refunded / exchanged / repaired; approved → refunded;
     every settled or rejected request → closed."""
@@ -230,7 +231,7 @@ class AftersalesRequest(ConcurrentTransitionMixin, models.Model):
         self.closed_at = timezone.now()
 
 
-class AftersalesLine(models.Model):
+class AftersalesLine(ChoiceLabels, models.Model):
     request = models.ForeignKey(
         AftersalesRequest, verbose_name=_("售后申请"), on_delete=models.CASCADE, related_name="lines"
     )

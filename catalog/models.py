@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from retail.choices import ChoiceLabels
 from retail.identifiers import validate_identifier
 
 from .validators import validate_barcode
@@ -37,7 +38,7 @@ class Category(models.Model):
         return f"{self.parent} / {self.name}" if self.parent_id else self.name
 
 
-class Product(ConcurrentTransitionMixin, models.Model):
+class Product(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
     """A product (SPU). Its listing goes draft → in review → published ⇄ delisted; reject → draft."""
 
     class Status(models.TextChoices):

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from retail.choices import ChoiceLabels
 from retail.identifiers import validate_identifier
 from retail.models import staff_fk
 
@@ -65,7 +66,7 @@ class Stock(models.Model):
         return self.reorder_point
 
 
-class StockMovement(models.Model):
+class StockMovement(ChoiceLabels, models.Model):
     """The ledger: replaying every row of a (sku, warehouse) gives its stock row."""
 
     class Kind(models.TextChoices):

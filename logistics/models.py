@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from retail.choices import ChoiceLabels
 from retail.models import staff_fk
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -28,7 +29,7 @@ class Carrier(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class PickList(ConcurrentTransitionMixin, models.Model):
+class PickList(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
     """拣货单: what one warehouse picks for one order. open → picking (first scan) → completed (every
     line picked exactly); a failed QC reopens it; cancelling the order cancels it."""
 
@@ -157,7 +158,7 @@ class PickListLine(models.Model):
         return f"{self.sku_code} {self.picked_quantity}/{self.quantity}"
 
 
-class PickRecord(models.Model):
+class PickRecord(ChoiceLabels, models.Model):
     """One scan by a picker. A refused scan is kept too (``error`` set): the pick accuracy KPI counts
     those rows. A failed QC voids the scans of the pick list, which is then picked again."""
 
@@ -273,7 +274,7 @@ class OutboundNoteLine(models.Model):
         return f"{self.sku_code} × {self.quantity}"
 
 
-class ShippingRule(models.Model):
+class ShippingRule(ChoiceLabels, models.Model):
     """发货规则 for the automatic shipping plan: among the active rules an order satisfies
     (province, weight, volume, cash on delivery) the cheapest wins, then the lowest priority number."""
 
@@ -330,7 +331,7 @@ class ShippingRule(models.Model):
         return self.first_kg_cost + self.extra_kg_cost * extra_kg
 
 
-class ShippingPlan(models.Model):
+class ShippingPlan(ChoiceLabels, models.Model):
     """发货计划 of an order: proposed from the rules when it is packed (待发货), staff may override."""
 
     order = models.OneToOneField(
@@ -363,7 +364,7 @@ class ShippingPlan(models.Model):
         return f"{self.order_id} → {self.get_carrier_display() or '-'}"
 
 
-class Shipment(ConcurrentTransitionMixin, models.Model):
+class Shipment(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
     """发货单 with the carrier's 物流单号. created → in_transit → out_for_delivery → delivered, with
     exception from any open state and back to transit or delivery once the carrier resolves it."""
 
@@ -436,7 +437,7 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
         self.exception_at = timezone.now()
 
 
-class ShipmentEvent(models.Model):
+class ShipmentEvent(ChoiceLabels, models.Model):
     """A carrier tracking event; the same status, time and location twice is one row."""
 
     class Status(models.TextChoices):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from retail.choices import ChoiceLabels
 from retail.models import staff_fk
 from retail.rows import rows_insert
 
@@ -40,7 +41,7 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", _("已退款")
 
 
-class Order(ConcurrentTransitionMixin, models.Model):
+class Order(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
     """A sales order of any channel. Its status moves only through the transitions below, each with
     an audit row (django-fsm-log) and a stage timestamp the KPIs aggregate."""
 
@@ -316,7 +317,7 @@ class OrderLine(models.Model):
         return f"{self.sku_code} × {self.quantity}"
 
 
-class Payment(models.Model):
+class Payment(ChoiceLabels, models.Model):
     """Money received (or refunded) for an order; unique per provider reference, so a repeated
     notification is recognised and changes nothing."""
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from retail.choices import ChoiceLabels
+
 
 class Sequence(models.Model):
     """A named counter (e.g. ``SO20261124``) advanced by one conditional UPDATE, safe under concurrency."""
@@ -19,7 +21,7 @@ class Sequence(models.Model):
         return f"{self.key}={self.value}"
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """An outgoing message, written in the transaction that caused it and sent after commit."""
 
     class Channel(models.TextChoices):

@@ -4,12 +4,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from retail.choices import ChoiceLabels
 from retail.models import staff_fk
 
 from .customers import ContactChannel, Customer
 
 
-class ContactLog(models.Model):
+class ContactLog(ChoiceLabels, models.Model):
     """One contact with a customer on any channel, inbound or outbound; follow-up calls (回访) too."""
 
     class Direction(models.TextChoices):

@@ -7,13 +7,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from retail.choices import ChoiceLabels
 from retail.models import staff_fk
 
 from .customers import MONEY, Customer, Segment
 from .tickets import Ticket
 
 
-class Coupon(models.Model):
+class Coupon(ChoiceLabels, models.Model):
     """A discount code issued as customer care. ``used_count`` moves only by conditional UPDATEs, so
     the total limit holds under concurrency; the per-customer limit is held by ``CouponUsage``."""
 

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from retail.choices import ChoiceLabels
 from retail.models import staff_fk
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -53,7 +54,7 @@ class CustomerTag(models.Model):
         return self.name
 
 
-class Customer(models.Model):
+class Customer(ChoiceLabels, models.Model):
     """One person across channels: at most one customer per normalised phone and per email."""
 
     name = models.CharField(_("姓名"), max_length=100)

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from retail.choices import ChoiceLabels
+
 from .customers import Customer
 
 
@@ -85,7 +87,7 @@ class SurveyResponse(models.Model):
         )
 
 
-class SurveyAnswer(models.Model):
+class SurveyAnswer(ChoiceLabels, models.Model):
     """One dimension's score, with the weight in force when it was given (history stays comparable)."""
 
     response = models.ForeignKey(

@@ -10,12 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from retail.choices import ChoiceLabels
 from retail.models import staff_fk
 
 from .customers import ContactChannel, Customer
 
 
-class Ticket(ConcurrentTransitionMixin, models.Model):
+class Ticket(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
     """A customer inquiry or complaint: open → in_progress → resolved → closed (reopen from resolved
     within ``settings.CRM_TICKET_REOPEN_WINDOW``). Escalation changes the owner and keeps the state.
 
@@ -167,7 +168,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         self.resolved_at = None
 
 
-class TicketSLAPolicy(models.Model):
+class TicketSLAPolicy(ChoiceLabels, models.Model):
     """An override of ``settings.CRM_TICKET_SLA``: for one priority, optionally one category.
 
     Lookup: (category, priority) → (any category, priority) → the setting."""
@@ -215,7 +216,7 @@ class TicketReply(models.Model):
         return self.body[:40]
 
 
-class TicketEscalation(models.Model):
+class TicketEscalation(ChoiceLabels, models.Model):
     """A transfer of a ticket to another staff member or group, with the reason."""
 
     ticket = models.ForeignKey(

@@ -6,8 +6,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from retail.choices import ChoiceLabels
 
-class KpiSnapshot(models.Model):
+
+class KpiSnapshot(ChoiceLabels, models.Model):
     class Scope(models.TextChoices):
         ALL = "all", _("全部")
         CHANNEL = "channel", _("渠道")

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from retail.choices import ChoiceLabels
 from retail.events import EVENTS
 
 
@@ -46,7 +47,7 @@ class Endpoint(models.Model):
         return ", ".join(str(EVENTS.get(e, e)) for e in self.events or [])
 
 
-class Delivery(models.Model):
+class Delivery(ChoiceLabels, models.Model):
     """One event for one endpoint: written in the transaction that caused the event, POSTed after
     commit, retried with backoff until sent or failed. The body is the same bytes on every attempt
     (``body``), so a receiver sees one event, with one id, however often it arrives."""
