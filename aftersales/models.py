@@ -71,8 +71,9 @@ class AftersalesRequest(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
     type = models.CharField(_("类型"), max_length=12, choices=RequestType.choices, db_index=True)
     reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices, db_index=True)
     description = models.TextField(_("问题描述"), blank=True)
+    # no index of its own: the (status, submitted_at) index begins with it
     status = FSMField(
-        _("状态"), max_length=20, choices=Status.choices, default=S.SUBMITTED, protected=True, db_index=True
+        _("状态"), max_length=20, choices=Status.choices, default=S.SUBMITTED, protected=True, db_index=False
     )
     created_by = staff_fk(_("提交人"))
     reviewed_by = staff_fk(_("审核人"))
@@ -232,8 +233,13 @@ class AftersalesRequest(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
 
 
 class AftersalesLine(ChoiceLabels, models.Model):
+    # no index of its own: aftersalesline_unique_order_line begins with it
     request = models.ForeignKey(
-        AftersalesRequest, verbose_name=_("售后申请"), on_delete=models.CASCADE, related_name="lines"
+        AftersalesRequest,
+        verbose_name=_("售后申请"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,
     )
     order_line = models.ForeignKey(
         "orders.OrderLine",

@@ -16,6 +16,7 @@ from .validators import validate_barcode
 
 class Category(models.Model):
     name = models.CharField(_("名称"), max_length=100)
+    # no index of its own: category_unique_name_in_parent begins with it
     parent = models.ForeignKey(
         "self",
         verbose_name=_("上级分类"),
@@ -23,6 +24,7 @@ class Category(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
+        db_index=False,
     )
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
 

@@ -28,8 +28,9 @@ class Stock(models.Model):
     """On-hand and reserved units of one SKU in one warehouse. Only inventory.services change it,
     always with ledger rows in the same transaction and by conditional UPDATEs."""
 
+    # no index of its own: stock_unique_sku_warehouse begins with it
     sku = models.ForeignKey(
-        "catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="stocks"
+        "catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="stocks", db_index=False
     )
     warehouse = models.ForeignKey(
         Warehouse, verbose_name=_("仓库"), on_delete=models.PROTECT, related_name="stocks"
@@ -78,7 +79,10 @@ class StockMovement(ChoiceLabels, models.Model):
         WRITE_OFF = "write_off", _("报损")
         ADJUSTMENT = "adjustment", _("盘点调整")
 
-    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+")
+    # no index of its own: stockmovement_sku_wh_at begins with it
+    sku = models.ForeignKey(
+        "catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     warehouse = models.ForeignKey(
         Warehouse, verbose_name=_("仓库"), on_delete=models.PROTECT, related_name="+"
     )

@@ -129,8 +129,9 @@ class PickList(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
 class PickListLine(models.Model):
     """One SKU to pick; ``picked_quantity`` moves only by a conditional UPDATE, never past ``quantity``."""
 
+    # no index of its own: picklistline_unique_sku begins with it
     pick_list = models.ForeignKey(
-        PickList, verbose_name=_("拣货单"), on_delete=models.CASCADE, related_name="lines"
+        PickList, verbose_name=_("拣货单"), on_delete=models.CASCADE, related_name="lines", db_index=False
     )
     order_line = models.ForeignKey(
         "orders.OrderLine", verbose_name=_("订单行"), on_delete=models.PROTECT, related_name="+"
@@ -228,8 +229,13 @@ class OutboundNote(models.Model):
     """出库单, issued when an order is packed; a printable document, so its lines are a snapshot."""
 
     number = models.CharField(_("出库单号"), max_length=32, unique=True)
+    # no index of its own: outboundnote_one_per_order begins with it
     order = models.ForeignKey(
-        "orders.Order", verbose_name=_("订单"), on_delete=models.PROTECT, related_name="outbound_notes"
+        "orders.Order",
+        verbose_name=_("订单"),
+        on_delete=models.PROTECT,
+        related_name="outbound_notes",
+        db_index=False,
     )
     quality_check = models.OneToOneField(
         QualityCheck, verbose_name=_("质检"), on_delete=models.PROTECT, related_name="outbound_note"
@@ -382,7 +388,8 @@ class Shipment(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
     order = models.ForeignKey(
         "orders.Order", verbose_name=_("订单"), on_delete=models.PROTECT, related_name="shipments"
     )
-    carrier = models.CharField(_("承运商"), max_length=10, choices=Carrier.choices, db_index=True)
+    # no index of its own: shipment_unique_tracking begins with it
+    carrier = models.CharField(_("承运商"), max_length=10, choices=Carrier.choices, db_index=False)
     tracking_number = models.CharField(_("物流单号"), max_length=64)
     status = FSMField(
         _("状态"), max_length=20, choices=Status.choices, default=S.CREATED, protected=True, db_index=True
@@ -446,8 +453,9 @@ class ShipmentEvent(ChoiceLabels, models.Model):
         DELIVERED = "delivered", _("已签收")
         EXCEPTION = "exception", _("异常")
 
+    # no index of its own: shipmentevent_unique begins with it
     shipment = models.ForeignKey(
-        Shipment, verbose_name=_("发货单"), on_delete=models.CASCADE, related_name="events"
+        Shipment, verbose_name=_("发货单"), on_delete=models.CASCADE, related_name="events", db_index=False
     )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices)
     location = models.CharField(_("地点"), max_length=200, blank=True)

@@ -59,15 +59,17 @@ class Order(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
     CANCELLABLE = [S.AWAITING_PAYMENT, S.BACKORDERED, S.PENDING, S.PROCESSING]
 
     number = models.CharField(_("订单号"), max_length=32, unique=True)
+    # no index of its own: the (status, placed_at) index begins with it
     status = FSMField(
         _("状态"),
         max_length=20,
         choices=Status.choices,
         default=S.AWAITING_PAYMENT,
         protected=True,
-        db_index=True,
+        db_index=False,
     )
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, db_index=True)
+    # no index of its own: order_customer_placed begins with it
     customer = models.ForeignKey(
         "crm.Customer",
         verbose_name=_("客户"),
@@ -75,6 +77,7 @@ class Order(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="orders",
+        db_index=False,
     )
     customer_name = models.CharField(_("客户姓名"), max_length=100)
     customer_phone = models.CharField(_("客户电话"), max_length=32, blank=True)
@@ -286,7 +289,8 @@ class Order(ConcurrentTransitionMixin, ChoiceLabels, models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # no index of its own: orderline_unique_sku begins with it
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+")
     sku_code = models.CharField(_("SKU编码"), max_length=64)
     name = models.CharField(_("商品名称"), max_length=300)

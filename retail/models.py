@@ -139,7 +139,8 @@ class NotificationAttachment(models.Model):
 class IdempotencyRecord(models.Model):
     """The first response to a creating API request, replayed for a retry with the same key."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # no index of its own: idempotency_unique_key begins with it
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     key = models.CharField(max_length=255)
     scope = models.CharField(max_length=100)
     fingerprint = models.CharField(max_length=64)
@@ -175,8 +176,13 @@ class ChangeRecord(models.Model):
     when. Written by ``retail.changes.change_record`` in the service's transaction, so a change and
     its record commit together (the margin KPI reads costs, hence the trail on prices and costs)."""
 
+    # no index of its own: change_record_object begins with it
     content_type = models.ForeignKey(
-        "contenttypes.ContentType", verbose_name=_("对象类型"), on_delete=models.CASCADE, related_name="+"
+        "contenttypes.ContentType",
+        verbose_name=_("对象类型"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     object_id = models.CharField(_("对象编号"), max_length=64)
     field = models.CharField(_("字段"), max_length=64)

@@ -104,7 +104,8 @@ class Coupon(ChoiceLabels, models.Model):
 class CouponUsage(models.Model):
     """Uses of one coupon by one customer; the per-customer limit is a conditional UPDATE on this row."""
 
-    coupon = models.ForeignKey(Coupon, on_delete=models.CASCADE, related_name="usages")
+    # no index of its own: couponusage_unique begins with it
+    coupon = models.ForeignKey(Coupon, on_delete=models.CASCADE, related_name="usages", db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="coupon_usages")
     used = models.PositiveIntegerField(default=0)
 

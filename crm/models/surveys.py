@@ -90,8 +90,13 @@ class SurveyResponse(models.Model):
 class SurveyAnswer(ChoiceLabels, models.Model):
     """One dimension's score, with the weight in force when it was given (history stays comparable)."""
 
+    # no index of its own: surveyanswer_unique_dimension begins with it
     response = models.ForeignKey(
-        SurveyResponse, verbose_name=_("答卷"), on_delete=models.CASCADE, related_name="answers"
+        SurveyResponse,
+        verbose_name=_("答卷"),
+        on_delete=models.CASCADE,
+        related_name="answers",
+        db_index=False,
     )
     dimension = models.CharField(_("维度"), max_length=20, choices=CsiDimension.choices)
     score = models.PositiveSmallIntegerField(

@@ -26,6 +26,8 @@ as before (``BEGIN``, ``SAVEPOINT``… each logged once), so counts do not chang
 The second saving is off where Django's transaction handling is not the plain one: an
 ``isolation_level`` in ``OPTIONS`` (psycopg2 would set it per ``BEGIN``), or a connection pool.
 
+Its schema editor (``schema.py``) makes no pattern-matching ``_like`` indexes.
+
 Used when ``DATABASE_URL`` names PostgreSQL (settings)."""
 
 import select
@@ -34,6 +36,8 @@ import psycopg2
 from django.db.backends.postgresql import base, operations
 from django.db.backends.utils import debug_transaction
 from psycopg2 import extensions
+
+from .schema import DatabaseSchemaEditor
 
 _OPEN = (extensions.TRANSACTION_STATUS_INTRANS, extensions.TRANSACTION_STATUS_INERROR)
 
@@ -114,6 +118,7 @@ class DatabaseOperations(operations.DatabaseOperations):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+    SchemaEditorClass = DatabaseSchemaEditor
 
     def close_if_health_check_failed(self):
         if (
