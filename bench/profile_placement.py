@@ -7,7 +7,11 @@ then again under pyinstrument (a dev dependency) with its call tree printed.
 
 Same database and set-up as bench/order_place.py (bench/inprocess.py). The test client keeps one
 database connection for the whole run; ``--new-connection`` closes it after every request, as
-``CONN_MAX_AGE=0`` does on a server, to see what a connection costs. Without ``--broker`` Celery runs eagerly, so each request also
+``CONN_MAX_AGE=0`` does on a server, to see what a connection costs. Where PostgreSQL runs on this
+host, the timed line also gives the CPU its backend spent per placement (``/proc``), the server's
+side of the same work; and the WAL the server wrote per placement, the size of its writes (rows and
+index entries), steady from run to run where the CPU figures move with the machine (a server that
+nothing else writes to). Without ``--broker`` Celery runs eagerly, so each request also
 sends its messages in-process; ``--broker`` starts a redis-server of its own (as the server
 benchmark does) so that a request only publishes, as on a production web worker.
 """
@@ -109,22 +113,51 @@ def _profile(args) -> None:
             connection.run_on_commit.insert(0, connection.run_on_commit.pop())
         return execute(sql, params, many, context)
 
-    def run(n: int) -> tuple[float, float]:
+    def backend_cpu() -> float | None:
+        """Seconds of CPU the connection's PostgreSQL backend has used, where it runs on this host."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    def wal_lsn() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()")
+            return cursor.fetchone()[0]
+
+    def wal_bytes_since(lsn: str) -> int:
+        """WAL written by the whole server since ``lsn``: the placements' writes, tables and
+        indexes, on a server nothing else writes to."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [lsn])
+            return int(cursor.fetchone()[0])
+
+    def run(n: int) -> tuple[float, float, float | None, float]:
         held.clear()
+        backend, lsn = backend_cpu(), wal_lsn()
         start, cpu = time.perf_counter(), time.process_time()
         with connection.execute_wrapper(lock_clock):
             for _ in range(n):
                 place()
-        return (time.perf_counter() - start) * 1000 / n, (time.process_time() - cpu) * 1000 / n
+        ms, cpu_ms = (time.perf_counter() - start) * 1000 / n, (time.process_time() - cpu) * 1000 / n
+        after = backend_cpu()
+        unknown = backend is None or after is None or args.new_connection  # one backend per request
+        backend_ms = None if unknown else (after - backend) * 1000 / n
+        return ms, cpu_ms, backend_ms, wal_bytes_since(lsn) / n
 
     run(10)  # warm-up: imports, templates, the customer and today's sequence
     with CaptureQueriesContext(connection) as captured:
         place()
     statements = [statement_text(q["sql"]) for q in captured.captured_queries]  # prepared ones as SQL
-    ms, cpu_ms = run(args.n)
+    ms, cpu_ms, backend_ms, wal = run(args.n)
+    backend = "" if backend_ms is None else f", {backend_ms:.2f} ms of its PostgreSQL backend's"
     print(
         f"unprofiled: {ms:.1f} ms per placement over {args.n} ({1000 / ms:.0f}/s, one client), "
-        f"{cpu_ms:.1f} ms of this process's CPU"
+        f"{cpu_ms:.1f} ms of this process's CPU{backend}; {wal:,.0f} bytes of WAL"
     )
     held_ms = sorted(held)[len(held) // 2] * 1000 if held else float("nan")
     print(f"stock rows locked per placement: {held_ms:.2f} ms (median, first reserving UPDATE to commit)")
