@@ -9,6 +9,9 @@ class RetailConfig(AppConfig):
 
     def ready(self):
         from retail import proxies  # noqa: F401  (registers the NUM_PROXIES deploy check)
+        from retail.fsm import fsm_migration_states_unhook
+
+        fsm_migration_states_unhook()
 
 
 class RetailAdminConfig(admin_apps.AdminConfig):
