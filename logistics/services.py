@@ -137,7 +137,9 @@ def order_start_picking(*, order: Order, by=None, picker=None) -> Order:
         )
         pick_lists.append(pick_list)
     numbers = "、".join(p.number for p in pick_lists)
-    order = order_transition(order=order, transition="start_picking", by=by, description=f"拣货单 {numbers}")
+    order = order_transition(
+        order=order, transition="start_picking", by=by, description=f"拣货单 {numbers}", locked=True
+    )
     notification_queue(
         event="pick_list_issued",
         reference=order.number,
@@ -348,7 +350,7 @@ def order_pack(*, order: Order, by=None, qc_passed: bool = True, qc_note: str = 
         if qc_passed:
             note = _issue_outbound_note(order, pick_lists, qc, by=by)
             order = order_transition(
-                order=order, transition="pack", by=by, description=f"出库单 {note.number}"
+                order=order, transition="pack", by=by, description=f"出库单 {note.number}", locked=True
             )
             plan = shipping_plan_propose(order=order)
             notification_queue(
@@ -479,6 +481,7 @@ def order_ship(*, order: Order, by=None, carrier: str | None = None, tracking_nu
             transition="ship",
             by=by,
             description=f"{carrier_label(carrier)} {tracking_number}（{shipment.number}）",
+            locked=True,
         )
         notification_queue(
             event="shipment_shipped",
@@ -589,7 +592,8 @@ def _record_event(shipment: Shipment, key: dict, *, description: str, by) -> tup
 
 
 def _order_complete(order: Order, *, by, description: str) -> Order:
-    order = order_transition(order=order, transition="deliver", by=by, description=description)
+    # Both callers hold the order's row lock (order_deliver, _record_event): no second lock.
+    order = order_transition(order=order, transition="deliver", by=by, description=description, locked=True)
     notification_queue(
         event="shipment_delivered",
         reference=order.number,
