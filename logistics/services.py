@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -184,10 +184,10 @@ def pick_record(*, pick_list: PickList, code: str, quantity: int, by=None) -> Pi
                 % {"pick_list": pick_list.number, "status": pick_list.get_status_display()},
                 details={"status": pick_list.status, "transition": "pick"},
             )
-        line = next(
-            (ln for ln in pick_list.lines.select_related("sku") if code in (ln.sku_code, ln.sku.barcode)),
-            None,
-        )
+        # The lines stay on the list (its prefetch cache): under the list's row lock no other scan
+        # moves them, so the guards of start and complete (all_picked) read them, not the table.
+        prefetch_related_objects([pick_list], Prefetch("lines", PickListLine.objects.select_related("sku")))
+        line = next((ln for ln in pick_list.lines.all() if code in (ln.sku_code, ln.sku.barcode)), None)
         if line is None:
             sku = sku_for_scan(code)
             record = PickRecord.objects.create(
@@ -220,6 +220,7 @@ def pick_record(*, pick_list: PickList, code: str, quantity: int, by=None) -> Pi
                 {"quantity": [f"at most {left}"], "reason": "over_pick"},
             )
         else:
+            line.picked_quantity += quantity  # what the UPDATE just counted
             record = PickRecord.objects.create(
                 pick_list=pick_list, line=line, sku=line.sku, code=code, quantity=quantity, picker=actor
             )

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django_fsm_log.models import StateLog
 
 from inventory.models import Stock
@@ -149,3 +150,28 @@ def test_cancelling_a_processing_order_cancels_its_pick_lists_and_releases_stock
         StateLog.objects.for_(pl).filter(transition="cancel").exists() for pl in PickList.objects.all()
     )
     assert Stock.objects.get(sku=sku_a).reserved == 0
+
+
+def _line_reads(captured) -> int:
+    return sum('FROM "logistics_picklistline"' in q["sql"] for q in captured.captured_queries)
+
+
+def test_a_scan_reads_the_lists_lines_once_and_costs_the_same_statements(
+    order, picker, django_assert_num_queries
+):
+    """The lines read under the list's lock serve the guards of start and complete (all_picked):
+    a scan reads them once, whether it starts the list, completes it or neither."""
+    order_start_picking(order=order)
+    pick_list = PickList.objects.get(order=order)
+    picker.has_perm("logistics.record_pick")  # the user's permissions, read once per user
+    ContentType.objects.get_for_model(PickList)  # the audit row's content type, once per process
+    # savepoint, the list locked, its lines, the counting UPDATE, the scan row, release; starting
+    # or completing adds the transition's savepoint, audit row, the list's UPDATE and release
+    with django_assert_num_queries(10) as first:
+        pick_record(pick_list=pick_list, code="SKU-A", quantity=1, by=picker)
+    with django_assert_num_queries(10) as last:
+        pick_record(pick_list=pick_list, code="6901234567892", quantity=1, by=picker)
+    assert _line_reads(first) == _line_reads(last) == 1
+    pick_list.refresh_from_db()
+    assert pick_list.status == PickList.Status.COMPLETED
+    assert pick_list.lines.get().picked_quantity == 2
