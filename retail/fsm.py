@@ -102,6 +102,6 @@ def fsm_migration_states_unhook() -> None:
     model class made after it. That dispatch was a quarter of a fresh ``migrate`` (about 16 s to
     12 s on SQLite here). A historical model has no methods, so its field never had transitions
     to collect: it gets the empty table the receiver would have built, and no receiver. The
-    project's models, and those of any other registry (``isolate_apps`` in a test), are untouched. Called once, from the ``retail``
-    app's ``ready()``."""
+    project's models, and those of any other registry (``isolate_apps`` in a test), are untouched.
+    Called once, from the ``retail`` app's ``ready()``."""
     FSMFieldMixin.contribute_to_class = _contribute_to_class

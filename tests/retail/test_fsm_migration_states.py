@@ -15,7 +15,7 @@ from orders.models import Order
 
 
 def _fsm_receivers() -> list:
-    """The FSM fields listening for ``class_prepared`` now, with the registry of each one's model."""
+    """The FSM fields whose receiver is connected to ``class_prepared`` now."""
     fields = []
     for _key, reference, *_rest in class_prepared.receivers:
         method = reference()
