@@ -82,6 +82,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text messages (templates/notifications/*.txt, retail.notifications.outbox): an SMS
+        # or a text email is not HTML, so nothing in it is HTML-escaped ("A&B", a link's "&").
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}

@@ -48,10 +48,12 @@ def message_language(language: str | None) -> str:
 def message_render(event: str, context: dict, language: str | None = None) -> tuple[str, str]:
     """``(subject, body)`` of ``event`` in ``language``: ``notifications/<event>.<language>.txt``
     when it exists (the English copies, ``<event>.en.txt``), else the Chinese ``<event>.txt``;
-    labels, dates and numbers inside follow the same language (``translation.override``)."""
+    labels, dates and numbers inside follow the same language (``translation.override``). The text
+    is plain, never HTML-escaped (the ``text`` template engine); an HTML body is rendered apart."""
     language = message_language(language)
     with translation.override(language):
-        template = select_template([f"notifications/{event}.{language}.txt", f"notifications/{event}.txt"])
+        names = [f"notifications/{event}.{language}.txt", f"notifications/{event}.txt"]
+        template = select_template(names, using="text")  # plain text: nothing HTML-escaped
         text = template.render(context).strip()
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip()

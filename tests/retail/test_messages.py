@@ -148,3 +148,43 @@ def test_an_unknown_language_falls_back_to_chinese():
     assert message_language("fr") == message_language(None) == "zh-hans"
     assert message_render("order_cancelled", CONTEXT, "fr") == message_render("order_cancelled", CONTEXT)
     assert message_render("order_cancelled", CONTEXT, "en")[0] == "Order SO20261201-0042 cancelled"
+
+
+MARKED = ' & <"O\'Neil">'  # what HTML-escaping would turn into &amp; &lt; &quot; &#x27; &gt;
+FREE_TEXT = {"name", "customer_name", "subject", "description", "resolution", "body", "comment", "reason"}
+
+
+def _marked(value, key=None):
+    """CONTEXT with the marker after every free text (names, subjects, replies) and in every link."""
+    if isinstance(value, dict):
+        return {k: _marked(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_marked(v) for v in value]
+    if key in FREE_TEXT:
+        return value + MARKED
+    if key in {"tracking_url", "url"}:
+        return value + "&lang=en"
+    return value
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("event", EVENTS)
+def test_a_message_is_plain_text_never_html_escaped(event, language):
+    """An SMS or a text email shows "A&B" as written, and a link's "&" stays a link's: the
+    messages are rendered by the ``text`` engine (no autoescape) in both languages."""
+    subject, body = message_render(event, _marked(CONTEXT), language)
+    text = subject + "\n" + body
+    escaped = [entity for entity in ("&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&#39;") if entity in text]
+    assert escaped == [], f"{event}.{language}: {text}"
+    if "Alice Smith" in message_render(event, CONTEXT, language)[1]:
+        assert "Alice Smith" + MARKED in text
+    if "https://" in body:
+        assert "&lang=en" in body
+
+
+def test_an_html_body_is_still_escaped():
+    """The HTML body of an email (``html_template``) is HTML: the default engine escapes there."""
+    from django.template.loader import engines
+
+    assert engines["django"].engine.autoescape is True
+    assert engines["text"].engine.autoescape is False
