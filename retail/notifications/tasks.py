@@ -5,6 +5,8 @@ import logging
 
 from celery import shared_task
 
+from retail.broker import task_publish
+
 from . import delivery
 
 logger = logging.getLogger(__name__)
@@ -41,18 +43,19 @@ def notification_dispatch(ids: list[int]) -> int:
     """Hand the rows to the send task; returns how many were handed over.
 
     Runs on the request path (a commit hook), so it never waits on a broker that is down: one
-    publish for all the rows (``notifications_send``), one attempt, no retry loop (``retry=False``;
-    the connection timeout is ``CELERY_BROKER_CONNECTION_TIMEOUT``); when it fails every row is left
-    pending and the periodic resend picks them up once the broker is back. A single row goes as
+    publish for all the rows (``notifications_send``), one attempt, no retry loop
+    (``retail.broker.task_publish``; the connection timeout is ``CELERY_BROKER_CONNECTION_TIMEOUT``);
+    when it fails every row is left pending and the periodic resend picks them up once the broker
+    is back. A single row goes as
     ``notification_send``, the message the resend task and older queued messages use."""
     ids = list(ids)
     if not ids:
         return 0
     try:
         if len(ids) == 1:
-            notification_send.apply_async((ids[0],), retry=False)
+            task_publish(notification_send, (ids[0],))
         else:
-            notifications_send.apply_async((ids,), retry=False)
+            task_publish(notifications_send, (ids,))
     except Exception:  # broker down: the rows stay pending for the resend task
         logger.warning(
             "broker unavailable: %s notification(s) from %s on left pending for the resend task",

@@ -5,6 +5,8 @@ import logging
 
 from celery import shared_task
 
+from retail.broker import task_publish
+
 from . import delivery
 
 logger = logging.getLogger(__name__)
@@ -26,12 +28,12 @@ def webhook_dispatch(ids: list[int]) -> int:
     """Hand each row to the send task; returns how many were handed over.
 
     Runs on the request path (a commit hook), so it never waits on a broker that is down: one
-    publish attempt per row without retries (``retry=False``, the connection timeout is
+    publish attempt per row without retries (``retail.broker.task_publish``, the connection timeout is
     ``CELERY_BROKER_CONNECTION_TIMEOUT``), and after the first failure the rest stay pending at
     once for the periodic resend."""
     for queued, pk in enumerate(ids):
         try:
-            webhook_send.apply_async((pk,), retry=False)
+            task_publish(webhook_send, (pk,))
         except Exception:  # broker down: this row and the rest stay pending for the resend task
             logger.warning(
                 "broker unavailable: %s webhook deliverie(s) from %s on left pending for the resend task",

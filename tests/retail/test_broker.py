@@ -9,9 +9,10 @@ import sys
 
 import pytest
 import redis
+from celery import Celery
 from kombu import Connection
 
-from retail.broker import Channel, Transport
+from retail.broker import Channel, Transport, _virtual_transport, task_publish
 from tests.helpers.redis_server import RedisServer
 from tests.retail.test_broker_outage import ROOT
 
@@ -97,3 +98,41 @@ def test_a_new_pool_gets_a_new_client(broker):
         assert second.connection_pool is channel.pool
         assert second.ping()
         channel.close()
+
+
+def _app(url: str, **conf) -> Celery:
+    app = Celery("test-publish", broker=url, set_as_current=False)
+    app.conf.update(broker_transport_options={"max_retries": 0}, **conf)
+
+    @app.task(name="test.echo")
+    def echo(ids):  # never run: the test reads the message
+        return ids
+
+    return app
+
+
+def test_an_outbox_publish_goes_to_its_queue_without_declaring_it(broker):
+    """retail.broker.task_publish on Redis: the message is pushed to the queue's list, with its
+    arguments' text in the headers, and no binding is written (the declaration is left out)."""
+    app = _app(broker.url, broker_transport="retail.broker.Transport")  # as settings.py sets it
+    client = redis.Redis.from_url(broker.url)
+    task_publish(app.tasks["test.echo"], ([3, 1, 2],))
+    task_publish(app.tasks["test.echo"], ([4],))
+    messages = [json.loads(m) for m in client.lrange("celery", 0, -1)]
+    assert [m["headers"]["argsrepr"] for m in messages] == ["([4],)", "([3, 1, 2],)"]  # newest first
+    assert [m["properties"]["delivery_info"] for m in messages] == [
+        {"exchange": "", "routing_key": "celery"}
+    ] * 2
+    assert client.keys("_kombu.binding.*") == []
+    with app.connection_for_write() as connection:  # a consumer of the queue gets both, in order
+        queue = connection.SimpleQueue("celery")
+        assert [queue.get(timeout=2).headers["argsrepr"] for _ in range(2)] == ["([3, 1, 2],)", "([4],)"]
+        queue.close()
+
+
+def test_a_broker_with_real_exchanges_keeps_the_declaration():
+    """On AMQP an undeclared queue would drop the message: there task_publish declares it as
+    Celery does (decided from the transport's class, without connecting)."""
+    assert _virtual_transport(_app("amqp://guest:guest@127.0.0.1:1//")) is False
+    assert _virtual_transport(_app("memory://")) is True
+    assert _virtual_transport(_app("redis://127.0.0.1:1/0")) is True
