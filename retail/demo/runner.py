@@ -69,8 +69,8 @@ def quiet_delivery():
     # Thousands of log lines (a step, a message) would bury the progress output.
     logging.disable(logging.WARNING)
     written: list[int] = []
-    dispatch = outbox.notification_dispatch
-    outbox.notification_dispatch = written.extend
+    dispatch = outbox.notification_dispatch_soon
+    outbox.notification_dispatch_soon = written.extend
     try:
         with override_settings(
             EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
@@ -82,7 +82,7 @@ def quiet_delivery():
                 pk__in=written[start : start + 500], status=Notification.Status.PENDING
             ).update(status=Notification.Status.SENT, sent_at=F("created_at"), attempts=1)
     finally:
-        outbox.notification_dispatch = dispatch
+        outbox.notification_dispatch_soon = dispatch
         current_app.conf.task_always_eager = eager
         logging.disable(logging.NOTSET)
 

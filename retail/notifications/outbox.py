@@ -15,7 +15,7 @@ from retail.models import Notification, NotificationAttachment
 from retail.rows import rows_insert
 from retail.signing import order_link_url
 
-from .tasks import notification_dispatch
+from .tasks import notification_dispatch_soon
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def notifications_queue(specs: list[dict]) -> list[Notification]:
             for row, a in files
         )
     ids = [row.pk for row in rows]
-    transaction.on_commit(lambda: notification_dispatch(ids))
+    transaction.on_commit(lambda: notification_dispatch_soon(ids))
     return rows
 
 
@@ -150,7 +150,7 @@ def notification_retry(*, ids) -> int:
         )
     )
     Notification.objects.filter(pk__in=pks).update(status=Notification.Status.PENDING)
-    transaction.on_commit(lambda: notification_dispatch(pks))
+    transaction.on_commit(lambda: notification_dispatch_soon(pks))
     return len(pks)
 
 

@@ -3,9 +3,10 @@ periodic-task data migration (retail 0002) and queued messages already use."""
 
 import logging
 
-from celery import shared_task
+from celery import current_app, shared_task
+from django.conf import settings
 
-from retail.broker import task_publish
+from retail.broker import CommitBatch, task_publish
 
 from . import delivery
 
@@ -65,3 +66,18 @@ def notification_dispatch(ids: list[int]) -> int:
         )
         return 0
     return len(ids)
+
+
+_batch = CommitBatch(
+    notification_dispatch,
+    delay=lambda: settings.NOTIFICATION_DISPATCH_DELAY,
+    immediate=lambda: current_app.conf.task_always_eager or settings.NOTIFICATION_DISPATCH_DELAY <= 0,
+)
+
+
+def notification_dispatch_soon(ids: list[int]) -> None:
+    """What the outbox's commit hooks call: the rows of this request join the ones other requests
+    of this process committed in the last ``NOTIFICATION_DISPATCH_DELAY`` seconds, handed to the
+    send task in one publish by a thread of the process (``retail.broker.CommitBatch``). With
+    Celery eager (the embedded default) or a delay of 0 they are handed over at once."""
+    _batch.put(ids)
