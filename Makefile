@@ -13,16 +13,28 @@ DEMO_PASSWORD := demo-retail-2026
 
 .PHONY: run test install lint migrate demo clean e2e-browser bench vendor
 
+# The packages go in with uv (pinned here, installed into the venv from PyPI by pip): from its cache
+# a first install takes about 6 s with the bytecode compiled, against pip's 14 s (40 s on a busy
+# machine). Where uv cannot be had or fails (no network to PyPI, only pip's cache), pip installs
+# as before. The same constraints.txt either way.
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
+define install_packages
+	{ { test -x $(UV) || $(PY) -m pip install -q "uv==$(UV_VERSION)"; } \
+	  && $(UV) pip install -q --python $(PY) --compile-bytecode -c constraints.txt $(1); } \
+	|| { echo "uv unavailable: installing with pip"; $(PY) -m pip install -q --upgrade pip \
+	  && $(PY) -m pip install -q -c constraints.txt $(1); }
+endef
+
 # Two stamps: `make run` needs the runtime packages only (half the install of a first run);
 # `make test` and the other developer targets add the dev extra on top.
 $(RUN_STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e .
+	$(call install_packages,-e .)
 	touch $(RUN_STAMP)
 
 $(STAMP): $(RUN_STAMP)
-	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	$(call install_packages,-e ".[dev]")
 	touch $(STAMP)
 
 install: $(STAMP)
