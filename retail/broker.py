@@ -70,9 +70,23 @@ def _virtual_transport(app) -> bool:
     return _virtual[url]
 
 
+def outbox_dispatch_delay() -> float:
+    from django.conf import settings
+
+    return settings.OUTBOX_DISPATCH_DELAY
+
+
+def outbox_dispatch_immediate() -> bool:
+    """Publish in the commit hook itself: Celery eager (the embedded default, the tests) or no
+    delay configured."""
+    from celery import current_app
+
+    return current_app.conf.task_always_eager or outbox_dispatch_delay() <= 0
+
+
 class CommitBatch:
     """Ids handed over by commit hooks, published together by a thread of the process a moment
-    later (``delay()`` seconds): one publish for the rows of every request committed meanwhile.
+    later (``delay()`` seconds, ``OUTBOX_DISPATCH_DELAY``): one publish for the rows of every request committed meanwhile.
 
     A publish cost a web worker about a tenth of its CPU per placement under load, one per request
     (py-spy on gunicorn under P1's load, bench/README.md); gathered over 0.1 s, a worker placing

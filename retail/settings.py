@@ -241,9 +241,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RESEND_BATCH = env.int("NOTIFICATION_RESEND_BATCH", default=500)
-# Seconds a process gathers the rows its requests commit before handing them to the broker in one
-# publish (retail.broker.CommitBatch); 0 publishes in each request's commit hook.
-NOTIFICATION_DISPATCH_DELAY = env.float("NOTIFICATION_DISPATCH_DELAY", default=0.1)
+# Seconds a process gathers the notification and webhook rows its requests commit before handing
+# them to the broker together (retail.broker.CommitBatch); 0 publishes in each commit hook.
+OUTBOX_DISPATCH_DELAY = env.float("OUTBOX_DISPATCH_DELAY", default=0.1)
 # Outgoing webhooks (docs/configuration.md "Webhooks"): the wait for a receiver's answer, and the
 # retries of a timeout, connection error or 5xx: BASE × 2^(attempt − 1) seconds, capped at MAX.
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)

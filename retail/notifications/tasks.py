@@ -3,10 +3,9 @@ periodic-task data migration (retail 0002) and queued messages already use."""
 
 import logging
 
-from celery import current_app, shared_task
-from django.conf import settings
+from celery import shared_task
 
-from retail.broker import CommitBatch, task_publish
+from retail.broker import CommitBatch, outbox_dispatch_delay, outbox_dispatch_immediate, task_publish
 
 from . import delivery
 
@@ -68,16 +67,12 @@ def notification_dispatch(ids: list[int]) -> int:
     return len(ids)
 
 
-_batch = CommitBatch(
-    notification_dispatch,
-    delay=lambda: settings.NOTIFICATION_DISPATCH_DELAY,
-    immediate=lambda: current_app.conf.task_always_eager or settings.NOTIFICATION_DISPATCH_DELAY <= 0,
-)
+_batch = CommitBatch(notification_dispatch, delay=outbox_dispatch_delay, immediate=outbox_dispatch_immediate)
 
 
 def notification_dispatch_soon(ids: list[int]) -> None:
     """What the outbox's commit hooks call: the rows of this request join the ones other requests
-    of this process committed in the last ``NOTIFICATION_DISPATCH_DELAY`` seconds, handed to the
+    of this process committed in the last ``OUTBOX_DISPATCH_DELAY`` seconds, handed to the
     send task in one publish by a thread of the process (``retail.broker.CommitBatch``). With
     Celery eager (the embedded default) or a delay of 0 they are handed over at once."""
     _batch.put(ids)

@@ -11,7 +11,7 @@ from retail import prepared
 from retail.rows import rows_insert
 
 from .models import Delivery, Endpoint
-from .tasks import webhook_dispatch
+from .tasks import webhook_dispatch_soon
 
 
 @cache
@@ -53,7 +53,7 @@ def webhook_queue(*, event: str, payload, reference: str = "") -> list[Delivery]
         ]
     )
     ids = [row.pk for row in rows]
-    transaction.on_commit(lambda: webhook_dispatch(ids))
+    transaction.on_commit(lambda: webhook_dispatch_soon(ids))
     return rows
 
 
@@ -67,5 +67,5 @@ def webhook_resend(*, ids) -> int:
     Delivery.objects.filter(pk__in=pks).update(
         status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), updated_at=timezone.now()
     )
-    transaction.on_commit(lambda: webhook_dispatch(pks))
+    transaction.on_commit(lambda: webhook_dispatch_soon(pks))
     return len(pks)

@@ -5,7 +5,7 @@ import logging
 
 from celery import shared_task
 
-from retail.broker import task_publish
+from retail.broker import CommitBatch, outbox_dispatch_delay, outbox_dispatch_immediate, task_publish
 
 from . import delivery
 
@@ -43,3 +43,14 @@ def webhook_dispatch(ids: list[int]) -> int:
             )
             return queued
     return len(ids)
+
+
+_batch = CommitBatch(webhook_dispatch, delay=outbox_dispatch_delay, immediate=outbox_dispatch_immediate)
+
+
+def webhook_dispatch_soon(ids: list[int]) -> None:
+    """What the webhook outbox's commit hooks call: the rows join the ones this process committed
+    in the last ``OUTBOX_DISPATCH_DELAY`` seconds and a thread of the process publishes them, one
+    message per delivery still (a slow receiver holds up only its own); see
+    ``retail.broker.CommitBatch``."""
+    _batch.put(ids)

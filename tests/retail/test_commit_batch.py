@@ -1,5 +1,5 @@
 """retail.broker.CommitBatch: the outbox's commit hooks hand their rows to a thread of the process,
-which publishes the rows of every request committed within NOTIFICATION_DISPATCH_DELAY in one
+which publishes the rows of every request committed within OUTBOX_DISPATCH_DELAY in one
 message; what is gathered at a clean exit is published then; a broker that is down costs the
 requests nothing and leaves the rows pending; a forked child starts empty, with a thread of its own.
 
@@ -78,7 +78,7 @@ before = queue.llen("notifications")
 time.sleep(1.0)
 print(json.dumps({{"before": before, "after": queue.llen("notifications")}}))
 """
-    (seen, _hooks), _ = _run(broker.url, after, NOTIFICATION_DISPATCH_DELAY="0.3")
+    (seen, _hooks), _ = _run(broker.url, after, OUTBOX_DISPATCH_DELAY="0.3")
     assert seen == {"before": 0, "after": 1}
     assert _queued(broker.url) == [("retail.notifications_send", "([1, 2, 3, 4, 5, 6],)")]
 
@@ -88,13 +88,13 @@ def test_within_the_delay_nothing_is_published_yet_and_a_clean_exit_publishes_it
 import redis
 print(json.dumps({{"queued": redis.Redis.from_url({broker.url!r}).llen("notifications")}}))
 """
-    (seen, _hooks), _ = _run(broker.url, after, NOTIFICATION_DISPATCH_DELAY="30")  # longer than it lives
+    (seen, _hooks), _ = _run(broker.url, after, OUTBOX_DISPATCH_DELAY="30")  # longer than it lives
     assert seen == {"queued": 0}  # still gathering
     assert _queued(broker.url) == [("retail.notifications_send", "([1, 2, 3, 4, 5, 6],)")]  # the exit's
 
 
 def test_a_delay_of_zero_publishes_in_each_commit_hook(broker):
-    _run(broker.url, NOTIFICATION_DISPATCH_DELAY="0")
+    _run(broker.url, OUTBOX_DISPATCH_DELAY="0")
     assert _queued(broker.url) == [
         ("retail.notifications_send", "([1, 2],)"),
         ("retail.notification_send", "(3,)"),
@@ -105,7 +105,7 @@ def test_a_delay_of_zero_publishes_in_each_commit_hook(broker):
 def test_with_the_broker_down_the_hooks_cost_nothing_and_the_exit_gives_up_at_once(broker):
     broker.stop()
     started = time.monotonic()
-    (result,), stderr = _run(broker.url, NOTIFICATION_DISPATCH_DELAY="0.1")
+    (result,), stderr = _run(broker.url, OUTBOX_DISPATCH_DELAY="0.1")
     assert result["hooks"] < 0.05  # no request waits on the broker
     assert time.monotonic() - started < 30
     assert "left pending for the resend task" in stderr  # the rows stay pending, said once
@@ -148,3 +148,34 @@ def test_a_forked_child_starts_with_no_ids_and_a_thread_of_its_own():
     time.sleep(0.3)
     assert child == [[7]]
     assert published == [[1, 2]]
+
+
+def test_webhook_rows_are_published_by_the_thread_too_one_message_per_delivery(broker):
+    """The webhook outbox's hooks go through a batch of their own; each delivery stays a message of
+    its own, so a slow receiver holds up only its own deliveries."""
+    script = f"""
+import json, time, django, redis
+django.setup()
+from retail.webhooks.tasks import webhook_dispatch_soon
+queue = redis.Redis.from_url({broker.url!r})
+webhook_dispatch_soon([7, 8])
+webhook_dispatch_soon([9])
+before = queue.llen("webhooks")
+time.sleep(1.0)
+print(json.dumps({{"before": before, "after": queue.llen("webhooks")}}))
+"""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "retail.settings",
+        "REDIS_URL": broker.url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "OUTBOX_DISPATCH_DELAY": "0.3",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == {"before": 0, "after": 3}
+    messages = [json.loads(m) for m in redis.Redis.from_url(broker.url).lrange("webhooks", 0, -1)]
+    assert sorted(m["headers"]["argsrepr"] for m in messages) == ["(7,)", "(8,)", "(9,)"]
+    assert {m["headers"]["task"] for m in messages} == {"webhooks.delivery_send"}
