@@ -42,7 +42,7 @@ class Transport(redis.Transport):
 def task_publish(task, args: tuple) -> None:
     """``task.apply_async(args, retry=False)`` as the commit hooks of the outboxes make it: one
     attempt (the row stays pending when the broker is down), and two costs of a publish left out
-    where they buy nothing, together about a quarter of its CPU (350 → 260 µs measured in-process
+    where they buy nothing, together about a quarter of its CPU (380 → 285 µs measured in-process
     against a local Redis):
 
     - the queue's declaration, on virtual transports (Redis, memory): the message goes to the
@@ -86,7 +86,8 @@ def outbox_dispatch_immediate() -> bool:
 
 class CommitBatch:
     """Ids handed over by commit hooks, published together by a thread of the process a moment
-    later (``delay()`` seconds, ``OUTBOX_DISPATCH_DELAY``): one publish for the rows of every request committed meanwhile.
+    later (``delay()`` seconds, ``OUTBOX_DISPATCH_DELAY``): one publish for the rows of every
+    request committed meanwhile.
 
     A publish cost a web worker about a tenth of its CPU per placement under load, one per request
     (py-spy on gunicorn under P1's load, bench/README.md); gathered over 0.1 s, a worker placing
