@@ -235,8 +235,20 @@ class Writer:
         changed = [(use.id, use.used) for use in coupons if use.used != use.written]
         table = connection.ops.quote_name(Coupon._meta.db_table)
         with connection.cursor() as cursor:
-            for coupon_id, used in changed:  # a few: most coupons are used before they are written
-                cursor.execute(f"UPDATE {table} SET used_count = %s WHERE id = %s", [used, coupon_id])
+            # Coupons used again after their row was written: tens of thousands at a million orders
+            # (one UPDATE each took 4 s of a 300,000-order load), so one statement per batch.
+            for start in range(0, len(changed), 50_000):
+                batch = changed[start : start + 50_000]
+                if self.postgres:
+                    cursor.execute(
+                        f"UPDATE {table} c SET used_count = v.used"
+                        " FROM unnest(%s::bigint[], %s::int[]) AS v(id, used) WHERE c.id = v.id",
+                        [[coupon_id for coupon_id, _ in batch], [used for _, used in batch]],
+                    )
+                else:
+                    cursor.executemany(
+                        f"UPDATE {table} SET used_count = %s WHERE id = %s", [(u, i) for i, u in batch]
+                    )
             for statement in connection.ops.sequence_reset_sql(no_style(), MODELS):
                 cursor.execute(statement)
 

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from aftersales.models import AftersalesRequest
 from crm.models import ContactLog, Coupon, CouponRedemption, CouponUsage, Survey, Ticket
@@ -65,6 +66,26 @@ def test_small_chunks_and_the_copy_thread_write_the_same_rows_as_one_write(monke
     assert once[0] and once[4]["Order"] == ORDERS and once[4]["CouponRedemption"] > 0
     assert chunked == once
     assert threaded == once
+
+
+@pytest.mark.django_db
+def test_coupons_used_again_after_they_were_written_get_their_count_in_one_statement(monkeypatch):
+    """On either database (SQLite here in the SQLite run): with chunks of 9 orders many coupons are
+    written before a later order redeems them; their counts at the end come in one UPDATE per
+    batch of them, and the rows equal those of one write."""
+    role_groups()
+    with time_machine.travel(NOW, tick=False):
+        once = _undone(monkeypatch, 10**9)
+        with CaptureQueriesContext(connection) as queries:
+            chunked = _undone(monkeypatch, 9)
+    updates = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip("0123456789 times:").startswith("UPDATE")
+    ]
+    coupon_updates = [sql for sql in updates if '"crm_coupon"' in sql and "used_count" in sql]
+    assert len(coupon_updates) == 1, coupon_updates
+    assert chunked == once
 
 
 def test_copy_lines_escape_text_and_write_null_and_defaults():
