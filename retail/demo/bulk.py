@@ -235,8 +235,8 @@ class Writer:
         changed = [(use.id, use.used) for use in coupons if use.used != use.written]
         table = connection.ops.quote_name(Coupon._meta.db_table)
         with connection.cursor() as cursor:
-            # Coupons used again after their row was written: tens of thousands at a million orders
-            # (one UPDATE each took 4 s of a 300,000-order load), so one statement per batch.
+            # Coupons used again after their row was written (one UPDATE each took 4 s of a
+            # 300,000-order load), so one statement per batch.
             for start in range(0, len(changed), 50_000):
                 batch = changed[start : start + 50_000]
                 if self.postgres:
