@@ -42,12 +42,13 @@ def notifications_send(notification_ids: list[int]) -> None:
 def notification_dispatch(ids: list[int]) -> int:
     """Hand the rows to the send task; returns how many were handed over.
 
-    Runs on the request path (a commit hook), so it never waits on a broker that is down: one
-    publish for all the rows (``notifications_send``), one attempt, no retry loop
+    Runs after a commit (in the process's ``CommitBatch`` thread, or in the commit hook itself
+    when Celery is eager) and in the periodic resend, so it never waits on a broker that is down:
+    one publish for all the rows (``notifications_send``), one attempt, no retry loop
     (``retail.broker.task_publish``; the connection timeout is ``CELERY_BROKER_CONNECTION_TIMEOUT``);
     when it fails every row is left pending and the periodic resend picks them up once the broker
-    is back. A single row goes as
-    ``notification_send``, the message the resend task and older queued messages use."""
+    is back. A single row goes as ``notification_send``, the message the resend task and older
+    queued messages use."""
     ids = list(ids)
     if not ids:
         return 0

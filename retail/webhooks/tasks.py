@@ -27,10 +27,11 @@ def webhook_resend_due() -> int:
 def webhook_dispatch(ids: list[int]) -> int:
     """Hand each row to the send task; returns how many were handed over.
 
-    Runs on the request path (a commit hook), so it never waits on a broker that is down: one
-    publish attempt per row without retries (``retail.broker.task_publish``, the connection timeout is
-    ``CELERY_BROKER_CONNECTION_TIMEOUT``), and after the first failure the rest stay pending at
-    once for the periodic resend."""
+    Runs after a commit (in the process's ``CommitBatch`` thread, or in the commit hook itself
+    when Celery is eager) and in the periodic resend, so it never waits on a broker that is down:
+    one publish attempt per row without retries (``retail.broker.task_publish``, the connection
+    timeout is ``CELERY_BROKER_CONNECTION_TIMEOUT``), and after the first failure the rest stay
+    pending at once for the periodic resend."""
     for queued, pk in enumerate(ids):
         try:
             task_publish(webhook_send, (pk,))
